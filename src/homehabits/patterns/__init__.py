@@ -1,0 +1,7 @@
+"""Habit mining: pure functions from an EventFrame and a HomeContext to Patterns."""
+
+from __future__ import annotations
+
+from homehabits.patterns.habit import ALL_DAYS, WEEKDAYS, WEEKENDS, HabitKind, Pattern, day_type
+
+__all__ = ["ALL_DAYS", "WEEKDAYS", "WEEKENDS", "HabitKind", "Pattern", "day_type"]

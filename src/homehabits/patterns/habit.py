@@ -1,0 +1,181 @@
+"""The Pattern type: one habit found in a home's history, with its evidence."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "ALL_DAYS",
+    "WEEKDAYS",
+    "WEEKENDS",
+    "HabitKind",
+    "Pattern",
+    "day_type",
+    "pattern_from_dict",
+    "pattern_to_dict",
+]
+
+ALL_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0, as datetime.weekday()
+WEEKDAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
+WEEKENDS: tuple[int, ...] = (5, 6)
+
+
+class HabitKind(StrEnum):
+    """The kinds of habit homehabits finds."""
+
+    TIME_OF_DAY = "time_of_day"  # the same action at about the same clock time
+    SUN = "sun"  # the same action at about the same offset to sunset/sunrise
+    SEQUENCE = "sequence"  # A changes, then a person acts on B within a short lag
+    AUTO_OFF = "auto_off"  # switched on, then off by hand after a steady duration
+    OVERRIDE = "override"  # an automation acts, a person reverts it soon after
+    PRESENCE = "presence"  # everyone leaves, a person switches things off
+
+
+def day_type(weekdays: tuple[int, ...]) -> str:
+    """A name for a set of weekdays: every_day, weekdays, weekends, or e.g. tue_thu."""
+    days = tuple(sorted(set(weekdays)))
+    if days == ALL_DAYS:
+        return "every_day"
+    if days == WEEKDAYS:
+        return "weekdays"
+    if days == WEEKENDS:
+        return "weekends"
+    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return "_".join(names[day] for day in days)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One habit, its parameters and the evidence for it.
+
+    The target is what the person does (entity and the state they set). The trigger is what
+    it follows: another entity's change (sequence), a motion sensor (auto_off variant), the
+    automation being overridden (override: its `automation.*` entity), or None.
+    """
+
+    kind: HabitKind
+    target_entity: str
+    target_state: str  # "on", "off", "open", "closed", "heat", a media state, …
+    trigger_entity: str | None = None
+    trigger_state: str | None = None
+
+    # parameters; which are set depends on the kind
+    time_of_day: time | None = None  # local clock time (time_of_day; override's typical time)
+    spread_minutes: float | None = None  # circular sd of the time of day (or sun offset)
+    weekdays: tuple[int, ...] = ALL_DAYS
+    sun_event: str | None = None  # "sunset" | "sunrise" (kind SUN)
+    sun_offset_minutes: int | None = None  # minutes after (+) or before (-) the sun event
+    lag_seconds: float | None = None  # typical lag: sequence, presence, override revert
+    duration_seconds: float | None = None  # auto_off: on for this long, then off
+    action_attributes: tuple[tuple[str, Any], ...] = ()  # e.g. (("brightness", 128),)
+    automation_id: str | None = None  # override: the `id` of the existing automation
+
+    # evidence
+    occurrences: int = 0  # how many times the person did it
+    days_observed: int = 0  # on how many distinct days
+    days_possible: int = 0  # days of the habit's day type in the window
+    adherence: float = 0.0  # days_observed / days_possible
+    confidence: float = 0.0  # 0..1, the miner's belief that this is a real habit
+    score: float = 0.0  # the ranking score: confidence, adherence and effort saved
+    evidence_times: tuple[datetime, ...] = ()  # UTC times the person did it
+    evidence_lags: tuple[float, ...] = ()  # seconds: lag/duration per occurrence, when relevant
+    support: int | None = None  # sequence: how often the trigger happened
+    lift: float | None = None  # sequence: P(B|A) / base rate of B
+    sensitive: bool = False
+    notes: tuple[str, ...] = field(default=())  # extra words for the writer
+
+    @property
+    def day_type(self) -> str:
+        """every_day, weekdays, weekends or a set of days such as tue_thu."""
+        return day_type(self.weekdays)
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable name for the same habit in every run (for dedupe, cache and rejection)."""
+        parts: list[str] = [
+            self.kind.value,
+            self.target_entity,
+            self.target_state,
+            self.trigger_entity or "",
+            self.trigger_state or "",
+        ]
+        if self.kind is HabitKind.TIME_OF_DAY and self.time_of_day is not None:
+            minutes = self.time_of_day.hour * 60 + self.time_of_day.minute
+            parts += [self.day_type, f"h{round(minutes / 60) % 24}"]
+        elif self.kind is HabitKind.SUN:
+            parts += [self.day_type, self.sun_event or ""]
+        elif self.kind is HabitKind.OVERRIDE:
+            parts += [self.automation_id or ""]
+        digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
+        return digest[:16]
+
+
+def pattern_to_dict(pattern: Pattern) -> dict[str, Any]:
+    """The pattern as JSON-ready data (times as ISO 8601 text), fingerprint included."""
+    return {
+        "kind": pattern.kind.value,
+        "fingerprint": pattern.fingerprint,
+        "target_entity": pattern.target_entity,
+        "target_state": pattern.target_state,
+        "trigger_entity": pattern.trigger_entity,
+        "trigger_state": pattern.trigger_state,
+        "time_of_day": pattern.time_of_day.strftime("%H:%M:%S") if pattern.time_of_day else None,
+        "spread_minutes": pattern.spread_minutes,
+        "weekdays": list(pattern.weekdays),
+        "day_type": pattern.day_type,
+        "sun_event": pattern.sun_event,
+        "sun_offset_minutes": pattern.sun_offset_minutes,
+        "lag_seconds": pattern.lag_seconds,
+        "duration_seconds": pattern.duration_seconds,
+        "action_attributes": dict(pattern.action_attributes),
+        "automation_id": pattern.automation_id,
+        "occurrences": pattern.occurrences,
+        "days_observed": pattern.days_observed,
+        "days_possible": pattern.days_possible,
+        "adherence": pattern.adherence,
+        "confidence": pattern.confidence,
+        "score": pattern.score,
+        "evidence_times": [moment.isoformat() for moment in pattern.evidence_times],
+        "evidence_lags": list(pattern.evidence_lags),
+        "support": pattern.support,
+        "lift": pattern.lift,
+        "sensitive": pattern.sensitive,
+        "notes": list(pattern.notes),
+    }
+
+
+def pattern_from_dict(data: dict[str, Any]) -> Pattern:
+    """The inverse of pattern_to_dict."""
+    clock = data.get("time_of_day")
+    return Pattern(
+        kind=HabitKind(data["kind"]),
+        target_entity=data["target_entity"],
+        target_state=data["target_state"],
+        trigger_entity=data.get("trigger_entity"),
+        trigger_state=data.get("trigger_state"),
+        time_of_day=time.fromisoformat(clock) if clock else None,
+        spread_minutes=data.get("spread_minutes"),
+        weekdays=tuple(data.get("weekdays", ALL_DAYS)),
+        sun_event=data.get("sun_event"),
+        sun_offset_minutes=data.get("sun_offset_minutes"),
+        lag_seconds=data.get("lag_seconds"),
+        duration_seconds=data.get("duration_seconds"),
+        action_attributes=tuple(sorted((data.get("action_attributes") or {}).items())),
+        automation_id=data.get("automation_id"),
+        occurrences=data.get("occurrences", 0),
+        days_observed=data.get("days_observed", 0),
+        days_possible=data.get("days_possible", 0),
+        adherence=data.get("adherence", 0.0),
+        confidence=data.get("confidence", 0.0),
+        score=data.get("score", 0.0),
+        evidence_times=tuple(datetime.fromisoformat(t) for t in data.get("evidence_times", ())),
+        evidence_lags=tuple(data.get("evidence_lags", ())),
+        support=data.get("support"),
+        lift=data.get("lift"),
+        sensitive=data.get("sensitive", False),
+        notes=tuple(data.get("notes", ())),
+    )

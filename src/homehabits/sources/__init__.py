@@ -1,0 +1,1 @@
+"""Sources: read a home's history (EventFrame) and context (HomeContext)."""

@@ -1,0 +1,142 @@
+"""What the store hands out and takes in: plain dataclasses, never ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "NewSuggestion",
+    "RunRecord",
+    "RunStatus",
+    "RunSummary",
+    "SuggestionRecord",
+    "SuggestionStatus",
+]
+
+
+class SuggestionStatus(StrEnum):
+    """Where a suggestion stands in the owner's review."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DEPLOYED = "deployed"
+    REJECTED = "rejected"
+    DEPLOY_FAILED = "deploy_failed"  # retryable
+    REMOVED = "removed"  # deployed, then undeployed
+
+
+class RunStatus(StrEnum):
+    """How an analysis run ended (or that it is still going)."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"  # finished, but something was skipped (bad rows, model failures)
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """The outcome of an analysis run, written with its patterns and suggestions."""
+
+    status: RunStatus
+    events_read: int = 0
+    events_rejected: int = 0
+    patterns_found: int = 0
+    suggestions_created: int = 0
+    suggestions_dropped: int = 0
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    model_calls: int = 0
+    cache_hits: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    rejected_examples: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # {"row"/"line", "reason"}
+    time_zone: str | None = None
+    ha_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """An analysis run as stored."""
+
+    id: int
+    trigger: str  # cli | api | schedule
+    source: str
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None
+    window_start: datetime
+    window_end: datetime
+    summary: RunSummary
+
+
+@dataclass(frozen=True, slots=True)
+class NewSuggestion:
+    """A suggestion to store: a compiled draft with its words."""
+
+    fingerprint: str
+    kind: str
+    title: str
+    description: str
+    rationale: str
+    category: str
+    confidence: float
+    score: float
+    sensitive: bool
+    sensitive_reason: str | None
+    target_entity: str
+    trigger_entity: str | None
+    area_id: str | None
+    area_name: str | None
+    automation: dict[str, Any]
+    yaml: str
+    dialect: str
+    diff: str | None
+    pattern: dict[str, Any]  # patterns.habit.pattern_to_dict, evidence included
+    author: str  # "template" or the model name
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRecord:
+    """A suggestion as stored, with where it stands in the review."""
+
+    id: int
+    run_id: int
+    status: SuggestionStatus
+    created_at: datetime
+    updated_at: datetime
+    fingerprint: str
+    kind: str
+    title: str
+    description: str
+    rationale: str
+    category: str
+    confidence: float
+    score: float
+    sensitive: bool
+    sensitive_reason: str | None
+    target_entity: str
+    trigger_entity: str | None
+    area_id: str | None
+    area_name: str | None
+    automation: dict[str, Any]
+    yaml: str
+    dialect: str
+    diff: str | None
+    pattern: dict[str, Any]
+    author: str
+    tokens_in: int
+    tokens_out: int
+    cost: float
+    ha_automation_id: str | None = None
+    deploy_message: str | None = None
+    reject_reason: str | None = None
