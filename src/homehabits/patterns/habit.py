@@ -62,6 +62,8 @@ class Pattern:
     target_state: str  # "on", "off", "open", "closed", "heat", a media state, …
     trigger_entity: str | None = None
     trigger_state: str | None = None
+    # other entities involved: presence — every person/device_tracker that must be away
+    related_entities: tuple[str, ...] = ()
 
     # parameters; which are set depends on the kind
     time_of_day: time | None = None  # local clock time (time_of_day; override's typical time)
@@ -123,6 +125,7 @@ def pattern_to_dict(pattern: Pattern) -> dict[str, Any]:
         "target_state": pattern.target_state,
         "trigger_entity": pattern.trigger_entity,
         "trigger_state": pattern.trigger_state,
+        "related_entities": list(pattern.related_entities),
         "time_of_day": pattern.time_of_day.strftime("%H:%M:%S") if pattern.time_of_day else None,
         "spread_minutes": pattern.spread_minutes,
         "weekdays": list(pattern.weekdays),
@@ -157,6 +160,7 @@ def pattern_from_dict(data: dict[str, Any]) -> Pattern:
         target_state=data["target_state"],
         trigger_entity=data.get("trigger_entity"),
         trigger_state=data.get("trigger_state"),
+        related_entities=tuple(data.get("related_entities", ())),
         time_of_day=time.fromisoformat(clock) if clock else None,
         spread_minutes=data.get("spread_minutes"),
         weekdays=tuple(data.get("weekdays", ALL_DAYS)),
