@@ -1,0 +1,307 @@
+"""The daily analysis: source → context → mine → compile → write → store, each phase timed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from homehabits.automations import Draft
+from homehabits.automations.compile import SafetyLimits, choose_dialect, compile_patterns
+from homehabits.config import Settings
+from homehabits.context import HomeContext
+from homehabits.exceptions import HomeHabitsError, RunInProgressError
+from homehabits.patterns import mine
+from homehabits.patterns.habit import pattern_to_dict
+from homehabits.sources.base import Source
+from homehabits.store import repository
+from homehabits.store.records import (
+    NewSuggestion,
+    RunRecord,
+    RunStatus,
+    RunSummary,
+    SuggestionRecord,
+)
+from homehabits.writers import ModelConfig, Words, WordsCache, write_words
+
+__all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
+
+_log = logging.getLogger(__name__)
+
+#: The phases of a run, in order, as they appear in the run record.
+PHASES = ("context", "events", "mine", "compile", "write", "store")
+
+#: Called with (phase, message) as the run goes on; the CLI shows it, the service logs it.
+ProgressCallback = Callable[[str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    """A finished run and the suggestions it stored."""
+
+    run: RunRecord
+    suggestions: list[SuggestionRecord] = field(default_factory=list)
+
+
+class _StoreWordsCache:
+    """The writers' cache, kept in the homehabits database."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def get(self, key: str) -> Words | None:
+        return await repository.cache_get(self._sessions, key)
+
+    async def put(self, key: str, words: Words) -> None:
+        await repository.cache_put(self._sessions, key, words)
+
+
+class AnalysisRunner:
+    """Runs analyses one at a time; the CLI, the API and the scheduler share one runner."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        source_factory: Callable[[], Source],
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._source_factory = source_factory
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[AnalysisResult] | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether an analysis is going on now."""
+        return self._lock.locked()
+
+    async def start(self, trigger: str) -> int:
+        """Start a run in the background and return its id at once (the API's 202)."""
+        if self._lock.locked():
+            raise RunInProgressError("an analysis is already running")
+        await self._lock.acquire()
+        try:
+            source = self._source_factory()
+            run_id, window = await self._create_run(source, trigger)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._task = asyncio.create_task(self._run_locked(source, run_id, window, None))
+        return run_id
+
+    async def run(
+        self, trigger: str, *, source: Source | None = None, progress: ProgressCallback | None = None
+    ) -> AnalysisResult:
+        """Run an analysis to the end (the CLI and the scheduler)."""
+        if self._lock.locked():
+            raise RunInProgressError("an analysis is already running")
+        await self._lock.acquire()
+        try:
+            source = source or self._source_factory()
+            run_id, window = await self._create_run(source, trigger)
+        except BaseException:
+            self._lock.release()
+            raise
+        return await self._run_locked(source, run_id, window, progress)
+
+    async def wait(self) -> AnalysisResult | None:
+        """Wait for the background run started by `start`, if any."""
+        task = self._task
+        if task is None:
+            return None
+        return await task
+
+    async def _create_run(
+        self, source: Source, trigger: str
+    ) -> tuple[int, tuple[datetime, datetime]]:
+        end = source.default_window_end() or datetime.now(UTC)
+        start = end - timedelta(days=self._settings.analysis_days)
+        run_id = await repository.create_run(
+            self._sessions,
+            trigger=trigger,
+            source=source.description,
+            window_start=start,
+            window_end=end,
+        )
+        return run_id, (start, end)
+
+    async def _run_locked(
+        self,
+        source: Source,
+        run_id: int,
+        window: tuple[datetime, datetime],
+        progress: ProgressCallback | None,
+    ) -> AnalysisResult:
+        try:
+            return await self._analyse(source, run_id, window, progress or _log_progress)
+        except Exception as err:
+            message = str(err) if isinstance(err, HomeHabitsError) else f"{type(err).__name__}: {err}"
+            _log.exception("analysis run %s failed", run_id)
+            await repository.fail_run(self._sessions, run_id, message)
+            raise
+        finally:
+            self._lock.release()
+
+    async def _analyse(
+        self,
+        source: Source,
+        run_id: int,
+        window: tuple[datetime, datetime],
+        progress: ProgressCallback,
+    ) -> AnalysisResult:
+        settings = self._settings
+        start, end = window
+        summary = RunSummary(status=RunStatus.SUCCEEDED)
+        clock = _PhaseClock(summary.phase_seconds)
+
+        with clock("context"):
+            progress("context", f"reading the home from {source.description}")
+            context = await source.read_context()
+            if settings.time_zone:
+                context = _with_time_zone(context, settings.time_zone)
+            summary.time_zone = context.time_zone
+            summary.ha_version = context.ha_version
+
+        with clock("events"):
+            read = await source.read_events(start, end, context)
+            summary.events_read = read.rows_read
+            summary.events_rejected = read.rejected_count
+            summary.rejected_examples = [
+                {"row": row.row, "reason": row.reason} for row in read.rejected[:100]
+            ]
+            summary.errors.extend(read.warnings)
+            if read.rejected_count:
+                reasons = ", ".join(f"{n} {why}" for why, n in read.rejected_by_reason.items())
+                summary.errors.append(f"{read.rejected_count} rows skipped ({reasons})")
+            progress("events", f"{read.frame.height:,} state changes in the window")
+
+        with clock("mine"):
+            patterns = await asyncio.to_thread(
+                mine, read.frame, context, window_start=start, window_end=end,
+                settings=settings.mining,
+            )
+            summary.patterns_found = len(patterns)
+            progress("mine", f"{len(patterns)} habits found")
+
+        with clock("compile"):
+            active = await repository.active_fingerprints(self._sessions)
+            rejected = await repository.rejected_fingerprints(
+                self._sessions, since=end - timedelta(days=settings.rejected_days)
+            )
+            dialect = choose_dialect(settings.dialect, context.ha_version)
+            compiled = compile_patterns(
+                patterns, context, dialect=dialect, active_fingerprints=active,
+                rejected_fingerprints=rejected,
+                safety=SafetyLimits(settings.heating_min_c, settings.heating_max_c),
+            )
+            summary.suggestions_dropped = len(compiled.dropped)
+            progress(
+                "compile",
+                f"{len(compiled.drafts)} automations ({dialect.value} dialect), "
+                f"{len(compiled.dropped)} left out",
+            )
+
+        with clock("write"):
+            model = ModelConfig.from_settings(settings)
+            progress("write", f"writing the words with {model.model if model else 'the template'}")
+            words, report = await write_words(
+                compiled.drafts, context, model=model, cache=_StoreWordsCache(self._sessions),
+                window_days=settings.analysis_days,
+            )
+            summary.model_calls = report.model_calls
+            summary.cache_hits = report.cache_hits
+            summary.tokens_in = report.tokens_in
+            summary.tokens_out = report.tokens_out
+            summary.cost = report.cost
+            summary.errors.extend(report.errors)
+
+        with clock("store"):
+            suggestions = [
+                _new_suggestion(draft, text, context)
+                for draft, text in zip(compiled.drafts, words, strict=True)
+            ]
+            summary.suggestions_created = len(suggestions)
+            if summary.errors:
+                summary.status = RunStatus.PARTIAL
+            # the store phase's own time is measured around the write and then filled in
+            summary.phase_seconds["store"] = 0.0
+            started = time.perf_counter()
+            await repository.complete_run(
+                self._sessions, run_id, summary, [pattern_to_dict(p) for p in patterns],
+                suggestions,
+            )
+            store_seconds = time.perf_counter() - started
+        await repository.set_phase_seconds(self._sessions, run_id, "store", store_seconds)
+        progress("store", f"{len(suggestions)} suggestions stored")
+
+        run = await repository.get_run(self._sessions, run_id)
+        stored = await repository.list_suggestions(self._sessions, run_id=run_id, limit=10_000)
+        return AnalysisResult(run=run, suggestions=stored)
+
+
+def _new_suggestion(draft: Draft, words: Words, context: HomeContext) -> NewSuggestion:
+    pattern = draft.pattern
+    return NewSuggestion(
+        fingerprint=pattern.fingerprint,
+        kind=pattern.kind.value,
+        title=words.title,
+        description=words.description,
+        rationale=words.rationale,
+        category=words.category,
+        confidence=pattern.confidence,
+        score=pattern.score,
+        sensitive=draft.sensitive,
+        sensitive_reason=draft.sensitive_reason,
+        target_entity=pattern.target_entity,
+        trigger_entity=pattern.trigger_entity,
+        area_id=context.area_id(pattern.target_entity),
+        area_name=context.area_name(pattern.target_entity),
+        automation=draft.automation,
+        yaml=draft.yaml,
+        dialect=draft.dialect.value,
+        diff=draft.diff,
+        pattern=pattern_to_dict(pattern),
+        author=words.author,
+        tokens_in=words.tokens_in,
+        tokens_out=words.tokens_out,
+        cost=words.cost,
+    )
+
+
+def _with_time_zone(context: HomeContext, time_zone: str) -> HomeContext:
+    from dataclasses import replace
+
+    return replace(context, time_zone=time_zone)
+
+
+def _log_progress(phase: str, message: str) -> None:
+    _log.info("%s: %s", phase, message)
+
+
+class _PhaseClock:
+    """Times each phase into a dict of seconds."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self._seconds = seconds
+
+    def __call__(self, phase: str) -> _PhaseTimer:
+        return _PhaseTimer(self._seconds, phase)
+
+
+class _PhaseTimer:
+    def __init__(self, seconds: dict[str, float], phase: str) -> None:
+        self._seconds = seconds
+        self._phase = phase
+        self._started = 0.0
+
+    def __enter__(self) -> None:
+        self._started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self._seconds[self._phase] = time.perf_counter() - self._started

@@ -1,0 +1,135 @@
+"""The command line as a user runs it: analyze the demo home, read the suggestions back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from homehabits.automations.compile import check_automation
+from homehabits.cli import app
+from homehabits.config import Dialect
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'homehabits.db'}"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def _analyze_json(runner: CliRunner, db_url: str, *extra: str) -> dict:
+    result = runner.invoke(app, ["analyze", "--demo", "--db", db_url, "--json", *extra])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_analyze_demo_json_is_one_document_with_checked_automations(
+    runner: CliRunner, db_url: str
+) -> None:
+    document = _analyze_json(runner, db_url)
+
+    assert set(document) == {"run", "suggestions"}
+    assert document["run"]["status"] in {"succeeded", "partial"}
+    assert document["run"]["events_read"] > 1000
+    assert document["suggestions"], "the demo home has planted habits to suggest"
+    for suggestion in document["suggestions"]:
+        assert {"id", "title", "description", "rationale", "confidence", "status"} <= set(suggestion)
+        assert suggestion["pattern"]["kind"]
+        assert suggestion["pattern"]["fingerprint"]
+        dialect = Dialect(suggestion["dialect"])
+        check_automation(suggestion["automation"], dialect)
+        assert yaml.safe_load(suggestion["yaml"]) == suggestion["automation"]
+
+
+def test_demo_home_speaks_legacy_dialect_of_its_2024_3_home_assistant(
+    runner: CliRunner, db_url: str
+) -> None:
+    document = _analyze_json(runner, db_url)
+
+    for suggestion in document["suggestions"]:
+        assert suggestion["dialect"] == "legacy"
+        assert "trigger" in suggestion["automation"]
+        assert "triggers" not in suggestion["automation"]
+
+
+def test_second_run_does_not_suggest_the_same_habits_again(runner: CliRunner, db_url: str) -> None:
+    first = _analyze_json(runner, db_url)
+    second = _analyze_json(runner, db_url)
+
+    first_prints = {s["pattern"]["fingerprint"] for s in first["suggestions"]}
+    second_prints = {s["pattern"]["fingerprint"] for s in second["suggestions"]}
+    assert first_prints
+    assert not first_prints & second_prints
+
+
+def test_suggestions_list_and_show_read_the_store(runner: CliRunner, db_url: str) -> None:
+    document = _analyze_json(runner, db_url)
+    first = document["suggestions"][0]
+
+    listed = runner.invoke(app, ["suggestions", "list", "--db", db_url, "--json"])
+    shown = runner.invoke(app, ["suggestions", "show", str(first["id"]), "--db", db_url])
+
+    assert listed.exit_code == 0, listed.output
+    assert {s["id"] for s in json.loads(listed.stdout)} == {s["id"] for s in document["suggestions"]}
+    assert shown.exit_code == 0, shown.output
+    assert first["title"] in shown.stdout
+
+
+def test_approve_then_reject_changes_the_status(runner: CliRunner, db_url: str) -> None:
+    document = _analyze_json(runner, db_url)
+    first, second = document["suggestions"][:2]
+
+    approved = runner.invoke(app, ["suggestions", "approve", str(first["id"]), "--db", db_url])
+    rejected = runner.invoke(
+        app, ["suggestions", "reject", str(second["id"]), "--reason", "not us", "--db", db_url]
+    )
+    pending = runner.invoke(
+        app, ["suggestions", "list", "--status", "approved", "--db", db_url, "--json"]
+    )
+
+    assert approved.exit_code == 0, approved.output
+    assert rejected.exit_code == 0, rejected.output
+    assert [s["id"] for s in json.loads(pending.stdout)] == [first["id"]]
+
+
+def test_unknown_suggestion_is_a_clear_error(runner: CliRunner, db_url: str) -> None:
+    result = runner.invoke(app, ["suggestions", "show", "9999", "--db", db_url])
+
+    assert result.exit_code == 2
+    assert "9999" in result.output
+
+
+def test_two_sources_at_once_are_refused(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["analyze", "--demo", "--events", str(tmp_path / "x.csv"), "--db", db_url]
+    )
+
+    assert result.exit_code == 2
+    assert "choose one source" in result.output
+
+
+def test_bad_setting_stops_with_the_setting_named(
+    runner: CliRunner, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOMEHABITS_ANALYSIS_DAYS", "zero")
+
+    result = runner.invoke(app, ["analyze", "--demo", "--db", db_url])
+
+    assert result.exit_code == 2
+    assert "HOMEHABITS_ANALYSIS_DAYS" in result.output
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    runner = CliRunner()
+    for command in ("analyze", "simulate", "serve", "export", "suggestions"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert f"homehabits {command}" in readme, f"README does not show `homehabits {command}`"
