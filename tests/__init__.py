@@ -1,0 +1,1 @@
+"""The homehabits test suite."""

@@ -1,0 +1,684 @@
+"""A small fake Home Assistant: the REST and WebSocket endpoints homehabits uses, as an ASGI app.
+
+Seed it, then point a client at it in one of two ways::
+
+    fake = FakeHomeAssistant(token="secret-token", version="2024.11.1")
+    fake.add_area("kitchen", "Kitchen")
+    fake.add_entity("light.kitchen", name="Kitchen light", area_id="kitchen")
+    fake.record("light.kitchen", "on", when, user_id=fake.add_user("Anna"))
+
+    # in-process: HTTP through httpx's ASGI transport, the WebSocket through `fake.ws_connect`
+    client = HomeAssistantClient("http://ha.local:8123", "secret-token",
+                                 transport=fake.transport(), ws_connect=fake.ws_connect)
+
+    # end to end: a real uvicorn server on 127.0.0.1 (real sockets, real websockets library)
+    base_url, stop = serve_in_thread(fake.app)
+    ...
+    stop()
+
+Endpoints, with Home Assistant's response shapes: `GET /api/`, `GET /api/config`,
+`GET /api/states`, `GET /api/history/period/<start>?end_time=&filter_entity_id=`,
+`GET /api/logbook/<start>?end_time=`, `GET|POST|DELETE /api/config/automation/config/<id>` and
+`/api/websocket` (auth handshake, `config/{entity,device,area}_registry/list`,
+`config/auth/list`, `automation/config`, `ping`). Every HTTP request needs
+`Authorization: Bearer <token>` (else 401).
+
+For tests: `requests` records every request (`count()` sums them), `fail()` makes the next
+answers an error status, `delay()` slows answers down, `serve_html` turns the fake into a web
+page that is not Home Assistant, `automations` holds the saved configs, and
+`reload_delay` is how long a saved automation takes to appear as an `automation.*` state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from tests.fakes.serving import InProcessWebSocket, in_process_websocket, serve_in_thread
+
+__all__ = ["FakeHomeAssistant", "RecordedRequest", "serve_in_thread"]
+
+_MODERN_SINCE = (2024, 10)
+_STATIC_ATTRIBUTES = ("friendly_name", "device_class", "supported_color_modes", "icon")
+_AUTOMATION_KEYS = {
+    "id",
+    "alias",
+    "description",
+    "mode",
+    "max",
+    "max_exceeded",
+    "variables",
+    "trigger_variables",
+    "initial_state",
+    "trace",
+}
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the fake answered (`method` is `WS` for a WebSocket command)."""
+
+    method: str
+    path: str
+    query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Change:
+    entity_id: str
+    state: str
+    when: datetime
+    attributes: dict[str, Any]
+    user_id: str | None
+    cause: dict[str, str]  # the logbook's context_* fields of the event that started it
+
+
+@dataclass
+class _Fault:
+    path_prefix: str
+    status: int | None = None
+    times: int = 1
+    seconds: float = 0.0
+
+
+class FakeHomeAssistant:
+    """The state of one fake home, and the ASGI app that serves it."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "fake-token",
+        version: str = "2024.11.1",
+        time_zone: str = "Europe/Berlin",
+        latitude: float = 52.52,
+        longitude: float = 13.405,
+        elevation: float = 34.0,
+        location_name: str = "Home",
+        reload_delay: float = 0.05,
+        logbook: bool = True,
+    ) -> None:
+        self.token = token
+        self.version = version
+        self.time_zone = time_zone
+        self.latitude = latitude
+        self.longitude = longitude
+        self.elevation = elevation
+        self.location_name = location_name
+        self.reload_delay = reload_delay
+        self.logbook = logbook  # False: /api/logbook answers 404, as without `logbook:`
+        self.serve_html = False  # True: every page is a router's HTML login page
+        self.users_need_admin = False  # True: config/auth/list is refused, as for a non-admin
+        self.states: dict[str, dict[str, Any]] = {}
+        self.entity_registry: dict[str, dict[str, Any]] = {}
+        self.device_registry: dict[str, dict[str, Any]] = {}
+        self.area_registry: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.automations: dict[str, dict[str, Any]] = {}  # automation id -> saved config
+        self.requests: list[RecordedRequest] = []
+        self._changes: list[_Change] = []
+        self._faults: list[_Fault] = []
+        self.app = self._build_app()
+
+    # -- seeding ---------------------------------------------------------------------------
+
+    def add_area(self, area_id: str, name: str) -> str:
+        """Add an area to the area registry."""
+        self.area_registry[area_id] = {
+            "aliases": [],
+            "area_id": area_id,
+            "floor_id": None,
+            "icon": None,
+            "labels": [],
+            "name": name,
+            "picture": None,
+        }
+        return area_id
+
+    def add_device(
+        self,
+        device_id: str,
+        name: str,
+        *,
+        area_id: str | None = None,
+        manufacturer: str | None = None,
+        model: str | None = None,
+        name_by_user: str | None = None,
+    ) -> str:
+        """Add a device to the device registry."""
+        self.device_registry[device_id] = {
+            "area_id": area_id,
+            "config_entries": [],
+            "connections": [],
+            "disabled_by": None,
+            "entry_type": None,
+            "id": device_id,
+            "identifiers": [["demo", device_id]],
+            "labels": [],
+            "manufacturer": manufacturer,
+            "model": model,
+            "name": name,
+            "name_by_user": name_by_user,
+            "sw_version": None,
+            "via_device_id": None,
+        }
+        return device_id
+
+    def add_entity(
+        self,
+        entity_id: str,
+        *,
+        name: str | None = None,
+        original_name: str | None = None,
+        device_id: str | None = None,
+        area_id: str | None = None,
+        platform: str = "demo",
+        unique_id: str | None = None,
+        has_entity_name: bool = False,
+        disabled: bool = False,
+        state: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Add an entity to the entity registry (and, given `state`, its current state)."""
+        self.entity_registry[entity_id] = {
+            "area_id": area_id,
+            "categories": {},
+            "config_entry_id": None,
+            "device_id": device_id,
+            "disabled_by": "user" if disabled else None,
+            "entity_category": None,
+            "entity_id": entity_id,
+            "has_entity_name": has_entity_name,
+            "hidden_by": None,
+            "icon": None,
+            "id": uuid.uuid4().hex,
+            "labels": [],
+            "name": name,
+            "options": {},
+            "original_name": original_name,
+            "platform": platform,
+            "translation_key": None,
+            "unique_id": unique_id or entity_id,
+        }
+        if state is not None:
+            self.set_state(entity_id, state, attributes)
+        return entity_id
+
+    def add_user(
+        self, name: str, *, user_id: str | None = None, system_generated: bool = False
+    ) -> str:
+        """Add a user (as `config/auth/list` shows it); returns its hex id."""
+        user_id = user_id or uuid.uuid4().hex
+        self.users[user_id] = {
+            "id": user_id,
+            "username": name.lower().replace(" ", "_"),
+            "name": name,
+            "is_owner": not self.users,
+            "is_active": True,
+            "local_only": False,
+            "system_generated": system_generated,
+            "group_ids": ["system-admin"],
+            "credentials": [{"type": "homeassistant"}],
+        }
+        return user_id
+
+    def set_state(
+        self,
+        entity_id: str,
+        state: str,
+        attributes: Mapping[str, Any] | None = None,
+        *,
+        when: datetime | None = None,
+    ) -> None:
+        """Set an entity's current state, as `/api/states` shows it."""
+        moment = _iso(when or datetime.now(UTC))
+        self.states[entity_id] = {
+            "entity_id": entity_id,
+            "state": state,
+            "attributes": dict(attributes or {}),
+            "last_changed": moment,
+            "last_reported": moment,
+            "last_updated": moment,
+            "context": {"id": uuid.uuid4().hex.upper()[:26], "parent_id": None, "user_id": None},
+        }
+
+    def record(
+        self,
+        entity_id: str,
+        state: str,
+        when: datetime,
+        *,
+        attributes: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+        automation: str | None = None,
+        script: str | None = None,
+        context_entity_id: str | None = None,
+    ) -> None:
+        """Record a state change in the history and the logbook, with its cause.
+
+        `user_id`: a person (or service account) did it; `automation`/`script`: the entity id
+        of the automation or script that did it (as the logbook's `context_*` fields name it,
+        whatever its trigger); `context_entity_id`: another entity's change started it.
+        Nothing: a device did it.
+        """
+        cause: dict[str, str] = {}
+        if automation is not None:
+            cause = {
+                "context_event_type": "automation_triggered",
+                "context_domain": "automation",
+                "context_name": automation.split(".", 1)[1].replace("_", " ").capitalize(),
+                "context_message": "triggered by time",
+                "context_source": "time",
+                "context_entity_id": automation,
+            }
+        elif script is not None:
+            cause = {
+                "context_event_type": "script_started",
+                "context_domain": "script",
+                "context_name": script.split(".", 1)[1],
+                "context_message": "started",
+                "context_entity_id": script,
+            }
+        elif user_id is not None:
+            domain = entity_id.split(".", 1)[0]
+            service = "turn_on" if state == "on" else "turn_off"
+            cause = {
+                "context_event_type": "call_service",
+                "context_domain": domain,
+                "context_service": service,
+            }
+        elif context_entity_id is not None:
+            cause = {"context_entity_id": context_entity_id, "context_state": "on"}
+        self._changes.append(
+            _Change(entity_id, state, when, dict(attributes or {}), user_id, cause)
+        )
+        self._changes.sort(key=lambda change: change.when)
+        latest = [change for change in self._changes if change.entity_id == entity_id][-1]
+        current = self.states.get(entity_id, {}).get("attributes", {})
+        # Names and classes stay; brightness and the like belong to the state.
+        static = {key: current[key] for key in _STATIC_ATTRIBUTES if key in current}
+        self.set_state(entity_id, latest.state, {**static, **latest.attributes}, when=latest.when)
+
+    def add_automation(self, config: Mapping[str, Any]) -> str:
+        """An automation the home already has (in automations.yaml); returns its entity id."""
+        automation_id = str(config.get("id") or uuid.uuid4().hex)
+        self.automations[automation_id] = {"id": automation_id, **config}
+        return self._show_automation(automation_id)
+
+    # -- inspection and faults -------------------------------------------------------------
+
+    def count(self, path_prefix: str = "/", method: str | None = None) -> int:
+        """How many requests were made to paths starting with `path_prefix`."""
+        return sum(
+            1
+            for request in self.requests
+            if request.path.startswith(path_prefix) and method in (None, request.method)
+        )
+
+    def fail(self, status: int, *, times: int = 1, path_prefix: str = "/api") -> None:
+        """Answer the next `times` requests under `path_prefix` with `status`."""
+        self._faults.append(_Fault(path_prefix, status=status, times=times))
+
+    def delay(self, seconds: float, *, times: int = 1_000_000, path_prefix: str = "/api") -> None:
+        """Wait `seconds` before answering requests under `path_prefix`."""
+        self._faults.append(_Fault(path_prefix, seconds=seconds, times=times))
+
+    def transport(self) -> httpx.ASGITransport:
+        """An httpx transport that sends requests straight into the app, in process."""
+        return httpx.ASGITransport(app=self.app)
+
+    def ws_connect(self, url: str) -> AbstractAsyncContextManager[InProcessWebSocket]:
+        """Open the app's WebSocket in process (the client's injectable `ws_connect`)."""
+        return in_process_websocket(self.app, url)
+
+    # -- the app ---------------------------------------------------------------------------
+
+    def _build_app(self) -> Starlette:
+        routes = [
+            Route("/api/", self._guard(self._api_running)),
+            Route("/api/config", self._guard(self._config)),
+            Route("/api/states", self._guard(self._states)),
+            Route("/api/history/period/{start:path}", self._guard(self._history)),
+            Route("/api/logbook/{start:path}", self._guard(self._logbook)),
+            Route(
+                "/api/config/automation/config/{automation_id}",
+                self._guard(self._automation),
+                methods=["GET", "POST", "DELETE"],
+            ),
+            WebSocketRoute("/api/websocket", self._websocket),
+        ]
+        return Starlette(routes=routes)
+
+    def _guard(self, handler: Any) -> Any:
+        async def guarded(request: Request) -> Response:
+            path = request.url.path
+            self.requests.append(RecordedRequest(request.method, path, dict(request.query_params)))
+            for fault in list(self._faults):
+                if not path.startswith(fault.path_prefix):
+                    continue
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                if fault.seconds:
+                    await asyncio.sleep(fault.seconds)
+                if fault.status is not None:
+                    return JSONResponse({"message": "Fake failure"}, status_code=fault.status)
+            if self.serve_html:
+                return HTMLResponse("<!doctype html><html><body>Router login</body></html>")
+            if request.headers.get("authorization") != f"Bearer {self.token}":
+                return PlainTextResponse("401: Unauthorized", status_code=401)
+            response: Response = await handler(request)
+            return response
+
+        return guarded
+
+    async def _api_running(self, request: Request) -> Response:
+        return JSONResponse({"message": "API running."})
+
+    async def _config(self, request: Request) -> Response:
+        return JSONResponse(
+            {
+                "components": ["automation", "history", "logbook", "websocket_api"],
+                "config_dir": "/config",
+                "elevation": self.elevation,
+                "latitude": self.latitude,
+                "location_name": self.location_name,
+                "longitude": self.longitude,
+                "time_zone": self.time_zone,
+                "unit_system": {"length": "km", "temperature": "°C"},
+                "version": self.version,
+                "state": "RUNNING",
+                "safe_mode": False,
+            }
+        )
+
+    async def _states(self, request: Request) -> Response:
+        return JSONResponse(list(self.states.values()))
+
+    async def _history(self, request: Request) -> Response:
+        start, end = _period(request)
+        if start is None or end is None:
+            return JSONResponse({"message": "Invalid datetime"}, status_code=400)
+        wanted = request.query_params.get("filter_entity_id")
+        entity_ids = wanted.lower().split(",") if wanted else sorted(self._entities_seen())
+        answer = []
+        for entity_id in entity_ids:
+            changes = [c for c in self._changes if c.entity_id == entity_id]
+            before = [c for c in changes if c.when < start]
+            rows = []
+            if before:
+                # Home Assistant dates the state in effect at the start with the start time.
+                rows.append(_history_state(before[-1], at=start))
+            rows += [_history_state(c) for c in changes if start <= c.when < end]
+            if rows:
+                answer.append(rows)
+        return JSONResponse(answer)
+
+    async def _logbook(self, request: Request) -> Response:
+        if not self.logbook:
+            return PlainTextResponse("404: Not Found", status_code=404)
+        start, end = _period(request)
+        if start is None or end is None:
+            return JSONResponse({"message": "Invalid datetime"}, status_code=400)
+        entries: list[dict[str, Any]] = []
+        for change in self._changes:
+            if not start <= change.when < end:
+                continue
+            triggered = change.cause.get("context_event_type") == "automation_triggered"
+            if triggered:
+                automation = change.cause["context_entity_id"]
+                entries.append(
+                    {
+                        "when": _iso(change.when),
+                        "name": change.cause["context_name"],
+                        "message": "triggered by time",
+                        "source": "time",
+                        "entity_id": automation,
+                        "context_id": uuid.uuid4().hex.upper()[:26],
+                        "domain": "automation",
+                    }
+                )
+            entry: dict[str, Any] = {
+                "when": _iso(change.when),
+                "state": change.state,
+                "entity_id": change.entity_id,
+                "name": self._friendly_name(change.entity_id),
+            }
+            if change.user_id is not None:
+                entry["context_user_id"] = change.user_id
+            entry.update(change.cause)
+            entries.append(entry)
+        return JSONResponse(entries)
+
+    async def _automation(self, request: Request) -> Response:
+        automation_id = request.path_params["automation_id"]
+        if request.method == "GET":
+            config = self.automations.get(automation_id)
+            if config is None:
+                return JSONResponse({"message": "Resource not found"}, status_code=404)
+            return JSONResponse(config)
+        if request.method == "DELETE":
+            if automation_id not in self.automations:
+                return JSONResponse({"message": "Resource not found"}, status_code=400)
+            del self.automations[automation_id]
+            self._after_reload(lambda: self._hide_automation(automation_id))
+            return JSONResponse({"result": "ok"})
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"message": "Invalid JSON specified"}, status_code=400)
+        problem = _automation_problem(body, modern=_version(self.version) >= _MODERN_SINCE)
+        if problem is not None:
+            return JSONResponse({"message": f"Message malformed: {problem}"}, status_code=400)
+        self.automations[automation_id] = {"id": automation_id, **body}
+        self._after_reload(lambda: self._show_automation(automation_id))
+        return JSONResponse({"result": "ok"})
+
+    async def _websocket(self, websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_json({"type": "auth_required", "ha_version": self.version})
+        try:
+            login = await websocket.receive_json()
+            if login.get("type") != "auth" or login.get("access_token") != self.token:
+                await websocket.send_json(
+                    {"type": "auth_invalid", "message": "Invalid access token or password"}
+                )
+                await websocket.close()
+                return
+            await websocket.send_json({"type": "auth_ok", "ha_version": self.version})
+            while True:
+                message = await websocket.receive_json()
+                self.requests.append(RecordedRequest("WS", str(message.get("type"))))
+                await websocket.send_json(self._ws_answer(message))
+        except WebSocketDisconnect:
+            return
+
+    def _ws_answer(self, message: dict[str, Any]) -> dict[str, Any]:
+        number, kind = message.get("id"), message.get("type")
+        result: Any
+        if kind == "config/entity_registry/list":
+            result = list(self.entity_registry.values())
+        elif kind == "config/device_registry/list":
+            result = list(self.device_registry.values())
+        elif kind == "config/area_registry/list":
+            result = list(self.area_registry.values())
+        elif kind == "config/auth/list":
+            if self.users_need_admin:
+                return _ws_error(number, "unauthorized", "Unauthorized")
+            result = list(self.users.values())
+        elif kind == "automation/config":
+            state = self.states.get(str(message.get("entity_id")))
+            config = self.automations.get(str(state["attributes"].get("id"))) if state else None
+            if config is None:
+                return _ws_error(number, "not_found", "Entity not found")
+            result = {"config": config}
+        elif kind == "ping":
+            return {"id": number, "type": "pong"}
+        else:
+            return _ws_error(number, "unknown_command", "Unknown command.")
+        return {"id": number, "type": "result", "success": True, "result": result}
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _after_reload(self, apply: Any) -> None:
+        asyncio.get_running_loop().call_later(self.reload_delay, apply)
+
+    def _show_automation(self, automation_id: str) -> str:
+        config = self.automations.get(automation_id)
+        if config is None:
+            return ""
+        for entity_id, state in self.states.items():
+            if (
+                entity_id.startswith("automation.")
+                and state["attributes"].get("id") == automation_id
+            ):
+                break
+        else:
+            entity_id = self._free_entity_id(
+                "automation", str(config.get("alias") or automation_id)
+            )
+            self.entity_registry.setdefault(
+                entity_id,
+                {
+                    "entity_id": entity_id,
+                    "platform": "automation",
+                    "unique_id": automation_id,
+                    "id": uuid.uuid4().hex,
+                    "name": None,
+                    "original_name": config.get("alias"),
+                    "device_id": None,
+                    "area_id": None,
+                    "disabled_by": None,
+                    "has_entity_name": False,
+                },
+            )
+        attributes = {
+            "id": automation_id,
+            "last_triggered": None,
+            "mode": config.get("mode", "single"),
+            "current": 0,
+            "friendly_name": config.get("alias") or automation_id,
+        }
+        self.set_state(entity_id, "on", attributes)
+        return entity_id
+
+    def _hide_automation(self, automation_id: str) -> None:
+        for entity_id, state in list(self.states.items()):
+            if (
+                entity_id.startswith("automation.")
+                and state["attributes"].get("id") == automation_id
+            ):
+                del self.states[entity_id]
+                self.entity_registry.pop(entity_id, None)
+
+    def _free_entity_id(self, domain: str, name: str) -> str:
+        base = f"{domain}.{_slug(name)}"
+        candidate, number = base, 2
+        while candidate in self.states or candidate in self.entity_registry:
+            candidate, number = f"{base}_{number}", number + 1
+        return candidate
+
+    def _friendly_name(self, entity_id: str) -> str:
+        state = self.states.get(entity_id)
+        name = state["attributes"].get("friendly_name") if state else None
+        return str(name) if name else entity_id.split(".", 1)[1].replace("_", " ")
+
+    def _entities_seen(self) -> set[str]:
+        return {change.entity_id for change in self._changes}
+
+
+def _automation_problem(body: Any, *, modern: bool) -> str | None:
+    """Why Home Assistant would reject an automation config, in its own words; None if fine."""
+    if not isinstance(body, dict):
+        return "expected a dictionary"
+    allowed = _AUTOMATION_KEYS | {"trigger", "condition", "action"}
+    if modern:
+        allowed |= {"triggers", "conditions", "actions"}
+    for key in body:
+        if key not in allowed:
+            return f"extra keys not allowed @ data['{key}']"
+    for modern_key, legacy_key in (("triggers", "trigger"), ("actions", "action")):
+        if modern_key in body and legacy_key in body:
+            return f"Cannot specify both '{legacy_key}' and '{modern_key}'. Please use '{modern_key}' only."
+        name = modern_key if modern else legacy_key
+        if not body.get(modern_key) and not body.get(legacy_key):
+            return f"required key not provided @ data['{name}']"
+    triggers = body.get("triggers", body.get("trigger"))
+    for number, trigger in enumerate(triggers if isinstance(triggers, list) else [triggers]):
+        where = f"data['{'triggers' if modern else 'trigger'}'][{number}]"
+        if not isinstance(trigger, dict):
+            return f"expected a dictionary @ {where}"
+        if "platform" in trigger and "trigger" in trigger:
+            return f"Cannot specify both 'platform' and 'trigger'. Please use 'trigger' only. @ {where}"
+        if "trigger" in trigger and not modern:
+            return f"extra keys not allowed @ {where}['trigger']"
+        if "platform" not in trigger and "trigger" not in trigger:
+            return f"required key not provided @ {where}['{'trigger' if modern else 'platform'}']"
+    actions = body.get("actions", body.get("action"))
+    for number, step in enumerate(actions if isinstance(actions, list) else [actions]):
+        if isinstance(step, dict) and "action" in step and not modern:
+            return f"Unable to determine action @ data['action'][{number}]"
+    return None
+
+
+def _history_state(change: _Change, *, at: datetime | None = None) -> dict[str, Any]:
+    moment = _iso(at or change.when)
+    return {
+        "entity_id": change.entity_id,
+        "state": change.state,
+        "attributes": change.attributes,
+        "last_changed": moment,
+        "last_updated": moment,
+    }
+
+
+def _period(request: Request) -> tuple[datetime | None, datetime | None]:
+    start = _parse(request.path_params["start"])
+    end_text = request.query_params.get("end_time")
+    end = _parse(end_text) if end_text else None
+    if start is not None and end_text is None:
+        end = start + timedelta(days=1)  # Home Assistant's default period
+    return start, end
+
+
+def _parse(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _version(text: str) -> tuple[int, int]:
+    match = re.match(r"(\d+)\.(\d+)", text)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "unnamed"
+
+
+def _ws_error(number: Any, code: str, message: str) -> dict[str, Any]:
+    return {
+        "id": number,
+        "type": "result",
+        "success": False,
+        "error": {"code": code, "message": message},
+    }
