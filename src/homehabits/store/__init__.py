@@ -1,1 +1,1 @@
-"""store."""
+"""The homehabits database: engine and pragmas, tables, migrations, repository functions."""

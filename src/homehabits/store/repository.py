@@ -1,0 +1,84 @@
+"""The store's public functions in one place: runs, patterns, suggestions, cache, health.
+
+Convention: every function is async and takes the sessionmaker (`make_sessionmaker(engine)`)
+as its first argument; each call runs in its own transaction, so callers never manage
+sessions. Database failures surface as StoreError (or a subclass).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from homehabits.store.cache import cache_get, cache_put
+from homehabits.store.engine import Sessions, make_engine, make_sessionmaker
+from homehabits.store.history import FeedbackEntry, review_history
+from homehabits.store.migrate import migrate
+from homehabits.store.pattern_records import StoredPattern
+from homehabits.store.runs import (
+    complete_run,
+    create_run,
+    fail_run,
+    get_run,
+    latest_run,
+    list_patterns,
+    list_runs,
+    mark_interrupted_runs,
+    set_phase_seconds,
+)
+from homehabits.store.suggestions import (
+    ACTIVE_STATUSES,
+    TRANSITIONS,
+    active_fingerprints,
+    change_status,
+    count_by_status,
+    count_suggestions,
+    get_suggestion,
+    list_suggestions,
+    rejected_fingerprint_times,
+    rejected_fingerprints,
+    update_automation,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "TRANSITIONS",
+    "FeedbackEntry",
+    "Sessions",
+    "StoredPattern",
+    "active_fingerprints",
+    "cache_get",
+    "cache_put",
+    "change_status",
+    "complete_run",
+    "count_by_status",
+    "count_suggestions",
+    "create_run",
+    "fail_run",
+    "get_run",
+    "get_suggestion",
+    "latest_run",
+    "list_patterns",
+    "list_runs",
+    "list_suggestions",
+    "make_engine",
+    "make_sessionmaker",
+    "mark_interrupted_runs",
+    "migrate",
+    "ping",
+    "rejected_fingerprint_times",
+    "rejected_fingerprints",
+    "review_history",
+    "set_phase_seconds",
+    "update_automation",
+]
+
+
+async def ping(sessions: Sessions) -> bool:
+    """Whether the database answers (for the health check); never raises."""
+    try:
+        async with sessions() as session:
+            await session.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError):
+        return False
+    return True

@@ -1,0 +1,325 @@
+"""Analysis runs in the store: start one, record its results in one transaction, read them back.
+
+Every function takes the sessionmaker first and opens its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homehabits.exceptions import RunNotFoundError, StoreError
+from homehabits.store._transaction import transaction
+from homehabits.store.engine import Sessions
+from homehabits.store.pattern_records import StoredPattern
+from homehabits.store.records import (
+    NewSuggestion,
+    RunRecord,
+    RunStatus,
+    RunSummary,
+    SuggestionStatus,
+)
+from homehabits.store.tables import AnalysisRunRow, PatternRow, SuggestionRow, utc_now
+
+__all__ = [
+    "complete_run",
+    "create_run",
+    "fail_run",
+    "get_run",
+    "latest_run",
+    "list_patterns",
+    "list_runs",
+    "mark_interrupted_runs",
+    "set_phase_seconds",
+]
+
+INTERRUPTED = "interrupted"
+_NEW_SUGGESTION_FIELDS = tuple(field.name for field in fields(NewSuggestion))
+_FINISHED = (RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value)
+
+
+async def create_run(
+    sessions: Sessions,
+    trigger: str,
+    source: str,
+    window_start: datetime,
+    window_end: datetime,
+) -> int:
+    """Record that a run has started (status running) and return its id at once."""
+    async with transaction(sessions, "starting an analysis run") as session:
+        run_id: int | None = await session.scalar(
+            insert(AnalysisRunRow)
+            .values(
+                trigger=trigger,
+                source=source,
+                status=RunStatus.RUNNING.value,
+                started_at=utc_now(),
+                window_start=window_start,
+                window_end=window_end,
+                events_read=0,
+                events_rejected=0,
+                patterns_found=0,
+                suggestions_created=0,
+                suggestions_dropped=0,
+                phase_seconds={},
+                model_calls=0,
+                cache_hits=0,
+                tokens_in=0,
+                tokens_out=0,
+                cost=0.0,
+                errors=[],
+                rejected_examples=[],
+            )
+            .returning(AnalysisRunRow.id)
+        )
+    if run_id is None:
+        raise StoreError("the database did not return the new run's id")
+    return run_id
+
+
+async def complete_run(
+    sessions: Sessions,
+    run_id: int,
+    summary: RunSummary,
+    patterns: Sequence[Mapping[str, Any]],
+    suggestions: Sequence[NewSuggestion],
+) -> list[int]:
+    """Record a run's outcome, its patterns and its suggestions, all or nothing.
+
+    `patterns` are pattern_to_dict dicts, optionally with "area_id". Returns the new
+    suggestions' ids in the order given. If any row fails, nothing of this call is kept
+    (the run stays running) and StoreError is raised.
+    """
+    pattern_rows = [_pattern_values(run_id, index, data) for index, data in enumerate(patterns)]
+    now = utc_now()
+    suggestion_rows = [_suggestion_values(run_id, now, new) for new in suggestions]
+    async with transaction(sessions, f"storing the results of run {run_id}") as session:
+        updated = await session.execute(
+            update(AnalysisRunRow)
+            .where(AnalysisRunRow.id == run_id, AnalysisRunRow.status == RunStatus.RUNNING.value)
+            .values(finished_at=now, **_summary_values(summary))
+            .returning(AnalysisRunRow.id)
+        )
+        if updated.first() is None:
+            await _refuse_finished_run(session, run_id)
+        if pattern_rows:
+            # executemany: one statement for all rows, not one round trip per pattern.
+            await session.execute(insert(PatternRow), pattern_rows)
+        if not suggestion_rows:
+            return []
+        await session.execute(insert(SuggestionRow), suggestion_rows)
+        # Ids grow in insertion order and only this call writes this run's suggestions, so
+        # reading them back by id keeps the order given. (RETURNING in input order would
+        # make SQLAlchemy insert one row per statement on SQLite: ten times slower.)
+        new_ids = await session.scalars(
+            select(SuggestionRow.id)
+            .where(SuggestionRow.run_id == run_id)
+            .order_by(SuggestionRow.id)
+        )
+        return list(new_ids)
+
+
+async def fail_run(sessions: Sessions, run_id: int, error: str) -> None:
+    """Mark a run as failed, keeping the error with any it already had."""
+    async with transaction(sessions, f"marking run {run_id} as failed") as session:
+        run = await session.get(AnalysisRunRow, run_id)
+        if run is None:
+            raise RunNotFoundError(f"no analysis run with id {run_id}")
+        run.status = RunStatus.FAILED.value
+        run.finished_at = utc_now()
+        run.errors = [*run.errors, error]
+
+
+async def set_phase_seconds(sessions: Sessions, run_id: int, phase: str, seconds: float) -> None:
+    """Record how long one phase of a run took (the store phase is only known after storing)."""
+    async with transaction(sessions, f"timing run {run_id}") as session:
+        run = await session.get(AnalysisRunRow, run_id)
+        if run is None:
+            raise RunNotFoundError(f"no analysis run with id {run_id}")
+        # A new dict, so the JSON column sees the change.
+        run.phase_seconds = {**run.phase_seconds, phase: seconds}
+
+
+async def mark_interrupted_runs(sessions: Sessions) -> int:
+    """Mark runs left running by a crash or restart as failed ("interrupted"); return how many."""
+    async with transaction(sessions, "marking interrupted runs") as session:
+        interrupted = await session.scalars(
+            update(AnalysisRunRow)
+            .where(AnalysisRunRow.status == RunStatus.RUNNING.value)
+            .values(status=RunStatus.FAILED.value, finished_at=utc_now(), errors=[INTERRUPTED])
+            .returning(AnalysisRunRow.id)
+        )
+        return len(interrupted.all())
+
+
+async def get_run(sessions: Sessions, run_id: int) -> RunRecord:
+    """One run by id; RunNotFoundError if there is none."""
+    async with transaction(sessions, f"reading run {run_id}") as session:
+        run = await session.get(AnalysisRunRow, run_id)
+        if run is None:
+            raise RunNotFoundError(f"no analysis run with id {run_id}")
+        return _run_record(run)
+
+
+async def list_runs(sessions: Sessions, limit: int = 50, offset: int = 0) -> list[RunRecord]:
+    """Runs, newest first."""
+    async with transaction(sessions, "listing analysis runs") as session:
+        runs = await session.scalars(
+            select(AnalysisRunRow)
+            .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_run_record(run) for run in runs]
+
+
+async def latest_run(sessions: Sessions) -> RunRecord | None:
+    """The newest run, whatever its status, or None before the first run."""
+    runs = await list_runs(sessions, limit=1)
+    return runs[0] if runs else None
+
+
+async def list_patterns(
+    sessions: Sessions,
+    *,
+    kind: str | None = None,
+    entity: str | None = None,
+    area: str | None = None,
+    run_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[StoredPattern]:
+    """Patterns of one run (default: the latest that finished), best score first.
+
+    `entity` matches the target or the trigger entity; `area` is an area id.
+    """
+    async with transaction(sessions, "listing patterns") as session:
+        if run_id is None:
+            run_id = await session.scalar(
+                select(AnalysisRunRow.id)
+                .where(AnalysisRunRow.status.in_(_FINISHED))
+                .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
+                .limit(1)
+            )
+            if run_id is None:
+                return []
+        query = select(PatternRow).where(PatternRow.run_id == run_id)
+        if kind is not None:
+            query = query.where(PatternRow.kind == kind)
+        if entity is not None:
+            query = query.where(
+                (PatternRow.target_entity == entity) | (PatternRow.trigger_entity == entity)
+            )
+        if area is not None:
+            query = query.where(PatternRow.area_id == area)
+        rows = await session.scalars(
+            query.order_by(PatternRow.score.desc(), PatternRow.id).limit(limit).offset(offset)
+        )
+        return [_stored_pattern(row) for row in rows]
+
+
+async def _refuse_finished_run(session: AsyncSession, run_id: int) -> None:
+    status = await session.scalar(select(AnalysisRunRow.status).where(AnalysisRunRow.id == run_id))
+    if status is None:
+        raise RunNotFoundError(f"no analysis run with id {run_id}")
+    # Recording the results twice would store every pattern and suggestion twice.
+    raise StoreError(f"run {run_id} is already {status}; its results cannot be stored again")
+
+
+def _pattern_values(run_id: int, index: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    missing = [key for key in ("fingerprint", "kind", "target_entity") if not data.get(key)]
+    if missing:
+        raise StoreError(
+            f"pattern {index} of run {run_id} cannot be stored: field {missing[0]!r} is missing"
+        )
+    return {
+        "run_id": run_id,
+        "fingerprint": data["fingerprint"],
+        "kind": data["kind"],
+        "target_entity": data["target_entity"],
+        "trigger_entity": data.get("trigger_entity"),
+        "area_id": data.get("area_id"),
+        "score": data.get("score") or 0.0,
+        "confidence": data.get("confidence") or 0.0,
+        "data": dict(data),
+    }
+
+
+def _suggestion_values(run_id: int, now: datetime, new: NewSuggestion) -> dict[str, Any]:
+    values = {name: getattr(new, name) for name in _NEW_SUGGESTION_FIELDS}
+    values.update(
+        run_id=run_id, status=SuggestionStatus.PENDING.value, created_at=now, updated_at=now
+    )
+    return values
+
+
+def _summary_values(summary: RunSummary) -> dict[str, Any]:
+    return {
+        "status": RunStatus(summary.status).value,
+        "events_read": summary.events_read,
+        "events_rejected": summary.events_rejected,
+        "patterns_found": summary.patterns_found,
+        "suggestions_created": summary.suggestions_created,
+        "suggestions_dropped": summary.suggestions_dropped,
+        "phase_seconds": dict(summary.phase_seconds),
+        "model_calls": summary.model_calls,
+        "cache_hits": summary.cache_hits,
+        "tokens_in": summary.tokens_in,
+        "tokens_out": summary.tokens_out,
+        "cost": summary.cost,
+        "errors": list(summary.errors),
+        "rejected_examples": list(summary.rejected_examples),
+        "time_zone": summary.time_zone,
+        "ha_version": summary.ha_version,
+    }
+
+
+def _run_record(run: AnalysisRunRow) -> RunRecord:
+    return RunRecord(
+        id=run.id,
+        trigger=run.trigger,
+        source=run.source,
+        status=RunStatus(run.status),
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        window_start=run.window_start,
+        window_end=run.window_end,
+        summary=RunSummary(
+            status=RunStatus(run.status),
+            events_read=run.events_read,
+            events_rejected=run.events_rejected,
+            patterns_found=run.patterns_found,
+            suggestions_created=run.suggestions_created,
+            suggestions_dropped=run.suggestions_dropped,
+            phase_seconds=dict(run.phase_seconds),
+            model_calls=run.model_calls,
+            cache_hits=run.cache_hits,
+            tokens_in=run.tokens_in,
+            tokens_out=run.tokens_out,
+            cost=run.cost,
+            errors=list(run.errors),
+            rejected_examples=list(run.rejected_examples),
+            time_zone=run.time_zone,
+            ha_version=run.ha_version,
+        ),
+    )
+
+
+def _stored_pattern(row: PatternRow) -> StoredPattern:
+    return StoredPattern(
+        id=row.id,
+        run_id=row.run_id,
+        fingerprint=row.fingerprint,
+        kind=row.kind,
+        target_entity=row.target_entity,
+        trigger_entity=row.trigger_entity,
+        area_id=row.area_id,
+        score=row.score,
+        confidence=row.confidence,
+        data=dict(row.data),
+    )

@@ -1,0 +1,306 @@
+"""Suggestions in the store: list and count them, move them through the review, remember rejections.
+
+Every function takes the sessionmaker first and opens its own transaction. Every status change
+and every edit writes one feedback row: that is the review history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, NoReturn
+
+from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homehabits.exceptions import StatusChangeError, SuggestionNotFoundError
+from homehabits.store._transaction import transaction
+from homehabits.store.engine import Sessions
+from homehabits.store.records import SuggestionRecord, SuggestionStatus
+from homehabits.store.tables import FeedbackRow, SuggestionRow, utc_now
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "TRANSITIONS",
+    "StatusFilter",
+    "active_fingerprints",
+    "change_status",
+    "count_by_status",
+    "count_suggestions",
+    "get_suggestion",
+    "list_suggestions",
+    "rejected_fingerprint_times",
+    "rejected_fingerprints",
+    "update_automation",
+]
+
+StatusFilter = SuggestionStatus | str | Sequence[SuggestionStatus | str] | None
+
+_S = SuggestionStatus
+
+# Where a suggestion may go from each status.
+TRANSITIONS: Mapping[SuggestionStatus, frozenset[SuggestionStatus]] = {
+    _S.PENDING: frozenset({_S.APPROVED, _S.REJECTED}),
+    _S.APPROVED: frozenset({_S.DEPLOYED, _S.DEPLOY_FAILED, _S.REJECTED, _S.PENDING}),
+    _S.DEPLOY_FAILED: frozenset({_S.DEPLOYED, _S.DEPLOY_FAILED, _S.REJECTED, _S.APPROVED}),
+    _S.DEPLOYED: frozenset({_S.REMOVED}),
+    _S.REMOVED: frozenset({_S.APPROVED, _S.DEPLOYED, _S.REJECTED}),
+    _S.REJECTED: frozenset({_S.PENDING}),
+}
+
+# Fingerprints in these statuses are not suggested again: the owner has them already.
+ACTIVE_STATUSES = frozenset({_S.PENDING, _S.APPROVED, _S.DEPLOYED, _S.DEPLOY_FAILED})
+
+_VERBS = {
+    _S.PENDING: "reopen",
+    _S.APPROVED: "approve",
+    _S.REJECTED: "reject",
+    _S.DEPLOYED: "deploy",
+    _S.DEPLOY_FAILED: "record a failed deployment of",
+    _S.REMOVED: "remove",
+}
+_ARTICLES = {_S.APPROVED: "an", _S.DEPLOY_FAILED: "a"}
+_STATE_WORDS = {_S.DEPLOY_FAILED: "failed-to-deploy"}
+
+
+async def list_suggestions(
+    sessions: Sessions,
+    status: StatusFilter = None,
+    kind: str | None = None,
+    area: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    run_id: int | None = None,
+) -> list[SuggestionRecord]:
+    """Suggestions, newest run first and best score first within a run.
+
+    `status` is one status or several; `area` is an area id or name (any case); `run_id`
+    keeps those created by one run.
+    """
+    async with transaction(sessions, "listing suggestions") as session:
+        rows = await session.scalars(
+            select(SuggestionRow)
+            .where(*_filters(status, kind, area, run_id))
+            .order_by(SuggestionRow.created_at.desc(), SuggestionRow.score.desc(), SuggestionRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_record(row) for row in rows]
+
+
+async def count_suggestions(
+    sessions: Sessions,
+    status: StatusFilter = None,
+    kind: str | None = None,
+    area: str | None = None,
+    run_id: int | None = None,
+) -> int:
+    """How many suggestions list_suggestions would give with these filters and no limit."""
+    async with transaction(sessions, "counting suggestions") as session:
+        total = await session.scalar(
+            select(func.count(SuggestionRow.id)).where(*_filters(status, kind, area, run_id))
+        )
+        return total or 0
+
+
+async def count_by_status(sessions: Sessions) -> dict[str, int]:
+    """How many suggestions are in each status (every status present, zero included)."""
+    async with transaction(sessions, "counting suggestions by status") as session:
+        rows = await session.execute(
+            select(SuggestionRow.status, func.count(SuggestionRow.id)).group_by(
+                SuggestionRow.status
+            )
+        )
+        counts = {status.value: 0 for status in SuggestionStatus}
+        counts.update(dict(rows.all()))
+        return counts
+
+
+async def get_suggestion(sessions: Sessions, suggestion_id: int) -> SuggestionRecord:
+    """One suggestion by id; SuggestionNotFoundError if there is none."""
+    async with transaction(sessions, f"reading suggestion {suggestion_id}") as session:
+        row = await session.get(SuggestionRow, suggestion_id)
+        if row is None:
+            raise SuggestionNotFoundError(f"no suggestion with id {suggestion_id}")
+        return _record(row)
+
+
+async def change_status(
+    sessions: Sessions,
+    suggestion_id: int,
+    new_status: SuggestionStatus | str,
+    *,
+    reason: str | None = None,
+    ha_automation_id: str | None = None,
+    deploy_message: str | None = None,
+) -> SuggestionRecord:
+    """Move a suggestion to `new_status` if TRANSITIONS allows it, and note it in the history.
+
+    Raises StatusChangeError ("cannot deploy a rejected suggestion") for a change that is not
+    allowed, SuggestionNotFoundError for an unknown id.
+    """
+    target = SuggestionStatus(new_status)
+    allowed_from = [status.value for status, nexts in TRANSITIONS.items() if target in nexts]
+    values: dict[str, Any] = {"status": target.value, "updated_at": utc_now()}
+    # A reason given for a rejection is the rejection's; leaving "rejected" drops it.
+    values["reject_reason"] = reason if target is _S.REJECTED else None
+    if ha_automation_id is not None:
+        values["ha_automation_id"] = ha_automation_id
+    if target in (_S.DEPLOYED, _S.DEPLOY_FAILED):
+        # A new attempt replaces the message of the previous one.
+        values["deploy_message"] = deploy_message or (
+            reason if target is _S.DEPLOY_FAILED else None
+        )
+    elif deploy_message is not None:
+        values["deploy_message"] = deploy_message
+    doing = f"changing suggestion {suggestion_id} to {target.value}"
+    async with transaction(sessions, doing) as session:
+        # Checking the status in the UPDATE itself makes a concurrent change lose cleanly,
+        # and writing first takes SQLite's write lock before anything is read.
+        row = await session.scalar(
+            update(SuggestionRow)
+            .where(SuggestionRow.id == suggestion_id, SuggestionRow.status.in_(allowed_from))
+            .values(**values)
+            .returning(SuggestionRow)
+            .execution_options(synchronize_session=False)
+        )
+        if row is None:
+            await _refuse(session, suggestion_id, _VERBS[target])
+        await _note(session, row, target.value, reason or deploy_message)
+        return _record(row)
+
+
+async def update_automation(
+    sessions: Sessions, suggestion_id: int, automation: dict[str, Any], yaml: str
+) -> SuggestionRecord:
+    """Replace a suggestion's automation (the owner edited it); not while it is deployed."""
+    async with transaction(sessions, f"editing suggestion {suggestion_id}") as session:
+        row = await session.scalar(
+            update(SuggestionRow)
+            .where(
+                SuggestionRow.id == suggestion_id,
+                # Home Assistant runs the deployed version: editing only ours would hide that.
+                SuggestionRow.status != _S.DEPLOYED.value,
+            )
+            .values(automation=automation, yaml=yaml, updated_at=utc_now())
+            .returning(SuggestionRow)
+            .execution_options(synchronize_session=False)
+        )
+        if row is None:
+            await _refuse(session, suggestion_id, "edit")
+        await _note(session, row, "edited", None)
+        return _record(row)
+
+
+async def active_fingerprints(sessions: Sessions) -> set[str]:
+    """Fingerprints of habits the owner already has in review or deployed."""
+    async with transaction(sessions, "reading active fingerprints") as session:
+        found = await session.scalars(
+            select(SuggestionRow.fingerprint)
+            .where(SuggestionRow.status.in_([status.value for status in ACTIVE_STATUSES]))
+            .distinct()
+        )
+        return set(found)
+
+
+async def rejected_fingerprint_times(sessions: Sessions, since: datetime) -> dict[str, datetime]:
+    """Fingerprints still rejected whose rejection was at or after `since`, with its time."""
+    async with transaction(sessions, "reading rejected fingerprints") as session:
+        rows = await session.execute(
+            select(SuggestionRow.fingerprint, func.max(FeedbackRow.created_at))
+            .join(FeedbackRow, FeedbackRow.suggestion_id == SuggestionRow.id)
+            .where(
+                SuggestionRow.status == _S.REJECTED.value,
+                FeedbackRow.action == _S.REJECTED.value,
+                FeedbackRow.created_at >= since,
+            )
+            .group_by(SuggestionRow.fingerprint)
+        )
+        return dict(rows.all())
+
+
+async def rejected_fingerprints(sessions: Sessions, since: datetime) -> set[str]:
+    """Fingerprints still rejected whose rejection was at or after `since`."""
+    return set(await rejected_fingerprint_times(sessions, since))
+
+
+def _filters(
+    status: StatusFilter, kind: str | None, area: str | None, run_id: int | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if status is not None:
+        wanted = [status] if isinstance(status, str) else list(status)
+        conditions.append(SuggestionRow.status.in_([SuggestionStatus(one).value for one in wanted]))
+    if kind is not None:
+        conditions.append(SuggestionRow.kind == kind)
+    if run_id is not None:
+        conditions.append(SuggestionRow.run_id == run_id)
+    if area is not None:
+        conditions.append(
+            (SuggestionRow.area_id == area) | (func.lower(SuggestionRow.area_name) == area.lower())
+        )
+    return conditions
+
+
+async def _refuse(session: AsyncSession, suggestion_id: int, verb: str) -> NoReturn:
+    current = await session.scalar(
+        select(SuggestionRow.status).where(SuggestionRow.id == suggestion_id)
+    )
+    if current is None:
+        raise SuggestionNotFoundError(f"no suggestion with id {suggestion_id}")
+    status = SuggestionStatus(current)
+    article = _ARTICLES.get(status, "a")
+    state = _STATE_WORDS.get(status, status.value)
+    nexts = ", ".join(sorted(_VERBS[option] for option in TRANSITIONS[status]))
+    raise StatusChangeError(
+        f"cannot {verb} {article} {state} suggestion (#{suggestion_id}); "
+        f"from {status.value} it can only: {nexts}"
+    )
+
+
+async def _note(session: AsyncSession, row: SuggestionRow, action: str, reason: str | None) -> None:
+    await session.execute(
+        insert(FeedbackRow).values(
+            suggestion_id=row.id,
+            fingerprint=row.fingerprint,
+            action=action,
+            reason=reason,
+            created_at=row.updated_at,
+        )
+    )
+
+
+def _record(row: SuggestionRow) -> SuggestionRecord:
+    return SuggestionRecord(
+        id=row.id,
+        run_id=row.run_id,
+        status=SuggestionStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        fingerprint=row.fingerprint,
+        kind=row.kind,
+        title=row.title,
+        description=row.description,
+        rationale=row.rationale,
+        category=row.category,
+        confidence=row.confidence,
+        score=row.score,
+        sensitive=row.sensitive,
+        sensitive_reason=row.sensitive_reason,
+        target_entity=row.target_entity,
+        trigger_entity=row.trigger_entity,
+        area_id=row.area_id,
+        area_name=row.area_name,
+        automation=dict(row.automation),
+        yaml=row.yaml,
+        dialect=row.dialect,
+        diff=row.diff,
+        pattern=dict(row.pattern),
+        author=row.author,
+        tokens_in=row.tokens_in,
+        tokens_out=row.tokens_out,
+        cost=row.cost,
+        ha_automation_id=row.ha_automation_id,
+        deploy_message=row.deploy_message,
+        reject_reason=row.reject_reason,
+    )

@@ -1,0 +1,186 @@
+"""The homehabits tables: analysis runs, their patterns and suggestions, feedback, words cache."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "AnalysisRunRow",
+    "Base",
+    "FeedbackRow",
+    "PatternRow",
+    "SuggestionRow",
+    "UtcDateTime",
+    "WriterCacheRow",
+    "utc_now",
+]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time, stored as UTC and always read back timezone-aware UTC.
+
+    SQLite keeps no time zone, so a value is converted to UTC before it is written (which
+    also keeps text comparisons in SQLite in time order) and UTC is re-attached on reading.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive times; write aware ones as UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a naive datetime cannot be stored (use a time zone): {value!r}")
+        moment = value.astimezone(UTC)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Hand out aware UTC times, whatever the database kept."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every homehabits table."""
+
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
+        datetime: UtcDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+class AnalysisRunRow(Base):
+    """One analysis run: when, over which window, and what it found and spent."""
+
+    __tablename__ = "analysis_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    ha_version: Mapped[str | None] = mapped_column(String(32))
+    events_read: Mapped[int] = mapped_column(Integer, default=0)
+    events_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    patterns_found: Mapped[int] = mapped_column(Integer, default=0)
+    suggestions_created: Mapped[int] = mapped_column(Integer, default=0)
+    suggestions_dropped: Mapped[int] = mapped_column(Integer, default=0)
+    phase_seconds: Mapped[dict[str, Any]]
+    model_calls: Mapped[int] = mapped_column(Integer, default=0)
+    cache_hits: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    errors: Mapped[list[Any]]
+    rejected_examples: Mapped[list[Any]]
+
+
+class PatternRow(Base):
+    """One habit found by a run, with its full data as JSON."""
+
+    __tablename__ = "patterns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    target_entity: Mapped[str] = mapped_column(String(255))
+    trigger_entity: Mapped[str | None] = mapped_column(String(255))
+    area_id: Mapped[str | None] = mapped_column(String(255))
+    score: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    data: Mapped[dict[str, Any]]
+
+
+class SuggestionRow(Base):
+    """One suggested automation and where it stands in the owner's review."""
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(64))
+    confidence: Mapped[float] = mapped_column(Float)
+    score: Mapped[float] = mapped_column(Float)
+    sensitive: Mapped[bool] = mapped_column(Boolean)
+    sensitive_reason: Mapped[str | None] = mapped_column(Text)
+    target_entity: Mapped[str] = mapped_column(String(255))
+    trigger_entity: Mapped[str | None] = mapped_column(String(255))
+    area_id: Mapped[str | None] = mapped_column(String(255))
+    area_name: Mapped[str | None] = mapped_column(String(255))
+    automation: Mapped[dict[str, Any]]
+    yaml: Mapped[str] = mapped_column(Text)
+    dialect: Mapped[str] = mapped_column(String(16))
+    diff: Mapped[str | None] = mapped_column(Text)
+    pattern: Mapped[dict[str, Any]]
+    author: Mapped[str] = mapped_column(String(255))
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    ha_automation_id: Mapped[str | None] = mapped_column(String(255))
+    deploy_message: Mapped[str | None] = mapped_column(Text)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class FeedbackRow(Base):
+    """One step of the review history: a status change or an edit, with its reason."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(
+        ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    # approved | rejected | deployed | deploy_failed | removed | pending | edited
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class WriterCacheRow(Base):
+    """Words a model already wrote, keyed by fingerprint + model + prompt version."""
+
+    __tablename__ = "writer_cache"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(255))
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
