@@ -1,0 +1,295 @@
+"""A fake OpenAI-compatible Chat Completions server, for tests and the writer benchmark.
+
+Run it on 127.0.0.1 in a background thread::
+
+    with FakeOpenAIServer(latency=0.2, fault_rate=0.1) as server:
+        config = ModelConfig(base_url=server.base_url, api_key=None, model="fake")
+
+or in-process, with no socket, through `server.http_client()` (an httpx.AsyncClient on an
+ASGITransport) and `IN_PROCESS_BASE_URL`. It counts requests and the most it had in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from types import TracebackType
+from typing import Any, Final
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+__all__ = ["IN_PROCESS_BASE_URL", "FakeMode", "FakeOpenAIServer", "default_answer", "facts_of"]
+
+IN_PROCESS_BASE_URL: Final = "http://fake-openai.invalid/v1"
+
+_FACTS = re.compile(r"<<<FACTS\s*(\{.*\})\s*FACTS>>>", re.DOTALL)
+
+
+class FakeMode(StrEnum):
+    """How the fake answers a request that is not a fault."""
+
+    VALID = "valid"  # the JSON words, as the content
+    FENCED = "fenced"  # the JSON words in a ```json fence, with prose around
+    MALFORMED = "malformed"  # something that is not JSON
+    REJECT_JSON_SCHEMA = "reject_json_schema"  # 400 for response_format json_schema
+    REJECT_RESPONSE_FORMAT = "reject_response_format"  # 400 for any response_format
+    HANG = "hang"  # never answers (until the server stops)
+
+
+Answer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class FakeOpenAIServer:
+    """An OpenAI-compatible Chat Completions server with settable latency, faults and modes."""
+
+    def __init__(
+        self,
+        *,
+        latency: float = 1.5,
+        fault_rate: float = 0.0,
+        mode: FakeMode = FakeMode.VALID,
+        seed: int = 0,
+        retry_after: float = 1.0,
+        faults: Sequence[int] = (),
+        latency_for: Callable[[str], float | None] | None = None,
+        answer: Answer | None = None,
+    ) -> None:
+        """A server not yet listening; `faults` are statuses to answer first, in order."""
+        self.latency = latency
+        self.fault_rate = fault_rate
+        self.mode = mode
+        self.retry_after = retry_after
+        self.latency_for = latency_for
+        self.answer = answer or default_answer
+        self._random = random.Random(seed)
+        self._scripted = list(faults)
+        self._ids = itertools.count(1)
+        self._closing = threading.Event()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = IN_PROCESS_BASE_URL
+        self.app = Starlette(
+            routes=[
+                Route("/v1/chat/completions", self._chat, methods=["POST"]),
+                Route("/v1/models", self._models, methods=["GET"]),
+            ]
+        )
+        self.reset()
+
+    def reset(self) -> None:
+        """Set every counter back to zero."""
+        self.requests = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.faults_sent = 0
+        self.received: list[dict[str, Any]] = []  # request bodies, in arrival order
+        self.completed: list[str] = []  # the user message of each answered request, in order
+
+    def fail_next(self, *statuses: int) -> None:
+        """Answer the next requests with these HTTP statuses (429 carries Retry-After)."""
+        self._scripted.extend(statuses)
+
+    def http_client(self) -> httpx.AsyncClient:
+        """An httpx client that reaches this server in-process, without a socket."""
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app))
+
+    # --- serving in a thread ---------------------------------------------------------------
+
+    def start(self) -> str:
+        """Listen on 127.0.0.1 on a free port; returns the base_url (…/v1)."""
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="fake-openai", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the fake OpenAI server did not start")
+            time.sleep(0.01)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop listening; hanging requests are let go."""
+        self._closing.set()
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> FakeOpenAIServer:
+        """Start the server for the `with` block."""
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        """Stop the server."""
+        self.stop()
+
+    # --- the API ---------------------------------------------------------------------------
+
+    async def _models(self, request: Request) -> JSONResponse:
+        return JSONResponse({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+
+    async def _chat(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        self.requests += 1
+        self.received.append(body)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        user_text = _user_text(body)
+        try:
+            fault = self._fault()
+            if fault is not None:
+                self.faults_sent += 1
+                return self._error(fault)
+            refused = self._refused_format(body.get("response_format"))
+            if refused is not None:
+                return refused
+            await self._wait(user_text)
+            content = self._content(self.answer(body))
+            return JSONResponse(self._completion(body, content))
+        finally:
+            self.in_flight -= 1
+            self.completed.append(user_text)
+
+    def _fault(self) -> int | None:
+        if self._scripted:
+            return self._scripted.pop(0)
+        if self.fault_rate > 0 and self._random.random() < self.fault_rate:
+            return self._random.choice((429, 500))
+        return None
+
+    def _error(self, status: int) -> JSONResponse:
+        headers: dict[str, str] = {}
+        if status == 429:
+            headers["Retry-After"] = f"{self.retry_after:g}"
+            message, kind = "Rate limit reached, try again later.", "rate_limit_exceeded"
+        else:
+            message, kind = "The server had an error while processing your request.", "server_error"
+        return JSONResponse(
+            {"error": {"message": message, "type": kind, "param": None, "code": None}},
+            status_code=status,
+            headers=headers,
+        )
+
+    def _refused_format(self, response_format: Any) -> JSONResponse | None:
+        kind = response_format.get("type") if isinstance(response_format, dict) else None
+        refuses = (self.mode is FakeMode.REJECT_JSON_SCHEMA and kind == "json_schema") or (
+            self.mode is FakeMode.REJECT_RESPONSE_FORMAT and kind is not None
+        )
+        if not refuses:
+            return None
+        message = f"Invalid parameter: 'response_format' of type '{kind}' is not supported."
+        return JSONResponse(
+            {
+                "error": {
+                    "message": message,
+                    "type": "invalid_request_error",
+                    "param": "response_format",
+                    "code": None,
+                }
+            },
+            status_code=400,
+        )
+
+    async def _wait(self, user_text: str) -> None:
+        if self.mode is FakeMode.HANG:
+            # the stop signal comes from another thread, so an asyncio.Event cannot carry it
+            while not self._closing.is_set():  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            return
+        chosen = self.latency_for(user_text) if self.latency_for else None
+        await asyncio.sleep(self.latency if chosen is None else chosen)
+
+    def _content(self, words: dict[str, Any]) -> str:
+        text = json.dumps(words, ensure_ascii=False)
+        if self.mode is FakeMode.FENCED:
+            return f"Sure! Here are the words you asked for:\n```json\n{text}\n```\nHope it helps."
+        if self.mode is FakeMode.MALFORMED:
+            return "Title: " + str(words.get("title", "")) + " (I could not produce JSON"
+        return text
+
+    def _completion(self, body: dict[str, Any], content: str) -> dict[str, Any]:
+        prompt = sum(len(str(message.get("content", ""))) for message in body.get("messages", []))
+        prompt_tokens = max(1, prompt // 4)
+        completion_tokens = max(1, len(content) // 4)
+        return {
+            "id": f"chatcmpl-fake-{next(self._ids)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "fake-model"),
+            "system_fingerprint": None,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+
+
+def default_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """Words made from the facts' reference words, as a polite model would rephrase them."""
+    facts = facts_of(body)
+    reference = facts.get("reference_words") or {}
+    return {
+        "title": reference.get("title") or "A habit worth automating",
+        "description": reference.get("description") or "Does what you usually do by hand.",
+        "rationale": "From your history: " + (reference.get("rationale") or "a steady habit."),
+        "category": facts.get("category") or "convenience",
+    }
+
+
+def facts_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The facts block of a request's user message, as data (empty when there is none)."""
+    found = _FACTS.search(_user_text(body))
+    if not found:
+        return {}
+    try:
+        facts = json.loads(found.group(1))
+    except ValueError:
+        return {}
+    return facts if isinstance(facts, dict) else {}
+
+
+def _user_text(body: dict[str, Any]) -> str:
+    for message in reversed(body.get("messages", [])):
+        if message.get("role") == "user":
+            return str(message.get("content", ""))
+    return ""

@@ -1,0 +1,131 @@
+"""Checks on a model's words: no code, no entity ids, and no claim of an action the automation lacks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from homehabits.automations.draft import Draft
+from homehabits.context import HomeContext
+from homehabits.exceptions import ModelResponseError
+from homehabits.writers.prompt import ModelAnswer
+from homehabits.writers.words import Words
+
+__all__ = ["check_answer"]
+
+_NAME: Final = "NAME"
+
+_CODE_SIGNS: Final = re.compile(
+    r"```|[{}<>\[\]`]|https?://|^\s*-\s+\w+\s*:|"
+    r"\b(?:entity_id|service|action|actions|trigger|triggers|platform|condition|conditions)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ENTITY_ID: Final = re.compile(
+    r"\b(?:light|switch|fan|cover|climate|media_player|input_boolean|humidifier|vacuum|lock|"
+    r"alarm_control_panel|binary_sensor|sensor|person|device_tracker|automation|script|scene|"
+    r"sun|zone|input_\w+)\.[a-z0-9_]+\b"
+)
+
+
+def _turn(direction: str) -> re.Pattern[str]:
+    # "turns on the NAME", "turns the NAME on", "switches it off"
+    return re.compile(
+        rf"\b(?:turn|switch)\w*\s+(?:{direction}\b|(?:the\s+{_NAME}|it|them)\s+{direction}\b)",
+        re.IGNORECASE,
+    )
+
+
+#: Each action words can claim, how to spot it, and the services that really do it.
+_CLAIMS: Final[tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]] = (
+    ("unlock", re.compile(r"\bunlock", re.I), ("lock.unlock", "lock.open")),
+    ("disarm", re.compile(r"\bdisarm", re.I), ("alarm_control_panel.alarm_disarm",)),
+    ("arm", re.compile(r"\barm(?:s|ed|ing)?\b", re.I), ("alarm_control_panel.alarm_arm",)),
+    ("lock", re.compile(r"\block(?:s|ed|ing)?\b", re.I), ("lock.lock",)),
+    (
+        "open",
+        re.compile(r"\bopen(?:s|ed|ing)?\b", re.I),
+        ("cover.open", "cover.set_cover_position", "lock.open", "valve.open"),
+    ),
+    (
+        "close",
+        re.compile(r"\bclos(?:es|ed|ing|e(?!\s+to\b))\b", re.I),
+        ("cover.close", "cover.set_cover_position", "valve.close"),
+    ),
+    ("turn_on", _turn("on"), (".turn_on", "climate.set_hvac_mode", "media_player.media_play")),
+    ("turn_off", _turn("off"), (".turn_off",)),
+)
+
+
+def check_answer(answer: ModelAnswer, draft: Draft, context: HomeContext, reference: Words) -> None:
+    """Refuse words that hold code or entity ids, or claim an action the automation does not do.
+
+    An action is allowed when the automation performs it or the template's own words (built
+    from the facts) already speak of it; the names of the entities involved are taken out
+    first, so a device named "…unlock the front door" cannot lend the words an unlock.
+    """
+    texts = (answer.title, answer.description, answer.rationale)
+    for field, text in zip(("title", "description", "rationale"), texts, strict=True):
+        if _CODE_SIGNS.search(text) or _ENTITY_ID.search(text):
+            raise ModelResponseError(f"the model's {field} looks like code or config: {text!r}")
+    names = _names(draft, context)
+    claimed = _claims(_without_names(" ".join(texts), names))
+    reference_text = " ".join((reference.title, reference.description, reference.rationale))
+    allowed = _claims(_without_names(reference_text, names)) | _performed(draft.automation)
+    invented = sorted(claimed - allowed)
+    if invented:
+        raise ModelResponseError(
+            "the model's words claim an action the automation does not do: " + ", ".join(invented)
+        )
+
+
+def _names(draft: Draft, context: HomeContext) -> list[str]:
+    pattern = draft.pattern
+    entity_ids = [pattern.target_entity, pattern.trigger_entity, *pattern.related_entities]
+    found: set[str] = set()
+    for entity_id in entity_ids:
+        if not entity_id:
+            continue
+        found.add(context.friendly_name(entity_id))
+        area = context.area_name(entity_id)
+        if area:
+            found.add(area)
+        automation = context.automation_by_entity(entity_id)
+        if automation is not None:
+            found.add(automation.alias)
+    for automation in context.automations:
+        if pattern.automation_id and automation.automation_id == pattern.automation_id:
+            found.add(automation.alias)
+    # longest first, so a name that contains another is taken out whole
+    return sorted((name for name in found if name.strip()), key=len, reverse=True)
+
+
+def _without_names(text: str, names: Iterable[str]) -> str:
+    for name in names:
+        text = re.sub(re.escape(name), _NAME, text, flags=re.IGNORECASE)
+    return text
+
+
+def _claims(text: str) -> set[str]:
+    return {claim for claim, spotted, _ in _CLAIMS if spotted.search(text)}
+
+
+def _performed(automation: Mapping[str, Any]) -> set[str]:
+    services = set(_services(automation))
+    return {
+        claim
+        for claim, _, doers in _CLAIMS
+        if any(doer in service for service in services for doer in doers)
+    }
+
+
+def _services(node: Any) -> Iterable[str]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key in ("action", "service") and isinstance(value, str) and "." in value:
+                yield value
+            else:
+                yield from _services(value)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _services(item)

@@ -1,0 +1,263 @@
+"""The OpenAI-compatible writer: Chat Completions with bounded concurrency, retries and fallbacks.
+
+Any server that speaks OpenAI's Chat Completions works through `base_url`:
+
+- OpenAI: `https://api.openai.com/v1`
+- Azure OpenAI: `https://<resource>.openai.azure.com/openai/v1` (the v1 API), with the
+  resource's key as `api_key` and the *deployment* name as `model`
+- Ollama: `http://localhost:11434/v1`; vLLM: `http://localhost:8000/v1`;
+  LM Studio: `http://localhost:1234/v1` (no key needed for these)
+- OpenRouter: `https://openrouter.ai/api/v1`
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, cast
+
+import httpx
+import openai
+from openai import AsyncOpenAI
+
+from homehabits.automations.draft import Draft
+from homehabits.config import Settings
+from homehabits.context import HomeContext
+from homehabits.exceptions import WriterError
+from homehabits.writers.checks import check_answer
+from homehabits.writers.prompt import RESPONSE_SCHEMA, build_messages, read_answer
+from homehabits.writers.template import sensitive_note
+from homehabits.writers.words import Words
+
+__all__ = ["ModelConfig", "ModelWriter"]
+
+# what the server is asked to shape its answer as, most precise first
+_FORMATS: Final[tuple[dict[str, Any] | None, ...]] = (
+    {"type": "json_schema", "json_schema": RESPONSE_SCHEMA},
+    {"type": "json_object"},
+    None,
+)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """How to reach an OpenAI-compatible model, how hard to push it and what it costs."""
+
+    base_url: str
+    api_key: str | None
+    model: str
+    concurrent_limit: int = 5
+    timeout_seconds: float = 30.0
+    phase_deadline_seconds: float = 300.0
+    max_retries: int = 3
+    price_in_per_million: float = 0.0
+    price_out_per_million: float = 0.0
+    retry_base_seconds: float = 0.5  # first backoff; doubles on each retry
+    retry_after_cap_seconds: float = 30.0  # a server's Retry-After is honoured up to this
+
+    def __post_init__(self) -> None:
+        """Refuse limits that would stall or flood the writer."""
+        if self.concurrent_limit < 1:
+            raise ValueError(f"concurrent_limit must be at least 1, not {self.concurrent_limit}")
+        if self.max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, not {self.max_retries}")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ModelConfig | None:
+        """The model of the settings, or None when no model is configured."""
+        if not settings.model_enabled or not settings.openai_base_url or not settings.openai_model:
+            return None
+        prices = settings.openai_prices.get(settings.openai_model, {})
+        return cls(
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key,
+            model=settings.openai_model,
+            concurrent_limit=settings.openai_concurrent_limit,
+            timeout_seconds=settings.openai_timeout_seconds,
+            phase_deadline_seconds=settings.openai_phase_deadline_seconds,
+            max_retries=settings.openai_max_retries,
+            price_in_per_million=prices.get("input", 0.0),
+            price_out_per_million=prices.get("output", 0.0),
+        )
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float:
+        """What so many tokens cost, in the currency of the prices."""
+        return (
+            tokens_in * self.price_in_per_million + tokens_out * self.price_out_per_million
+        ) / 1_000_000
+
+
+class ModelWriter:
+    """One run's conversation with the model: shared limit, shared knowledge of the server.
+
+    Every HTTP call, retries included, waits for the one semaphore, so at most
+    `concurrent_limit` calls are in flight and a slow call holds only its own slot.
+    """
+
+    def __init__(
+        self, config: ModelConfig, *, http_client: httpx.AsyncClient | None = None
+    ) -> None:
+        """A writer for one run; pass `http_client` to route the calls (tests, proxies)."""
+        self.config = config
+        self.calls = 0
+        self.tokens_in = 0
+        self.tokens_out = 0
+        self.cost = 0.0
+        self._http_client = http_client
+        # made at the first call: a run served from the cache never pays for the TLS setup
+        self._client: AsyncOpenAI | None = None
+        self._slots = asyncio.Semaphore(config.concurrent_limit)
+        self._format = 0  # index into _FORMATS: what this server has accepted so far
+
+    async def aclose(self) -> None:
+        """Close the HTTP client, unless the caller lent it."""
+        if self._client is not None and self._http_client is None:
+            await self._client.close()
+
+    def _sdk(self) -> AsyncOpenAI:
+        if self._client is None:
+            self._client = AsyncOpenAI(
+                base_url=self.config.base_url,
+                api_key=self.config.api_key or "not-needed",
+                timeout=self.config.timeout_seconds,
+                max_retries=0,  # retries are ours: they honour Retry-After and count as calls
+                http_client=cast(Any, self._http_client),
+            )
+        return self._client
+
+    async def write(self, draft: Draft, context: HomeContext, reference: Words) -> Words:
+        """The model's words for one draft, checked; raises WriterError when they cannot be used."""
+        messages = build_messages(draft, context, reference)
+        completion = await self._complete(messages)
+        tokens_in, tokens_out = _usage(completion)
+        cost = self.config.cost(tokens_in, tokens_out)
+        choices = completion.choices
+        text = choices[0].message.content if choices else None
+        answer = read_answer(text, fallback_category=draft.category)
+        check_answer(answer, draft, context, reference)
+        description = answer.description
+        note = sensitive_note(draft)
+        if note and note not in description:
+            description = f"{description.rstrip()} {note}"
+        return Words(
+            title=answer.title,
+            description=description,
+            rationale=answer.rationale,
+            category=answer.category,
+            author=self.config.model,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost=cost,
+        )
+
+    async def _complete(self, messages: list[dict[str, str]]) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return await self._call(messages)
+            except _FormatRefusedError:
+                continue  # asked again at once, in the next format: not a retry
+            except (openai.RateLimitError, openai.InternalServerError) as err:
+                if attempt >= self.config.max_retries:
+                    raise WriterError(
+                        f"the model answered {err.status_code} {attempt + 1} times: {_reason(err)}"
+                    ) from err
+                await asyncio.sleep(self._backoff(attempt, err.response))
+            except openai.APITimeoutError as err:
+                raise WriterError(self._timed_out()) from err
+            except openai.APIConnectionError as err:
+                if attempt >= self.config.max_retries:
+                    raise WriterError(f"the model could not be reached: {err}") from err
+                await asyncio.sleep(self._backoff(attempt, None))
+            except openai.APIStatusError as err:
+                raise WriterError(
+                    f"the model refused the request ({err.status_code}): {_reason(err)}"
+                ) from err
+            attempt += 1
+
+    async def _call(self, messages: list[dict[str, str]]) -> Any:
+        async with self._slots:
+            # chosen once the slot is ours, so a refusal learnt meanwhile is not repeated
+            level = self._format
+            request: dict[str, Any] = {"model": self.config.model, "messages": messages}
+            if _FORMATS[level] is not None:
+                request["response_format"] = _FORMATS[level]
+            self.calls += 1
+            try:
+                # the SDK's own timeout is not enforced by every transport (ASGI): ours is
+                async with asyncio.timeout(self.config.timeout_seconds):
+                    completion = await self._sdk().chat.completions.create(**request)
+            except TimeoutError as err:
+                raise WriterError(self._timed_out()) from err
+            except openai.BadRequestError as err:
+                if level + 1 < len(_FORMATS) and _about_response_format(err):
+                    # remembered for the rest of the run: later calls skip the refused format
+                    self._format = max(self._format, level + 1)
+                    raise _FormatRefusedError from err
+                raise
+        tokens_in, tokens_out = _usage(completion)
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
+        self.cost += self.config.cost(tokens_in, tokens_out)
+        return completion
+
+    def _timed_out(self) -> str:
+        return f"the model did not answer within {self.config.timeout_seconds:g} s"
+
+    def _backoff(self, attempt: int, response: httpx.Response | Any | None) -> float:
+        told = _retry_after(response) if response is not None else None
+        if told is not None:
+            return min(told, self.config.retry_after_cap_seconds)
+        return float(self.config.retry_base_seconds * (2**attempt))
+
+
+class _FormatRefusedError(Exception):
+    """The server refused the answer format asked for; the next one is to be tried."""
+
+
+def _usage(completion: Any) -> tuple[int, int]:
+    usage = getattr(completion, "usage", None)
+    if usage is None:
+        return 0, 0
+    return int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0)
+
+
+def _about_response_format(err: openai.BadRequestError) -> bool:
+    said = f"{err.message} {err.body}".lower()
+    return any(word in said for word in ("response_format", "json_schema", "json_object"))
+
+
+def _reason(err: openai.APIStatusError) -> str:
+    return str(err.message)[:200]
+
+
+def _retry_after(response: Any) -> float | None:
+    """Seconds the server asked to wait: Retry-After-Ms, Retry-After as seconds or a date."""
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if math.isnan(seconds):
+        return None
+    return max(0.0, seconds)

@@ -1,0 +1,269 @@
+"""The offline template writer: deterministic words for every kind of habit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homehabits.automations.draft import Draft
+from homehabits.context import HomeContext
+from homehabits.patterns.habit import ALL_DAYS, HabitKind, Pattern
+from homehabits.writers import phrases
+from homehabits.writers.phrases import Action, capitalise
+from homehabits.writers.words import Words
+
+__all__ = ["TEMPLATE_AUTHOR", "TITLE_MAX_CHARS", "sensitive_note", "template_words"]
+
+TEMPLATE_AUTHOR = "template"
+TITLE_MAX_CHARS = 80
+
+
+def template_words(draft: Draft, context: HomeContext, *, window_days: int | None = None) -> Words:
+    """Words for a draft from fixed templates: offline, deterministic, in the home's time zone."""
+    pattern = draft.pattern
+    name = context.friendly_name(pattern.target_entity)
+    action = phrases.action_for(pattern.target_entity.split(".", 1)[0], pattern.target_state)
+    writer = _WRITERS[pattern.kind]
+    title, description, rationale = writer(pattern, context, name, action, window_days)
+    rationale += phrases.last_seen(pattern.evidence_times, context.zone)
+    note = sensitive_note(draft)
+    if note:
+        description += f" {note}"
+    return Words(
+        title=_shorten(capitalise(title), TITLE_MAX_CHARS),
+        description=capitalise(description),
+        rationale=capitalise(rationale),
+        category=draft.category,
+        author=TEMPLATE_AUTHOR,
+    )
+
+
+def sensitive_note(draft: Draft) -> str:
+    """The warning a sensitive draft's description ends with, or nothing."""
+    if not draft.sensitive:
+        return ""
+    reason = (draft.sensitive_reason or "it acts on a lock, an alarm or the heating").strip()
+    if "check" in reason.lower():  # the reason already asks for a look: say it once
+        return capitalise(reason.rstrip(".")) + "."
+    return f"Check it with care: {reason.rstrip('.')}."
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def _in_window(window_days: int | None) -> str:
+    return f" in the last {window_days} days" if window_days else ""
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def _settings(pattern: Pattern) -> str:
+    return phrases.attributes_phrase(dict(pattern.action_attributes))
+
+
+def _days_suffix(pattern: Pattern) -> str:
+    """' on weekdays' unless the habit holds every day, where saying so adds nothing to a title."""
+    if tuple(sorted(set(pattern.weekdays))) == ALL_DAYS:
+        return ""
+    return f" {phrases.days_phrase(pattern.weekdays)}"
+
+
+_Texts = tuple[str, str, str]
+
+
+def _time_of_day(
+    pattern: Pattern, context: HomeContext, name: str, action: Action, window_days: int | None
+) -> _Texts:
+    when = phrases.clock(pattern.time_of_day) if pattern.time_of_day else "the usual time"
+    days = phrases.days_phrase(pattern.weekdays)
+    title = f"{name} {action.state_word} at {when} {days}"
+    description = f"{action.does(name)}{_settings(pattern)} at {when} {days}."
+    rationale = (
+        f"{action.was_done(name)} at about {when}{phrases.spread(pattern.spread_minutes)} "
+        f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}, "
+        "always by hand."
+    )
+    return title, description, rationale
+
+
+def _sun(
+    pattern: Pattern, context: HomeContext, name: str, action: Action, window_days: int | None
+) -> _Texts:
+    offset = phrases.sun_offset(pattern.sun_event, pattern.sun_offset_minutes)
+    days = phrases.days_phrase(pattern.weekdays)
+    title = f"{name} {action.state_word} {offset}{_days_suffix(pattern)}"
+    description = f"{action.does(name)}{_settings(pattern)} {offset} {days}."
+    about = (
+        f"around {pattern.sun_event or 'sunset'}" if offset.startswith("at ") else f"about {offset}"
+    )
+    rationale = (
+        f"{action.was_done(name)} {about}{phrases.spread(pattern.spread_minutes)} "
+        f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}, "
+        "always by hand."
+    )
+    return title, description, rationale
+
+
+def _sequence(
+    pattern: Pattern, context: HomeContext, name: str, action: Action, window_days: int | None
+) -> _Texts:
+    trigger = pattern.trigger_entity or ""
+    happens = phrases.trigger_event(context, trigger, pattern.trigger_state, past=False)
+    happened = phrases.trigger_event(context, trigger, pattern.trigger_state, past=True)
+    title = f"{name} {action.state_word} when {happens}{_days_suffix(pattern)}"
+    description = f"{action.does(name)}{_settings(pattern)} when {happens}{_days_suffix(pattern)}."
+    lag = phrases.duration(pattern.lag_seconds or 0.0)
+    if pattern.support:
+        how_often = f"{pattern.occurrences} of {pattern.support} times"
+    else:
+        how_often = _times(pattern.occurrences)
+    rationale = (
+        f"{action.was_done(name)} by hand within about {lag} after {happened}, "
+        f"{how_often}{_in_window(window_days)}."
+    )
+    return title, description, rationale
+
+
+def _auto_off(
+    pattern: Pattern, context: HomeContext, name: str, action: Action, window_days: int | None
+) -> _Texts:
+    after = phrases.duration(pattern.duration_seconds or 0.0)
+    past = "switched off" if pattern.target_state == "off" else f"{action.past}{action.suffix}"
+    if pattern.trigger_entity:
+        quiet = phrases.trigger_condition(context, pattern.trigger_entity, pattern.trigger_state)
+        title = f"{name} {action.state_word} after {after} without activity"
+        description = f"{action.does(name)} when {quiet} for {after}."
+    else:
+        title = f"{name} {action.state_word} after {after}"
+        description = f"{action.does(name)} {after} after it was {action.undo_past}."
+    rationale = (
+        f"{name} {past} by hand about {after} after it was {action.undo_past}, "
+        f"{_times(pattern.occurrences)}{_in_window(window_days)}."
+    )
+    return title, description, rationale
+
+
+def _override(
+    pattern: Pattern, context: HomeContext, name: str, action: Action, window_days: int | None
+) -> _Texts:
+    alias = _automation_alias(pattern, context)
+    domain = pattern.target_entity.split(".", 1)[0]
+    set_to = pattern.trigger_state or _state_set_by(pattern, context)
+    automation_did = phrases.action_for(domain, set_to) if set_to else None
+    days = phrases.days_phrase(pattern.weekdays)
+    title = f"Let '{alias}' leave the {name} {action.state_word} {days}"
+    if automation_did is not None:
+        instead = f"instead of letting '{alias}' {_lower_first(automation_did.did(name))}"
+        set_by_automation = f"'{alias}' {automation_did.did(name)}"
+    else:
+        instead = f"instead of letting '{alias}' change it"
+        set_by_automation = f"'{alias}' changed the {name}"
+    description = f"Keeps the {name} {action.state_word} {days} {instead}."
+    within = phrases.duration(pattern.lag_seconds or 0.0)
+    rationale = (
+        f"{set_by_automation} and someone set it back to {action.state_word} within {within} "
+        f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}."
+    )
+    return title, description, rationale
+
+
+def _presence(
+    pattern: Pattern, context: HomeContext, name: str, action: Action, window_days: int | None
+) -> _Texts:
+    people = [context.friendly_name(entity_id) for entity_id in pattern.related_entities]
+    who = ""
+    if 1 < len(people) <= 4:
+        who = f" ({', '.join(people[:-1])} and {people[-1]})"
+    title = f"{name} {action.state_word} when everyone leaves"
+    description = f"{action.does(name)}{_settings(pattern)} when everyone{who} has left home."
+    within = phrases.duration(pattern.lag_seconds or 0.0)
+    if pattern.support:
+        how_often = f"on {pattern.occurrences} of {pattern.support} departures"
+    else:
+        how_often = _times(pattern.occurrences)
+    past = "switched off" if pattern.target_state == "off" else f"{action.past}{action.suffix}"
+    rationale = (
+        f"{name} {past} by hand within {within} after everyone left, "
+        f"{how_often}{_in_window(window_days)}."
+    )
+    return title, description, rationale
+
+
+def _automation_alias(pattern: Pattern, context: HomeContext) -> str:
+    if pattern.trigger_entity:
+        found = context.automation_by_entity(pattern.trigger_entity)
+        if found is not None:
+            return found.alias
+    for automation in context.automations:
+        if pattern.automation_id and automation.automation_id == pattern.automation_id:
+            return automation.alias
+    if pattern.trigger_entity:
+        return context.friendly_name(pattern.trigger_entity)
+    return "an automation"
+
+
+_STATE_OF_SERVICE = {
+    "turn_on": "on",
+    "turn_off": "off",
+    "open_cover": "open",
+    "close_cover": "closed",
+    "lock": "locked",
+    "unlock": "unlocked",
+    "media_play": "playing",
+}
+
+
+def _state_set_by(pattern: Pattern, context: HomeContext) -> str | None:
+    """The state the overridden automation puts the target in, read from its actions."""
+    automation = None
+    if pattern.trigger_entity:
+        automation = context.automation_by_entity(pattern.trigger_entity)
+    if automation is None:
+        automation = next(
+            (a for a in context.automations if a.automation_id == pattern.automation_id), None
+        )
+    if automation is None:
+        return None
+    for step in automation.actions:
+        service = str(step.get("action") or step.get("service") or "")
+        if "." not in service or pattern.target_entity not in _targets(step):
+            continue
+        data = step.get("data")
+        if isinstance(data, Mapping) and isinstance(data.get("hvac_mode"), str):
+            return str(data["hvac_mode"])
+        found = _STATE_OF_SERVICE.get(service.split(".", 1)[1])
+        if found:
+            return found
+    return None
+
+
+def _targets(step: Mapping[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for holder in (step.get("target"), step.get("data"), step):
+        if not isinstance(holder, Mapping):
+            continue
+        value = holder.get("entity_id")
+        if isinstance(value, str):
+            found.update(part.strip() for part in value.split(","))
+        elif isinstance(value, list | tuple):
+            found.update(str(part) for part in value)
+    return found
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+_WRITERS = {
+    HabitKind.TIME_OF_DAY: _time_of_day,
+    HabitKind.SUN: _sun,
+    HabitKind.SEQUENCE: _sequence,
+    HabitKind.AUTO_OFF: _auto_off,
+    HabitKind.OVERRIDE: _override,
+    HabitKind.PRESENCE: _presence,
+}
