@@ -26,8 +26,13 @@ class Draft:
 
     @property
     def automation_id(self) -> str:
-        """The id the automation gets in Home Assistant: homehabits_<fingerprint>."""
-        return f"homehabits_{self.pattern.fingerprint}"
+        """The id the automation gets in Home Assistant.
+
+        homehabits_<fingerprint> for a new automation; an override keeps the id of the
+        automation it changes, so deploying it replaces that one.
+        """
+        given = self.automation.get("id")
+        return str(given) if given else f"homehabits_{self.pattern.fingerprint}"
 
 
 @dataclass(frozen=True, slots=True)

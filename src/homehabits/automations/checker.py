@@ -1,0 +1,303 @@
+"""The checker: refuses any automation Home Assistant would refuse, with the reason and where.
+
+It follows Home Assistant's automation schema (automation/config.py and the trigger, condition
+and action schemas) for every key homehabits writes. Triggers, conditions and actions of other
+kinds, which only an owner's edit brings in, get the general checks (shape, dialect keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from homehabits.automations.condition_checks import check_condition, check_conditions
+from homehabits.automations.dialects import (
+    ACTION_LIST_KEY,
+    CONDITION_LIST_KEY,
+    SERVICE_KEY,
+    TRIGGER_LIST_KEY,
+)
+from homehabits.automations.fields import (
+    as_list_at,
+    check_duration,
+    check_enabled,
+    check_entity_ids,
+    check_service,
+    check_text,
+    is_template,
+)
+from homehabits.automations.trigger_checks import check_trigger
+from homehabits.config import Dialect
+from homehabits.exceptions import AutomationCheckError
+
+__all__ = ["check_automation"]
+
+_COMMON_TOP_KEYS: Final = (
+    "id",
+    "alias",
+    "description",
+    "mode",
+    "max",
+    "max_exceeded",
+    "variables",
+    "trigger_variables",
+    "initial_state",
+    "trace",
+)
+_PAIRS: Final = tuple(
+    (keys[Dialect.LEGACY], keys[Dialect.MODERN])
+    for keys in (TRIGGER_LIST_KEY, CONDITION_LIST_KEY, ACTION_LIST_KEY)
+)
+_MODES: Final = ("single", "restart", "queued", "parallel")
+_LOG_LEVELS: Final = ("silent", "critical", "fatal", "error", "warning", "warn", "info", "debug")
+_SERVICE_CALL_KEYS: Final = frozenset(
+    {
+        "action",
+        "service",
+        "service_template",
+        "target",
+        "data",
+        "data_template",
+        "entity_id",
+        "metadata",
+        "alias",
+        "enabled",
+        "continue_on_error",
+        "response_variable",
+    }
+)
+_TARGET_KEYS: Final = ("entity_id", "device_id", "area_id", "floor_id", "label_id")
+# Other kinds of action Home Assistant knows, told apart by this key.
+_OTHER_ACTIONS: Final = frozenset(
+    {
+        "wait_template",
+        "event",
+        "scene",
+        "variables",
+        "stop",
+        "device_id",
+        "set_conversation_response",
+    }
+)
+
+
+def check_automation(config: Mapping[str, Any], dialect: Dialect | None = None) -> None:
+    """Raise AutomationCheckError if Home Assistant would refuse this automation.
+
+    With a dialect, keys of the other dialect are refused too; without one, the rules of a
+    current Home Assistant apply (which accepts either dialect, but not both at once).
+    """
+    if not isinstance(config, Mapping):
+        raise AutomationCheckError(
+            f"an automation must be a mapping of keys, got {type(config).__name__}"
+        )
+    _check_top_keys(config, dialect)
+    _check_settings(config)
+    triggers_key = _present(config, TRIGGER_LIST_KEY, dialect)
+    actions_key = _present(config, ACTION_LIST_KEY, dialect)
+    conditions_key = next((key for key in CONDITION_LIST_KEY.values() if key in config), None)
+    for index, trigger in enumerate(as_list_at(config[triggers_key], triggers_key)):
+        check_trigger(trigger, f"{triggers_key}[{index}]", index, dialect)
+    if conditions_key is not None and config[conditions_key] is not None:
+        check_conditions(config[conditions_key], conditions_key)
+    _check_actions(config[actions_key], actions_key, dialect)
+
+
+def _check_top_keys(config: Mapping[str, Any], dialect: Dialect | None) -> None:
+    allowed = {*_COMMON_TOP_KEYS, *(key for pair in _PAIRS for key in pair)}
+    for key in config:
+        if key not in allowed:
+            raise AutomationCheckError(
+                f"extra keys not allowed: {key!r} (an automation has id, alias, description, "
+                "triggers, conditions, actions, mode and a few settings)",
+                path=str(key),
+            )
+    for legacy, modern in _PAIRS:
+        if legacy in config and modern in config:
+            raise AutomationCheckError(
+                f"cannot have both {legacy!r} and {modern!r}; use {modern!r} only", path=modern
+            )
+        if dialect is Dialect.LEGACY and modern in config:
+            raise AutomationCheckError(
+                f"extra keys not allowed: {modern!r} (this Home Assistant is older than 2024.10 "
+                f"and speaks the legacy dialect: use {legacy!r})",
+                path=modern,
+            )
+        if dialect is Dialect.MODERN and legacy in config:
+            raise AutomationCheckError(
+                f"{legacy!r} is a legacy key; this automation is in the modern dialect "
+                f"(Home Assistant 2024.10 and later): use {modern!r}",
+                path=legacy,
+            )
+
+
+def _present(
+    config: Mapping[str, Any], keys: Mapping[Dialect, str], dialect: Dialect | None
+) -> str:
+    for key in keys.values():
+        if key in config:
+            return key
+    wanted = keys[dialect or Dialect.MODERN]
+    raise AutomationCheckError(f"missing {wanted!r}")
+
+
+def _check_settings(config: Mapping[str, Any]) -> None:
+    if "id" in config:
+        check_text(config["id"], "id", "id", allow_empty=False)
+    for key in ("alias", "description"):
+        if key in config:
+            check_text(config[key], key, key)
+    mode = config.get("mode", "single")
+    if mode not in _MODES:
+        raise AutomationCheckError(
+            f"'mode' must be one of {', '.join(_MODES)}, got {mode!r}", path="mode"
+        )
+    if "max" in config:
+        value = config["max"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise AutomationCheckError(
+                f"'max' must be a whole number ≥ 1, got {value!r}", path="max"
+            )
+    if "max_exceeded" in config and str(config["max_exceeded"]).lower() not in _LOG_LEVELS:
+        raise AutomationCheckError(
+            f"'max_exceeded' must be a log level such as warning or silent, "
+            f"got {config['max_exceeded']!r}",
+            path="max_exceeded",
+        )
+    if "initial_state" in config and not isinstance(config["initial_state"], bool):
+        raise AutomationCheckError(
+            f"'initial_state' must be true or false, got {config['initial_state']!r}",
+            path="initial_state",
+        )
+    for key in ("variables", "trigger_variables", "trace"):
+        if key in config and not isinstance(config[key], Mapping):
+            raise AutomationCheckError(f"{key!r} must be a mapping", path=key)
+
+
+def _check_actions(value: Any, path: str, dialect: Dialect | None) -> None:
+    for index, action in enumerate(as_list_at(value, path, allow_empty=True)):
+        _check_action(action, f"{path}[{index}]", index, dialect)
+
+
+def _check_action(action: Any, path: str, index: int, dialect: Dialect | None) -> None:
+    if not isinstance(action, Mapping):
+        raise AutomationCheckError(f"an action must be a mapping, got {action!r}", path=path)
+    check_enabled(action, path)
+    if any(key in action for key in ("action", "service", "service_template")):
+        _check_service_call(action, path, index, dialect)
+    elif "delay" in action:
+        check_duration(
+            action["delay"], f"{path}.delay", "delay", positive=True, allow_template=True
+        )
+    elif "condition" in action:
+        check_condition(action, path)
+    elif "choose" in action:
+        choices = action["choose"]
+        for number, choice in enumerate(as_list_at(choices, f"{path}.choose")):
+            where = f"{path}.choose[{number}]"
+            if not isinstance(choice, Mapping) or "sequence" not in choice:
+                raise AutomationCheckError("a choice needs 'conditions' and 'sequence'", path=where)
+            check_conditions(choice.get("conditions", []), f"{where}.conditions")
+            _check_actions(choice["sequence"], f"{where}.sequence", dialect)
+        if "default" in action:
+            _check_actions(action["default"], f"{path}.default", dialect)
+    elif "if" in action:
+        if "then" not in action:
+            raise AutomationCheckError("an 'if' action needs 'then'", path=path)
+        check_conditions(action["if"], f"{path}.if")
+        for key in ("then", "else"):
+            if key in action:
+                _check_actions(action[key], f"{path}.{key}", dialect)
+    elif "repeat" in action:
+        repeat = action["repeat"]
+        if not isinstance(repeat, Mapping) or "sequence" not in repeat:
+            raise AutomationCheckError("a 'repeat' action needs 'sequence'", path=f"{path}.repeat")
+        _check_actions(repeat["sequence"], f"{path}.repeat.sequence", dialect)
+    elif "parallel" in action or "sequence" in action:
+        key = "parallel" if "parallel" in action else "sequence"
+        _check_actions(action[key], f"{path}.{key}", dialect)
+    elif "wait_for_trigger" in action:
+        triggers = as_list_at(action["wait_for_trigger"], f"{path}.wait_for_trigger")
+        for number, trigger in enumerate(triggers):
+            check_trigger(trigger, f"{path}.wait_for_trigger[{number}]", number, dialect)
+    elif not any(key in action for key in _OTHER_ACTIONS):
+        raise AutomationCheckError(
+            "unknown action: expected 'action: domain.service' (or delay, choose, if, repeat, "
+            f"…), got the keys {', '.join(map(str, action))}",
+            path=path,
+        )
+
+
+def _check_service_call(
+    action: Mapping[str, Any], path: str, index: int, dialect: Dialect | None
+) -> None:
+    if "action" in action and "service" in action:
+        raise AutomationCheckError(
+            f"action {index} mixes 'service' and 'action'; use only one", path=path
+        )
+    if dialect is Dialect.LEGACY and "action" in action:
+        raise AutomationCheckError(
+            "extra keys not allowed: 'action' (Home Assistant before 2024.10 calls a service "
+            "with 'service')",
+            path=f"{path}.action",
+        )
+    if dialect is Dialect.MODERN and "service" in action:
+        raise AutomationCheckError(
+            "'service' is a legacy key; the modern dialect calls a service with 'action'",
+            path=f"{path}.service",
+        )
+    for key in action:
+        if key not in _SERVICE_CALL_KEYS:
+            raise AutomationCheckError(
+                f"extra keys not allowed: {key!r} (a service call has "
+                f"{SERVICE_KEY[dialect or Dialect.MODERN]}, target and data)",
+                path=f"{path}.{key}",
+            )
+    for key in ("action", "service", "service_template"):
+        if key in action:
+            check_service(action[key], f"{path}.{key}", key)
+    if "target" in action:
+        _check_target(action["target"], f"{path}.target")
+    for key in ("data", "data_template"):
+        if key in action and not (isinstance(action[key], Mapping) or is_template(action[key])):
+            raise AutomationCheckError(f"{key!r} must be a mapping", path=f"{path}.{key}")
+    data = action.get("data")
+    if isinstance(data, Mapping) and "entity_id" in data:
+        check_entity_ids(
+            data["entity_id"],
+            f"{path}.data.entity_id",
+            "entity_id",
+            allow_all=True,
+            allow_template=True,
+        )
+    if "entity_id" in action:
+        check_entity_ids(
+            action["entity_id"],
+            f"{path}.entity_id",
+            "entity_id",
+            allow_all=True,
+            allow_template=True,
+        )
+
+
+def _check_target(target: Any, path: str) -> None:
+    if is_template(target):
+        return
+    if not isinstance(target, Mapping):
+        raise AutomationCheckError(f"'target' must be a mapping, got {target!r}", path=path)
+    for key, value in target.items():
+        if key not in _TARGET_KEYS:
+            raise AutomationCheckError(
+                f"extra keys not allowed: {key!r} (a target has {', '.join(_TARGET_KEYS)})",
+                path=f"{path}.{key}",
+            )
+        if key == "entity_id":
+            check_entity_ids(
+                value, f"{path}.entity_id", "entity_id", allow_all=True, allow_template=True
+            )
+        else:
+            items = value if isinstance(value, list) else [value]
+            if not all(isinstance(item, str) and item for item in items):
+                raise AutomationCheckError(
+                    f"{key!r} must be an id or a list of ids, got {value!r}", path=f"{path}.{key}"
+                )

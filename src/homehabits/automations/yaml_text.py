@@ -1,0 +1,164 @@
+"""Automations as YAML text: written in Home Assistant's usual layout, read back and checked."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+import yaml
+
+from homehabits.automations.checker import check_automation
+from homehabits.config import Dialect
+from homehabits.exceptions import AutomationCheckError
+
+__all__ = ["automation_from_yaml", "automation_to_yaml"]
+
+_TOP_ORDER: Final = (
+    "id",
+    "alias",
+    "description",
+    "triggers",
+    "trigger",
+    "conditions",
+    "condition",
+    "actions",
+    "action",
+    "mode",
+)
+_ITEM_FIRST: Final = ("trigger", "platform", "condition", "action", "service", "alias")
+_TRIGGER_LISTS: Final = ("triggers", "trigger", "wait_for_trigger")
+_ACTION_LISTS: Final = ("actions", "action", "sequence", "then", "else", "default", "parallel")
+# Text that YAML 1.1 could read as a number (16:45:00 is base 60) or that looks like a time:
+# always quoted, so Home Assistant reads it as the text it is.
+_CLOCK_LIKE: Final = re.compile(r"^[+-]?\d{1,2}:\d{1,2}(:\d{1,2})?$")
+_PATH_PART: Final = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+class _AutomationDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting times and offsets."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = '"' if _CLOCK_LIKE.match(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_AutomationDumper.add_representer(str, _represent_text)
+
+
+def automation_to_yaml(config: Mapping[str, Any]) -> str:
+    """The automation as block-style YAML, keys in Home Assistant's usual order."""
+    ordered = _order_top(config)
+    return yaml.dump(
+        ordered,
+        Dumper=_AutomationDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1000,
+    )
+
+
+def automation_from_yaml(text: str, dialect: Dialect | None = None) -> dict[str, Any]:
+    """Read one automation from YAML (a mapping, or a list of one) and check it.
+
+    Raises AutomationCheckError with the reason: the YAML line for a syntax error, the field
+    (and its line) for a config Home Assistant would refuse.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"line {mark.line + 1}" if mark is not None else None
+        problem = err.problem or err.context or "unreadable"
+        raise AutomationCheckError(f"not valid YAML: {problem}", path=where) from err
+    except yaml.YAMLError as err:
+        raise AutomationCheckError(f"not valid YAML: {err}") from err
+    if isinstance(data, list):
+        if len(data) != 1:
+            raise AutomationCheckError(f"expected one automation, found a list of {len(data)}")
+        data = data[0]
+    if data is None:
+        raise AutomationCheckError("the text holds no automation")
+    if not isinstance(data, dict):
+        raise AutomationCheckError(
+            f"an automation must be a mapping of keys, got {type(data).__name__}"
+        )
+    try:
+        check_automation(data, dialect)
+    except AutomationCheckError as err:
+        line = _line_of(text, err.path)
+        if line is None:
+            raise
+        raise AutomationCheckError(f"{err.reason} (line {line})", path=err.path) from err
+    return data
+
+
+def _order_top(config: Mapping[str, Any]) -> dict[str, Any]:
+    ordered: dict[str, Any] = {}
+    for key in (*_TOP_ORDER, *config):
+        if key in config and key not in ordered:
+            value = config[key]
+            if key in _TRIGGER_LISTS or key in _ACTION_LISTS or key in ("conditions", "condition"):
+                ordered[key] = _order_items(value)
+            else:
+                ordered[key] = _plain(value)
+    return ordered
+
+
+def _order_items(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_order_item(item) for item in value]
+    return _order_item(value)
+
+
+def _order_item(item: Any) -> Any:
+    if not isinstance(item, Mapping):
+        return _plain(item)
+    ordered: dict[str, Any] = {}
+    for key in (*_ITEM_FIRST, *item):
+        if key in item and key not in ordered:
+            value = item[key]
+            nested = key in _TRIGGER_LISTS or key in _ACTION_LISTS or key in ("conditions", "if")
+            ordered[key] = _order_items(value) if nested else _plain(value)
+    return ordered
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _line_of(text: str, path: str | None) -> int | None:
+    """The 1-based line of a field such as triggers[0].at in the YAML text, when found."""
+    if not path or path.startswith("line "):
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if isinstance(node, yaml.SequenceNode) and len(node.value) == 1:
+        node = node.value[0]
+    for key, index in _PATH_PART.findall(path):
+        node = _child(node, key, index)
+        if node is None:
+            return None
+    return None if node is None else int(node.start_mark.line) + 1
+
+
+def _child(node: yaml.Node | None, key: str, index: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and key:
+        for key_node, value_node in node.value:
+            if key_node.value == key:
+                return value_node  # type: ignore[no-any-return]
+        return None
+    if index:
+        if isinstance(node, yaml.SequenceNode) and int(index) < len(node.value):
+            return node.value[int(index)]  # type: ignore[no-any-return]
+        # a single mapping written where a list may stand
+        return node if isinstance(node, yaml.MappingNode) and index == "0" else None
+    return None
