@@ -1,0 +1,177 @@
+"""The FastAPI app: one analysis runner, the daily schedule, the routers and error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import Depends, FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from homehabits import __version__
+from homehabits.api.deps import Service
+from homehabits.api.routers import analysis, health, metrics, patterns, suggestions
+from homehabits.api.security import forget_secrets, remember_secrets, require_token
+from homehabits.config import Settings, load_settings
+from homehabits.exceptions import (
+    AutomationCheckError,
+    ConfigError,
+    DeployError,
+    HomeAssistantAuthError,
+    HomeAssistantError,
+    HomeHabitsError,
+    RunInProgressError,
+    RunNotFoundError,
+    SourceError,
+    StatusChangeError,
+    SuggestionNotFoundError,
+)
+from homehabits.job import AnalysisRunner
+from homehabits.scheduler import AnalysisScheduler, home_time_zone
+from homehabits.sources.base import Source
+from homehabits.store import repository
+from homehabits.store.engine import make_engine, make_sessionmaker
+from homehabits.store.migrate import migrate
+
+__all__ = ["SourceFactory", "create_app"]
+
+_log = logging.getLogger(__name__)
+
+SourceFactory = Callable[[], Source]
+
+_STOP_GRACE_SECONDS = 10.0
+
+# Which HTTP status each kind of error gets; the first match in this order wins.
+_STATUS_OF_ERROR: tuple[tuple[type[HomeHabitsError], int], ...] = (
+    (SuggestionNotFoundError, status.HTTP_404_NOT_FOUND),
+    (RunNotFoundError, status.HTTP_404_NOT_FOUND),
+    (StatusChangeError, status.HTTP_409_CONFLICT),
+    (RunInProgressError, status.HTTP_409_CONFLICT),
+    (AutomationCheckError, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    (DeployError, status.HTTP_502_BAD_GATEWAY),
+    (HomeAssistantError, status.HTTP_502_BAD_GATEWAY),
+    (SourceError, status.HTTP_502_BAD_GATEWAY),
+    (ConfigError, status.HTTP_503_SERVICE_UNAVAILABLE),
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    ha_transport: httpx.AsyncBaseTransport | None = None,
+    source_factory: SourceFactory | None = None,
+) -> FastAPI:
+    """The homehabits service; `ha_transport` and `source_factory` let tests swap the I/O."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        remember_secrets(settings)
+        try:
+            service = await _start_service(settings, ha_transport, source_factory)
+        except BaseException:
+            forget_secrets(settings)
+            raise
+        app.state.service = service
+        try:
+            yield
+        finally:
+            await _stop_service(service)
+            forget_secrets(settings)
+
+    app = FastAPI(
+        title="homehabits",
+        version=__version__,
+        summary="Learns the habits of a Home Assistant home and proposes them as automations.",
+        lifespan=lifespan,
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    protected = [Depends(require_token)]
+    app.include_router(health.router)
+    app.include_router(metrics.router, dependencies=protected)
+    app.include_router(analysis.router, dependencies=protected)
+    app.include_router(patterns.router, dependencies=protected)
+    app.include_router(suggestions.router, dependencies=protected)
+    app.add_exception_handler(HomeHabitsError, _error_response)  # type: ignore[arg-type]
+    _mount_review_page(app)
+    return app
+
+
+def _mount_review_page(app: FastAPI) -> None:
+    # HOOK for the review page (homehabits.web, built separately): it mounts itself at "/"
+    # when it provides `mount(app)`; the API works without it.
+    from homehabits import web
+
+    mount = getattr(web, "mount", None)
+    if callable(mount):
+        mount(app)
+
+
+async def _start_service(
+    settings: Settings,
+    ha_transport: httpx.AsyncBaseTransport | None,
+    source_factory: SourceFactory | None,
+) -> Service:
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        sessions = make_sessionmaker(engine)
+        interrupted = await repository.mark_interrupted_runs(sessions)
+        if interrupted:
+            _log.warning("%s analysis run(s) were interrupted by a restart", interrupted)
+        factory = source_factory or _source_from_settings(settings)
+        runner = AnalysisRunner(settings, sessions, factory)
+        zone = await home_time_zone(settings, factory)
+        scheduler = AnalysisScheduler(runner, settings.schedule, zone)
+        scheduler.start()
+    except BaseException:
+        await engine.dispose()
+        raise
+    return Service(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        runner=runner,
+        scheduler=scheduler,
+        ha_transport=ha_transport,
+    )
+
+
+async def _stop_service(service: Service) -> None:
+    service.scheduler.shutdown()
+    try:
+        # a run started over the API gets a moment to finish; after that it is cancelled
+        # (awaiting it is what cancels it) and the next start records it as interrupted
+        await asyncio.wait_for(service.runner.wait(), _STOP_GRACE_SECONDS)
+    except Exception as err:
+        _log.info("the running analysis was stopped with the service (%s)", type(err).__name__)
+    await service.engine.dispose()
+
+
+def _source_from_settings(settings: Settings) -> SourceFactory:
+    from homehabits.sources.factory import source_from_spec
+
+    def factory() -> Source:
+        return source_from_spec(settings.source, settings)
+
+    return factory
+
+
+async def _error_response(request: Request, err: HomeHabitsError) -> JSONResponse:
+    code = next(
+        (code for kind, code in _STATUS_OF_ERROR if isinstance(err, kind)),
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+    detail = str(err)
+    if isinstance(err, HomeAssistantAuthError):
+        detail = (
+            "Home Assistant refused the access token (HOMEHABITS_HA_TOKEN); "
+            f"use a long-lived token of an administrator ({err})"
+        )
+    if code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
+        _log.warning("%s %s failed: %s", request.method, request.url.path, detail)
+    return JSONResponse({"detail": detail}, status_code=code)

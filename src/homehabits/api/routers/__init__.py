@@ -1,0 +1,5 @@
+"""The API's routers, one per resource."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,36 @@
+"""Analysis runs: start one, list them, read one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from homehabits.api.deps import RunnerDep, SessionsDep
+from homehabits.api.schemas import RunOut, RunStarted
+from homehabits.store import repository
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/analysis", tags=["analysis"])
+
+
+@router.post("/run", status_code=status.HTTP_202_ACCEPTED, response_model=RunStarted)
+async def start_run(runner: RunnerDep) -> RunStarted:
+    """Start an analysis in the background (409 while one is running)."""
+    return RunStarted(run_id=await runner.start("api"))
+
+
+@router.get("/runs", response_model=list[RunOut])
+async def list_runs(
+    sessions: SessionsDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[RunOut]:
+    """The latest runs, newest first."""
+    return [RunOut.from_record(run) for run in await repository.list_runs(sessions, limit=limit)]
+
+
+@router.get("/runs/{run_id}", response_model=RunOut)
+async def get_run(run_id: int, sessions: SessionsDep) -> RunOut:
+    """One run: trigger, window, counts, seconds per phase, model use, errors, status."""
+    return RunOut.from_record(await repository.get_run(sessions, run_id))

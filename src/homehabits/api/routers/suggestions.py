@@ -1,0 +1,97 @@
+"""Suggestions and the owner's review of them: list, read, approve, reject, edit, deploy."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from homehabits import review
+from homehabits.api.deps import HaTransportDep, SessionsDep, SettingsDep
+from homehabits.api.schemas import (
+    EditBody,
+    RejectBody,
+    SuggestionDetail,
+    SuggestionOut,
+    SuggestionPage,
+)
+from homehabits.exceptions import DeployError
+from homehabits.store import repository
+from homehabits.store.records import SuggestionStatus
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/suggestions", tags=["suggestions"])
+
+
+@router.get("", response_model=SuggestionPage)
+async def list_suggestions(
+    sessions: SessionsDep,
+    status: SuggestionStatus | None = None,
+    kind: str | None = None,
+    area: Annotated[str | None, Query(description="an area id")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SuggestionPage:
+    """One page of suggestions, best first, and how many match in all."""
+    # two reads on two pooled connections at once: the page answers in one round trip's time
+    items, total = await asyncio.gather(
+        repository.list_suggestions(
+            sessions, status=status, kind=kind, area=area, limit=limit, offset=offset
+        ),
+        repository.count_suggestions(sessions, status=status, kind=kind, area=area),
+    )
+    return SuggestionPage(
+        items=[SuggestionOut.from_record(item) for item in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{suggestion_id}", response_model=SuggestionDetail)
+async def get_suggestion(suggestion_id: int, sessions: SessionsDep) -> SuggestionDetail:
+    """One suggestion: the automation, its YAML and the evidence behind it."""
+    return SuggestionDetail.from_record(await repository.get_suggestion(sessions, suggestion_id))
+
+
+@router.post("/{suggestion_id}/approve", response_model=SuggestionDetail)
+async def approve(suggestion_id: int, sessions: SessionsDep) -> SuggestionDetail:
+    """Approve a suggestion, so it can be deployed."""
+    return SuggestionDetail.from_record(await review.approve(sessions, suggestion_id))
+
+
+@router.post("/{suggestion_id}/reject", response_model=SuggestionDetail)
+async def reject(
+    suggestion_id: int, sessions: SessionsDep, body: RejectBody | None = None
+) -> SuggestionDetail:
+    """Reject a suggestion; the habit is not suggested again for a while."""
+    reason = body.reason if body else ""
+    return SuggestionDetail.from_record(await review.reject(sessions, suggestion_id, reason))
+
+
+@router.patch("/{suggestion_id}", response_model=SuggestionDetail)
+async def edit(suggestion_id: int, body: EditBody, sessions: SessionsDep) -> SuggestionDetail:
+    """Replace the automation by edited YAML (422 with the reason when Home Assistant would refuse it)."""
+    return SuggestionDetail.from_record(await review.edit(sessions, suggestion_id, body.yaml))
+
+
+@router.post("/{suggestion_id}/deploy", response_model=SuggestionDetail)
+async def deploy(
+    suggestion_id: int, sessions: SessionsDep, settings: SettingsDep, transport: HaTransportDep
+) -> SuggestionDetail:
+    """Put an approved suggestion into Home Assistant (502 with its message when it refuses)."""
+    done = await review.deploy(sessions, settings, suggestion_id, transport=transport)
+    if done.status is SuggestionStatus.DEPLOY_FAILED:
+        raise DeployError(done.deploy_message or "Home Assistant did not take the automation")
+    return SuggestionDetail.from_record(done)
+
+
+@router.post("/{suggestion_id}/undeploy", response_model=SuggestionDetail)
+async def undeploy(
+    suggestion_id: int, sessions: SessionsDep, settings: SettingsDep, transport: HaTransportDep
+) -> SuggestionDetail:
+    """Delete a deployed suggestion's automation from Home Assistant."""
+    done = await review.undeploy(sessions, settings, suggestion_id, transport=transport)
+    return SuggestionDetail.from_record(done)

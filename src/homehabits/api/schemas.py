@@ -1,0 +1,209 @@
+"""What the API takes and returns: pydantic models built from the store's records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from homehabits.store.pattern_records import StoredPattern
+from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord, SuggestionStatus
+
+__all__ = [
+    "EditBody",
+    "HealthOut",
+    "LastRunOut",
+    "PatternOut",
+    "RejectBody",
+    "RunOut",
+    "RunStarted",
+    "SuggestionDetail",
+    "SuggestionOut",
+    "SuggestionPage",
+]
+
+
+class RunStarted(BaseModel):
+    """An analysis was started in the background."""
+
+    run_id: int
+
+
+class RunOut(BaseModel):
+    """An analysis run: what it read, found and stored, and how long each phase took."""
+
+    id: int
+    trigger: str
+    source: str
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None
+    window_start: datetime
+    window_end: datetime
+    events_read: int
+    events_rejected: int
+    patterns_found: int
+    suggestions_created: int
+    suggestions_dropped: int
+    phase_seconds: dict[str, float]
+    model_calls: int
+    cache_hits: int
+    tokens_in: int
+    tokens_out: int
+    cost: float
+    errors: list[str]
+    rejected_examples: list[dict[str, Any]]
+    time_zone: str | None
+    ha_version: str | None
+
+    @classmethod
+    def from_record(cls, run: RunRecord) -> RunOut:
+        """The API view of a stored run."""
+        summary = run.summary
+        return cls(
+            id=run.id,
+            trigger=run.trigger,
+            source=run.source,
+            status=run.status,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+            window_start=run.window_start,
+            window_end=run.window_end,
+            events_read=summary.events_read,
+            events_rejected=summary.events_rejected,
+            patterns_found=summary.patterns_found,
+            suggestions_created=summary.suggestions_created,
+            suggestions_dropped=summary.suggestions_dropped,
+            phase_seconds=dict(summary.phase_seconds),
+            model_calls=summary.model_calls,
+            cache_hits=summary.cache_hits,
+            tokens_in=summary.tokens_in,
+            tokens_out=summary.tokens_out,
+            cost=summary.cost,
+            errors=list(summary.errors),
+            rejected_examples=list(summary.rejected_examples),
+            time_zone=summary.time_zone,
+            ha_version=summary.ha_version,
+        )
+
+
+class SuggestionOut(BaseModel):
+    """A suggestion as listed: what it does, how sure, where it stands."""
+
+    id: int
+    run_id: int
+    status: SuggestionStatus
+    created_at: datetime
+    updated_at: datetime
+    fingerprint: str
+    kind: str
+    title: str
+    description: str
+    category: str
+    confidence: float
+    score: float
+    sensitive: bool
+    sensitive_reason: str | None
+    target_entity: str
+    trigger_entity: str | None
+    area_id: str | None
+    area_name: str | None
+    dialect: str
+    author: str
+    ha_automation_id: str | None
+    deploy_message: str | None
+    reject_reason: str | None
+
+    @classmethod
+    def from_record(cls, record: SuggestionRecord) -> SuggestionOut:
+        """The list view of a stored suggestion."""
+        return cls.model_validate(_suggestion_fields(record, cls))
+
+
+class SuggestionDetail(SuggestionOut):
+    """One suggestion in full: the automation, its YAML and the evidence behind it."""
+
+    rationale: str
+    automation: dict[str, Any]
+    yaml: str
+    diff: str | None
+    evidence: dict[str, Any] = Field(description="the habit: parameters, evidence_times, lags")
+    tokens_in: int
+    tokens_out: int
+    cost: float
+
+    @classmethod
+    def from_record(cls, record: SuggestionRecord) -> SuggestionDetail:
+        """The detail view of a stored suggestion."""
+        fields = _suggestion_fields(record, cls)
+        fields["evidence"] = record.pattern
+        return cls.model_validate(fields)
+
+
+class SuggestionPage(BaseModel):
+    """One page of suggestions and how many there are in all."""
+
+    items: list[SuggestionOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class PatternOut(BaseModel):
+    """A habit found by an analysis: its parameters and evidence (patterns.habit.pattern_to_dict)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    run_id: int
+    area_id: str | None
+    kind: str
+    fingerprint: str
+    target_entity: str
+    target_state: str
+
+    @classmethod
+    def from_stored(cls, pattern: StoredPattern) -> PatternOut:
+        """The API view of a stored pattern."""
+        return cls.model_validate(
+            {**pattern.data, "id": pattern.id, "run_id": pattern.run_id, "area_id": pattern.area_id}
+        )
+
+
+class RejectBody(BaseModel):
+    """Why the owner does not want a suggestion."""
+
+    reason: str = Field(default="", max_length=2000)
+
+
+class EditBody(BaseModel):
+    """A suggestion's automation, edited by the owner as YAML."""
+
+    yaml: str = Field(min_length=1, max_length=100_000)
+
+
+class LastRunOut(BaseModel):
+    """The latest analysis run, in brief."""
+
+    id: int
+    status: RunStatus
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class HealthOut(BaseModel):
+    """Whether the service is well: database, schedule, last and next run."""
+
+    status: str  # ok | degraded
+    database: bool
+    scheduler_running: bool
+    analysis_running: bool
+    time_zone: str
+    next_run: datetime | None
+    last_run: LastRunOut | None
+
+
+def _suggestion_fields(record: SuggestionRecord, model: type[BaseModel]) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in model.model_fields if hasattr(record, name)}

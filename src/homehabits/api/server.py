@@ -1,0 +1,48 @@
+"""Run the service with uvicorn on the configured address."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+import uvicorn
+
+from homehabits.api.app import create_app
+from homehabits.api.security import remember_secrets
+from homehabits.config import Settings
+from homehabits.exceptions import ConfigError
+
+__all__ = ["serve"]
+
+_log = logging.getLogger(__name__)
+
+
+def serve(settings: Settings) -> None:
+    """Serve the API, the review page and the daily analysis until interrupted."""
+    # the settings refuse this already; a second look here costs nothing and guards callers
+    # that build Settings with model_construct or change the host afterwards
+    if not _loopback(settings.host) and not settings.api_token:
+        raise ConfigError(
+            f"refusing to serve on {settings.host!r} without HOMEHABITS_API_TOKEN: "
+            "anyone on the network could deploy automations into your home"
+        )
+    remember_secrets(settings)  # uvicorn logs from before the app starts, too
+    app = create_app(settings)
+    _log.info("homehabits on http://%s:%s (API docs at /docs)", settings.host, settings.port)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=False,
+        server_header=False,
+        log_config=None,  # keep the logging homehabits set up
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

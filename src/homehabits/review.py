@@ -1,0 +1,274 @@
+"""The owner's review of suggestions: approve, reject, edit, deploy, undeploy, export.
+
+The API and the CLI call these same functions; nothing here knows about HTTP or the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from homehabits.automations.checker import check_automation
+from homehabits.automations.dialects import choose_dialect, convert_dialect
+from homehabits.automations.yaml_text import automation_from_yaml, automation_to_yaml
+from homehabits.config import Dialect, Settings
+from homehabits.exceptions import (
+    ConfigError,
+    DeployError,
+    HomeAssistantAuthError,
+    HomeAssistantError,
+    HomeAssistantUnreachableError,
+    StatusChangeError,
+)
+from homehabits.sources.ha_client import HomeAssistantClient
+from homehabits.store import repository
+from homehabits.store.engine import Sessions
+from homehabits.store.records import SuggestionRecord, SuggestionStatus
+
+__all__ = [
+    "DEPLOYABLE",
+    "approve",
+    "automation_id_for",
+    "deploy",
+    "edit",
+    "export_approved",
+    "reject",
+    "undeploy",
+]
+
+_log = logging.getLogger(__name__)
+
+#: Statuses from which a suggestion may be (re-)deployed.
+DEPLOYABLE = frozenset(
+    {SuggestionStatus.APPROVED, SuggestionStatus.DEPLOY_FAILED, SuggestionStatus.REMOVED}
+)
+# How long to wait for Home Assistant to show the automation's entity after a reload.
+_ENTITY_WAIT_SECONDS = 20.0
+
+
+async def approve(sessions: Sessions, suggestion_id: int) -> SuggestionRecord:
+    """Approve a suggestion (it can then be deployed or exported)."""
+    return await repository.change_status(sessions, suggestion_id, SuggestionStatus.APPROVED)
+
+
+async def reject(sessions: Sessions, suggestion_id: int, reason: str = "") -> SuggestionRecord:
+    """Reject a suggestion; its habit is not suggested again for `rejected_days`."""
+    return await repository.change_status(
+        sessions, suggestion_id, SuggestionStatus.REJECTED, reason=reason.strip() or None
+    )
+
+
+async def edit(sessions: Sessions, suggestion_id: int, yaml_text: str) -> SuggestionRecord:
+    """Replace a suggestion's automation by the owner's YAML, checked in its dialect.
+
+    Raises AutomationCheckError with the reason (the stored automation is then unchanged).
+    """
+    record = await repository.get_suggestion(sessions, suggestion_id)
+    if record.status is SuggestionStatus.DEPLOYED:
+        # Home Assistant runs the deployed version; editing only ours would hide that
+        raise StatusChangeError(
+            f"suggestion {suggestion_id} is deployed; undeploy it before editing"
+        )
+    automation = automation_from_yaml(yaml_text, Dialect(record.dialect))
+    return await repository.update_automation(sessions, suggestion_id, automation, yaml_text)
+
+
+def automation_id_for(record: SuggestionRecord) -> str:
+    """The id the automation has in Home Assistant.
+
+    An override changes an automation the home already has, so it keeps that one's id;
+    every other suggestion becomes `homehabits_<fingerprint>`.
+    """
+    existing = record.pattern.get("automation_id") if record.kind == "override" else None
+    if isinstance(existing, str) and existing:
+        return existing
+    return f"homehabits_{record.fingerprint}"
+
+
+async def deploy(
+    sessions: Sessions,
+    settings: Settings,
+    suggestion_id: int,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> SuggestionRecord:
+    """Put an approved suggestion into Home Assistant, in the dialect that Home Assistant speaks.
+
+    Returns the suggestion `deployed` with the Home Assistant id, or `deploy_failed` with Home
+    Assistant's message (retryable). Raises StatusChangeError when it is not approved and
+    ConfigError when no Home Assistant is configured.
+    """
+    record = await repository.get_suggestion(sessions, suggestion_id)
+    if record.status not in DEPLOYABLE:
+        raise StatusChangeError(
+            f"suggestion {suggestion_id} is {record.status.value}; approve it before deploying"
+        )
+    url, token = _home_assistant(settings)
+    automation_id = automation_id_for(record)
+    try:
+        async with HomeAssistantClient(
+            url, token, timeout=settings.ha_timeout_seconds, transport=transport
+        ) as client:
+            config = await client.get_config()
+            dialect = choose_dialect(settings.dialect, config.version)
+            automation = convert_dialect(record.automation, dialect)
+            check_automation(automation, dialect)
+            await client.save_automation(automation_id, automation)
+            if await client.get_automation(automation_id) is None:
+                raise DeployError(
+                    f"Home Assistant accepted automation {automation_id} but does not show it; "
+                    "is automations.yaml included in configuration.yaml?"
+                )
+            entity_id = await client.wait_for_automation_entity(automation_id, _ENTITY_WAIT_SECONDS)
+    except (DeployError, HomeAssistantError) as err:
+        message = _deploy_failure(err)
+        _log.warning("deploying suggestion %s failed: %s", suggestion_id, message)
+        return await repository.change_status(
+            sessions, suggestion_id, SuggestionStatus.DEPLOY_FAILED, deploy_message=message
+        )
+    _log.info("suggestion %s deployed as %s (%s)", suggestion_id, automation_id, entity_id)
+    return await repository.change_status(
+        sessions,
+        suggestion_id,
+        SuggestionStatus.DEPLOYED,
+        ha_automation_id=automation_id,
+        deploy_message=f"live in Home Assistant as {entity_id} ({dialect.value} dialect)",
+    )
+
+
+async def undeploy(
+    sessions: Sessions,
+    settings: Settings,
+    suggestion_id: int,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> SuggestionRecord:
+    """Delete a deployed suggestion's automation from Home Assistant; it becomes `removed`.
+
+    An override replaced one of the home's own automations, whose earlier version homehabits
+    does not keep, so it is not deleted (that would lose the owner's automation): StatusChangeError.
+    """
+    record = await repository.get_suggestion(sessions, suggestion_id)
+    if record.status is not SuggestionStatus.DEPLOYED:
+        raise StatusChangeError(
+            f"suggestion {suggestion_id} is {record.status.value}; only a deployed one can be removed"
+        )
+    automation_id = record.ha_automation_id or automation_id_for(record)
+    if not automation_id.startswith("homehabits_"):
+        raise StatusChangeError(
+            f"suggestion {suggestion_id} changed your own automation {automation_id!r}; "
+            "change it back in Home Assistant's automation editor instead of deleting it"
+        )
+    url, token = _home_assistant(settings)
+    async with HomeAssistantClient(
+        url, token, timeout=settings.ha_timeout_seconds, transport=transport
+    ) as client:
+        await client.delete_automation(automation_id)
+    _log.info("suggestion %s removed from Home Assistant (%s)", suggestion_id, automation_id)
+    return await repository.change_status(
+        sessions,
+        suggestion_id,
+        SuggestionStatus.REMOVED,
+        deploy_message=f"removed from Home Assistant ({automation_id})",
+    )
+
+
+async def export_approved(
+    sessions: Sessions,
+    settings: Settings,
+    path: Path,
+    *,
+    dialect: Dialect | None = None,
+    include_deployed: bool = False,
+) -> int:
+    """Write the approved automations as one YAML list Home Assistant can include.
+
+    Use it with `automation homehabits: !include homehabits.yaml`. The dialect is the given
+    one, else the settings' (legacy when it is `auto`: no Home Assistant is asked, and every
+    Home Assistant reads the legacy dialect).
+    Returns how many automations were written.
+    """
+    target = dialect or choose_dialect(settings.dialect, None)
+    statuses = [SuggestionStatus.APPROVED]
+    if include_deployed:
+        statuses.append(SuggestionStatus.DEPLOYED)
+    automations: list[dict[str, Any]] = []
+    for status in statuses:
+        for record in await _all_suggestions(sessions, status):
+            automation = convert_dialect(record.automation, target)
+            check_automation(automation, target)
+            automations.append(_with_id(automation, record))
+    text = _export_header(len(automations), target) + (
+        "".join(_list_item(automation) for automation in automations) or "[]\n"
+    )
+    await asyncio.to_thread(_write_atomically, path, text)
+    return len(automations)
+
+
+async def _all_suggestions(sessions: Sessions, status: SuggestionStatus) -> list[SuggestionRecord]:
+    found: list[SuggestionRecord] = []
+    page = 500
+    while True:
+        batch = await repository.list_suggestions(
+            sessions, status=status, limit=page, offset=len(found)
+        )
+        found.extend(batch)
+        if len(batch) < page:
+            return found
+
+
+def _with_id(automation: dict[str, Any], record: SuggestionRecord) -> dict[str, Any]:
+    # `id` first and `alias` next, as Home Assistant's own editor writes them
+    ordered: dict[str, Any] = {"id": automation_id_for(record)}
+    ordered["alias"] = automation.get("alias") or record.title
+    ordered.update((key, value) for key, value in automation.items() if key not in ordered)
+    return ordered
+
+
+def _list_item(automation: dict[str, Any]) -> str:
+    # one automation's block YAML, indented as an item of the file's top-level list
+    lines = automation_to_yaml(automation).splitlines()
+    return "".join(("- " if index == 0 else "  ") + line + "\n" for index, line in enumerate(lines))
+
+
+def _export_header(count: int, dialect: Dialect) -> str:
+    return (
+        f"# {count} automations approved in homehabits ({dialect.value} dialect).\n"
+        "# Include in configuration.yaml:  automation homehabits: !include homehabits.yaml\n"
+    )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def _home_assistant(settings: Settings) -> tuple[str, str]:
+    if not settings.ha_url or not settings.ha_token:
+        missing = " and ".join(
+            name
+            for name, value in (
+                ("HOMEHABITS_HA_URL", settings.ha_url),
+                ("HOMEHABITS_HA_TOKEN", settings.ha_token),
+            )
+            if not value
+        )
+        raise ConfigError(f"no Home Assistant to deploy to: set {missing}")
+    return settings.ha_url, settings.ha_token
+
+
+def _deploy_failure(err: Exception) -> str:
+    if isinstance(err, HomeAssistantAuthError):
+        return (
+            "Home Assistant refused the access token (HOMEHABITS_HA_TOKEN); "
+            f"use a long-lived token of an administrator: {err}"
+        )
+    if isinstance(err, HomeAssistantUnreachableError):
+        return f"Home Assistant did not answer: {err}"
+    return str(err)
