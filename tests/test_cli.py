@@ -40,7 +40,9 @@ def test_analyze_demo_json_is_one_document_with_checked_automations(
     assert document["run"]["events_read"] > 1000
     assert document["suggestions"], "the demo home has planted habits to suggest"
     for suggestion in document["suggestions"]:
-        assert {"id", "title", "description", "rationale", "confidence", "status"} <= set(suggestion)
+        assert {"id", "title", "description", "rationale", "confidence", "status"} <= set(
+            suggestion
+        )
         assert suggestion["pattern"]["kind"]
         assert suggestion["pattern"]["fingerprint"]
         dialect = Dialect(suggestion["dialect"])
@@ -77,7 +79,9 @@ def test_suggestions_list_and_show_read_the_store(runner: CliRunner, db_url: str
     shown = runner.invoke(app, ["suggestions", "show", str(first["id"]), "--db", db_url])
 
     assert listed.exit_code == 0, listed.output
-    assert {s["id"] for s in json.loads(listed.stdout)} == {s["id"] for s in document["suggestions"]}
+    assert {s["id"] for s in json.loads(listed.stdout)} == {
+        s["id"] for s in document["suggestions"]
+    }
     assert shown.exit_code == 0, shown.output
     assert first["title"] in shown.stdout
 

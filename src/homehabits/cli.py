@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -45,21 +45,29 @@ def main() -> None:
 
 @app.command()
 def analyze(
-    demo: Annotated[bool, typer.Option("--demo", help="Analyse the built-in simulated home.")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Analyse the built-in simulated home.")
+    ] = False,
     ha_config: Annotated[
         Path | None, typer.Option("--ha-config", help="A Home Assistant configuration folder.")
     ] = None,
     recorder: Annotated[
-        str | None, typer.Option("--recorder", help="A recorder database URL (sqlite, mysql, postgresql).")
+        str | None,
+        typer.Option("--recorder", help="A recorder database URL (sqlite, mysql, postgresql)."),
     ] = None,
-    ha_url: Annotated[str | None, typer.Option("--ha-url", help="Home Assistant's URL, for the live API.")] = None,
+    ha_url: Annotated[
+        str | None, typer.Option("--ha-url", help="Home Assistant's URL, for the live API.")
+    ] = None,
     ha_token: Annotated[
-        str | None, typer.Option("--ha-token", help="A long-lived access token (or HOMEHABITS_HA_TOKEN).")
+        str | None,
+        typer.Option("--ha-token", help="A long-lived access token (or HOMEHABITS_HA_TOKEN)."),
     ] = None,
     events: Annotated[
         Path | None, typer.Option("--events", help="An event file: CSV, JSON lines or Parquet.")
     ] = None,
-    days: Annotated[int | None, typer.Option(help="Days of history to analyse (default 30).")] = None,
+    days: Annotated[
+        int | None, typer.Option(help="Days of history to analyse (default 30).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the simulated home (--demo).")] = 42,
     db: Annotated[str | None, typer.Option("--db", help="homehabits database URL.")] = None,
     time_zone: Annotated[
@@ -109,8 +117,13 @@ def analyze(
 
 
 def _source_spec(
-    demo: bool, ha_config: Path | None, recorder: str | None, ha_url: str | None,
-    events: Path | None, seed: int, settings: Settings,
+    demo: bool,
+    ha_config: Path | None,
+    recorder: str | None,
+    ha_url: str | None,
+    events: Path | None,
+    seed: int,
+    settings: Settings,
 ) -> str:
     chosen = [
         spec
@@ -135,8 +148,12 @@ def _source_spec(
 
 @suggestions_app.command("list")
 def suggestions_list(
-    status: Annotated[str | None, typer.Option(help="pending, approved, deployed, rejected, …")] = None,
-    kind: Annotated[str | None, typer.Option(help="time_of_day, sun, sequence, auto_off, …")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="pending, approved, deployed, rejected, …")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="time_of_day, sun, sequence, auto_off, …")
+    ] = None,
     area: Annotated[str | None, typer.Option(help="An area name or id.")] = None,
     limit: Annotated[int, typer.Option(help="How many to show.")] = 50,
     db: Annotated[str | None, typer.Option("--db", help="homehabits database URL.")] = None,
@@ -232,7 +249,9 @@ suggestions_app.command("undeploy")(_review_command("remove from Home Assistant"
 @suggestions_app.command("reject")
 def suggestions_reject(
     suggestion_id: Annotated[int, typer.Argument(metavar="ID", help="The suggestion's id.")],
-    reason: Annotated[str, typer.Option(help="Why; kept, and the habit is not suggested again.")] = "",
+    reason: Annotated[
+        str, typer.Option(help="Why; kept, and the habit is not suggested again.")
+    ] = "",
     db: Annotated[str | None, typer.Option("--db", help="homehabits database URL.")] = None,
 ) -> None:
     """Reject a suggestion; the habit is not suggested again for a while."""
@@ -272,7 +291,9 @@ def export(
 
     count = _run_async(_export())
     _out.print(f"Wrote {count} automations to {out}")
-    _out.print(f"Include it in configuration.yaml with:  automation homehabits: !include {out.name}")
+    _out.print(
+        f"Include it in configuration.yaml with:  automation homehabits: !include {out.name}"
+    )
 
 
 @app.command()
@@ -372,7 +393,7 @@ def _run_async(work: Coroutine[Any, Any, _T]) -> _T:
         _fail(str(err))
 
 
-def _fail(message: str) -> Any:
+def _fail(message: str) -> NoReturn:
     _err.print(f"[bold red]Error:[/bold red] {message}")
     raise typer.Exit(2)
 
@@ -416,14 +437,20 @@ def _show_suggestions(found: list[SuggestionRecord], *, title: str) -> None:
     for s in found:
         warning = " ⚠" if s.sensitive else ""
         table.add_row(
-            str(s.id), s.status.value, s.kind, f"{s.confidence:.2f}", s.title + warning,
+            str(s.id),
+            s.status.value,
+            s.kind,
+            f"{s.confidence:.2f}",
+            s.title + warning,
             s.area_name or "",
         )
     _out.print(table)
 
 
 def _show_one(s: SuggestionRecord) -> None:
-    _out.print(f"[bold]{s.title}[/bold]  ({s.status.value}, {s.kind}, confidence {s.confidence:.2f})")
+    _out.print(
+        f"[bold]{s.title}[/bold]  ({s.status.value}, {s.kind}, confidence {s.confidence:.2f})"
+    )
     _out.print(s.description)
     _out.print(f"[italic]{s.rationale}[/italic]")
     if s.sensitive:

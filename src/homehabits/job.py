@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,7 +28,7 @@ from homehabits.store.records import (
     RunSummary,
     SuggestionRecord,
 )
-from homehabits.writers import ModelConfig, Words, WordsCache, write_words
+from homehabits.writers import ModelConfig, Words, write_words
 
 __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
 
@@ -96,7 +97,11 @@ class AnalysisRunner:
         return run_id
 
     async def run(
-        self, trigger: str, *, source: Source | None = None, progress: ProgressCallback | None = None
+        self,
+        trigger: str,
+        *,
+        source: Source | None = None,
+        progress: ProgressCallback | None = None,
     ) -> AnalysisResult:
         """Run an analysis to the end (the CLI and the scheduler)."""
         if self._lock.locked():
@@ -120,7 +125,8 @@ class AnalysisRunner:
     async def _create_run(
         self, source: Source, trigger: str
     ) -> tuple[int, tuple[datetime, datetime]]:
-        end = source.default_window_end() or datetime.now(UTC)
+        # a source may have to read or build the home to know its last moment: off the loop
+        end = await asyncio.to_thread(source.default_window_end) or datetime.now(UTC)
         start = end - timedelta(days=self._settings.analysis_days)
         run_id = await repository.create_run(
             self._sessions,
@@ -141,7 +147,9 @@ class AnalysisRunner:
         try:
             return await self._analyse(source, run_id, window, progress or _log_progress)
         except Exception as err:
-            message = str(err) if isinstance(err, HomeHabitsError) else f"{type(err).__name__}: {err}"
+            message = (
+                str(err) if isinstance(err, HomeHabitsError) else f"{type(err).__name__}: {err}"
+            )
             _log.exception("analysis run %s failed", run_id)
             await repository.fail_run(self._sessions, run_id, message)
             raise
@@ -183,7 +191,11 @@ class AnalysisRunner:
 
         with clock("mine"):
             patterns = await asyncio.to_thread(
-                mine, read.frame, context, window_start=start, window_end=end,
+                mine,
+                read.frame,
+                context,
+                window_start=start,
+                window_end=end,
                 settings=settings.mining,
             )
             summary.patterns_found = len(patterns)
@@ -196,7 +208,10 @@ class AnalysisRunner:
             )
             dialect = choose_dialect(settings.dialect, context.ha_version)
             compiled = compile_patterns(
-                patterns, context, dialect=dialect, active_fingerprints=active,
+                patterns,
+                context,
+                dialect=dialect,
+                active_fingerprints=active,
                 rejected_fingerprints=rejected,
                 safety=SafetyLimits(settings.heating_min_c, settings.heating_max_c),
             )
@@ -211,7 +226,10 @@ class AnalysisRunner:
             model = ModelConfig.from_settings(settings)
             progress("write", f"writing the words with {model.model if model else 'the template'}")
             words, report = await write_words(
-                compiled.drafts, context, model=model, cache=_StoreWordsCache(self._sessions),
+                compiled.drafts,
+                context,
+                model=model,
+                cache=_StoreWordsCache(self._sessions),
                 window_days=settings.analysis_days,
             )
             summary.model_calls = report.model_calls
@@ -233,7 +251,13 @@ class AnalysisRunner:
             summary.phase_seconds["store"] = 0.0
             started = time.perf_counter()
             await repository.complete_run(
-                self._sessions, run_id, summary, [pattern_to_dict(p) for p in patterns],
+                self._sessions,
+                run_id,
+                summary,
+                [
+                    {**pattern_to_dict(p), "area_id": context.area_id(p.target_entity)}
+                    for p in patterns
+                ],
                 suggestions,
             )
             store_seconds = time.perf_counter() - started
@@ -275,8 +299,6 @@ def _new_suggestion(draft: Draft, words: Words, context: HomeContext) -> NewSugg
 
 
 def _with_time_zone(context: HomeContext, time_zone: str) -> HomeContext:
-    from dataclasses import replace
-
     return replace(context, time_zone=time_zone)
 
 
@@ -290,18 +312,10 @@ class _PhaseClock:
     def __init__(self, seconds: dict[str, float]) -> None:
         self._seconds = seconds
 
-    def __call__(self, phase: str) -> _PhaseTimer:
-        return _PhaseTimer(self._seconds, phase)
-
-
-class _PhaseTimer:
-    def __init__(self, seconds: dict[str, float], phase: str) -> None:
-        self._seconds = seconds
-        self._phase = phase
-        self._started = 0.0
-
-    def __enter__(self) -> None:
-        self._started = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self._seconds[self._phase] = time.perf_counter() - self._started
+    @contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._seconds[phase] = time.perf_counter() - started
