@@ -1,0 +1,142 @@
+"""Collects every simulated state change and turns them into a valid EventFrame."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from homehabits.events import EVENT_SCHEMA
+
+__all__ = ["Actions"]
+
+Column = str | None | Sequence[str | None] | NDArray[Any]
+_RAW_SCHEMA: dict[str, pl.DataType] = {
+    "time": pl.Int64(),
+    "entity_id": pl.String(),
+    "state": pl.String(),
+    "origin": EVENT_SCHEMA["origin"],
+    "user_id": pl.String(),
+    "attributes": pl.String(),
+}
+_DOMAIN = pl.col("entity_id").str.split_exact(".", 1).struct.field("field_0").alias("domain")
+
+
+def _column(name: str, value: Column, rows: int) -> pl.Series:
+    if value is None or isinstance(value, str):
+        return pl.Series(name, [value], dtype=pl.String()).extend_constant(value, rows - 1)
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        # polars reads numpy object arrays (strings with None) only as Python lists
+        value = value.tolist()
+    return pl.Series(name, value, dtype=pl.String())
+
+
+class Actions:
+    """Every state change the home's people, devices and automations asked for.
+
+    Each is what the entity was set to; whether it changed anything is settled at the end,
+    as Home Assistant records no change when a light that is on is switched on again.
+    """
+
+    def __init__(self) -> None:
+        """Start with no actions."""
+        self._chunks: list[pl.DataFrame] = []
+        self._chained: list[pl.DataFrame] = []
+
+    def add(
+        self,
+        times: NDArray[np.int64],
+        entity_id: Column,
+        state: Column,
+        origin: Column,
+        user_id: Column = None,
+        attributes: Column = None,
+    ) -> None:
+        """Add state changes at UTC microseconds; a str value is the same for every row."""
+        rows = int(times.size)
+        if rows == 0:
+            return
+        self._chunks.append(
+            pl.DataFrame(
+                [
+                    pl.Series("time", times, dtype=pl.Int64()),
+                    _column("entity_id", entity_id, rows),
+                    _column("state", state, rows),
+                    _column("origin", origin, rows).cast(EVENT_SCHEMA["origin"]),
+                    _column("user_id", user_id, rows),
+                    _column("attributes", attributes, rows),
+                ]
+            )
+        )
+
+    def add_changes(self, frame: pl.DataFrame) -> None:
+        """Add state changes sorted by time, with their old states (sensor chatter).
+
+        The frame has the EventFrame's columns, except `time` in UTC microseconds; missing
+        columns are null. Entities here must not also get actions through `add`.
+        """
+        missing = [name for name in EVENT_SCHEMA if name not in frame.columns]
+        self._chained.append(
+            frame.with_columns(
+                pl.lit(None, dtype=pl.String()).alias(name) for name in missing
+            ).select(
+                pl.col("time").cast(pl.Int64()),
+                *(
+                    pl.col(name).cast(dtype)
+                    for name, dtype in EVENT_SCHEMA.items()
+                    if name != "time"
+                ),
+            )
+        )
+
+    def to_event_frame(
+        self, start: int, end: int, initial_states: Mapping[str, str]
+    ) -> pl.DataFrame:
+        """The state changes with start <= time < end (UTC µs) as an EventFrame sorted by time.
+
+        Each row's old state is the entity's state before it (its initial state before the
+        first); rows that would set the state the entity already has are dropped.
+        """
+        frames = [
+            chunk.filter(pl.col("time") >= start, pl.col("time") < end) for chunk in self._chained
+        ]
+        if self._chunks:
+            frames.append(self._chain(start, end, initial_states).sort("time", maintain_order=True))
+        if not frames:
+            return pl.DataFrame(schema=EVENT_SCHEMA)
+        # every part is sorted by time: merging them is far cheaper than sorting millions of rows
+        merged = frames[0]
+        for frame in frames[1:]:
+            merged = merged.merge_sorted(frame, key="time")
+        return merged.with_columns(
+            pl.col("time").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        )
+
+    def _chain(self, start: int, end: int, initial_states: Mapping[str, str]) -> pl.DataFrame:
+        """Each action's old state; the actions that change nothing are dropped."""
+        raw = pl.concat(self._chunks, how="vertical").sort(
+            ["entity_id", "time"], maintain_order=True
+        )
+        same_entity = pl.col("entity_id") == pl.col("entity_id").shift(1)
+        initial = pl.col("entity_id").replace_strict(
+            dict(initial_states), default=None, return_dtype=pl.String()
+        )
+        frame = raw.with_columns(
+            pl.when(same_entity)
+            .then(pl.col("state").shift(1))
+            .otherwise(initial)
+            .alias("old_state"),
+            _DOMAIN,
+        )
+        frame = frame.filter(
+            pl.col("old_state").is_null() | (pl.col("state") != pl.col("old_state")),
+            pl.col("time") >= start,
+            pl.col("time") < end,
+        )
+        return frame.select(
+            pl.col("time"),
+            *(pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items() if name != "time"),
+        )
