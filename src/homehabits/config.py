@@ -52,6 +52,15 @@ class MiningSettings(BaseModel):
     auto_off_max_spread_ratio: float = Field(default=0.35, gt=0)
     override_max_revert_seconds: float = Field(default=1800.0, gt=0)
     presence_max_lag_seconds: float = Field(default=1200.0, gt=0)
+    # a clock habit must be this many times denser than the entity's actions spread evenly
+    time_min_contrast: float = Field(default=3.0, ge=1)
+    # sun beats clock when the sun offset's spread is below this share of the clock spread
+    sun_spread_ratio: float = Field(default=0.7, gt=0, le=1)
+    sun_min_shift_minutes: float = Field(default=20.0, ge=0)
+    auto_off_motion_max_lag_seconds: float = Field(default=3600.0, gt=0)
+    # beyond this, "off again after a while" is a clock habit or chance, not a timer
+    auto_off_max_duration_seconds: float = Field(default=5400.0, gt=0)
+    presence_min_lift: float = Field(default=2.0, ge=1)
     per_domain: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from homehabits.patterns.habit import ALL_DAYS, WEEKDAYS, WEEKENDS, HabitKind, Pattern, day_type
+from homehabits.patterns.mining import MINERS, mine
 
-__all__ = ["ALL_DAYS", "WEEKDAYS", "WEEKENDS", "HabitKind", "Pattern", "day_type"]
+__all__ = ["ALL_DAYS", "MINERS", "WEEKDAYS", "WEEKENDS", "HabitKind", "Pattern", "day_type", "mine"]

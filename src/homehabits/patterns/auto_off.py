@@ -1,0 +1,225 @@
+"""Auto-off habits: something is switched on, and a person switches it off after a steady time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from homehabits.config import MiningSettings
+from homehabits.context import HomeContext
+from homehabits.events import ACTIONABLE_DOMAINS, MANUAL_ORIGINS
+from homehabits.patterns._common import (
+    circular_diff,
+    circular_mean_minutes,
+    in_window,
+    is_sensitive,
+    real_changes,
+    settings_for,
+    with_local_time,
+)
+from homehabits.patterns.habit import HabitKind, Pattern
+
+__all__ = ["find_auto_offs"]
+
+_IQR_TO_SD = 1.349  # the interquartile range of a normal spread is 1.349 standard deviations
+_BAND_SPREADS = 2.5  # an off belongs to the habit within this many spreads of the typical time
+_MOTION_CLASSES = ("motion", "occupancy", "presence")
+_MANUAL = [origin.value for origin in MANUAL_ORIGINS]
+
+
+@dataclass(frozen=True, slots=True)
+class _Steady:
+    """A steady delay found in a set of offs: its median, relative spread and members."""
+
+    median: float
+    ratio: float
+    members: pl.DataFrame
+
+
+def find_auto_offs(
+    frame: pl.DataFrame,
+    context: HomeContext,
+    window_start: datetime,
+    window_end: datetime,
+    settings: MiningSettings,
+) -> list[Pattern]:
+    """Habits of switching something off by hand a steady time after it went on (or motion stopped)."""
+    frame = in_window(frame, window_start, window_end)
+    switched = (
+        real_changes(frame)
+        .filter(
+            pl.col("domain").is_in(sorted(ACTIONABLE_DOMAINS)), pl.col("state").is_in(["on", "off"])
+        )
+        .sort("entity_id", "time")
+        .with_columns(
+            pl.col("state").shift().over("entity_id").alias("before"),
+            pl.col("time").shift().over("entity_id").alias("since"),
+        )
+    )
+    offs = switched.filter(pl.col("state") == "off", pl.col("before") == "on").with_columns(
+        ((pl.col("time") - pl.col("since")).dt.total_microseconds() / 1e6).alias("delay"),
+        pl.col("origin").cast(pl.String).is_in(_MANUAL).alias("by_hand"),
+    )
+    if offs.is_empty():
+        return []
+    offs = with_local_time(offs, context.time_zone).with_columns(
+        pl.col("local").dt.date().alias("date")
+    )
+    motion = _motion_changes(frame, context)
+    patterns = []
+    for (entity_id,), entity_offs in (
+        offs.sort("time").partition_by("entity_id", as_dict=True).items()
+    ):
+        own = settings_for(settings, str(entity_id).split(".", 1)[0])
+        manual = entity_offs.filter(pl.col("by_hand"))
+        if manual.height < own.min_occurrences:
+            continue
+        pattern = _motion_habit(str(entity_id), entity_offs, manual, motion, context, own)
+        if pattern is None:
+            steady = _steady(manual, "delay", own)
+            if steady is not None and not _clock_explains(steady):
+                pattern = _pattern(str(entity_id), entity_offs, steady, None, context, own)
+        if pattern is not None:
+            patterns.append(pattern)
+    return patterns
+
+
+def _motion_changes(frame: pl.DataFrame, context: HomeContext) -> pl.DataFrame:
+    """State changes of the motion sensors the home knows, with their area."""
+    sensors = {
+        entity.entity_id: context.area_id(entity.entity_id)
+        for entity in context.entities.values()
+        if entity.domain == "binary_sensor" and entity.device_class in _MOTION_CLASSES
+    }
+    sensors = {sensor: area for sensor, area in sensors.items() if area}
+    if not sensors:
+        return pl.DataFrame(
+            schema={"sensor": pl.String, "time": frame.schema["time"], "state": pl.String}
+        )
+    return (
+        real_changes(frame)
+        .filter(pl.col("entity_id").is_in(list(sensors)))
+        .select(pl.col("entity_id").alias("sensor"), "time", "state")
+        .sort("time")
+    )
+
+
+def _motion_habit(
+    entity_id: str,
+    entity_offs: pl.DataFrame,
+    manual: pl.DataFrame,
+    motion: pl.DataFrame,
+    context: HomeContext,
+    own: MiningSettings,
+) -> Pattern | None:
+    """'No motion for N minutes, then off': the best motion sensor in the entity's area."""
+    area = context.area_id(entity_id)
+    if area is None or motion.is_empty():
+        return None
+    sensors = [
+        e.entity_id
+        for e in context.entities_in_area(area)
+        if e.domain == "binary_sensor" and e.device_class in _MOTION_CLASSES
+    ]
+    duration = _steady(manual, "delay", own)
+    best: tuple[float, str, _Steady] | None = None
+    for sensor in sensors:
+        quiet = (
+            manual.select("time", "local", "minute", "date")
+            .join_asof(
+                motion.filter(pl.col("sensor") == sensor).rename({"time": "motion_time"}),
+                left_on="time",
+                right_on="motion_time",
+                strategy="backward",
+                tolerance=timedelta(seconds=own.auto_off_motion_max_lag_seconds),
+            )
+            .filter(pl.col("state") == "off")
+            .with_columns(
+                ((pl.col("time") - pl.col("motion_time")).dt.total_microseconds() / 1e6).alias(
+                    "quiet"
+                )
+            )
+        )
+        steady = _steady(quiet, "quiet", own)
+        if steady is None:
+            continue
+        # motion must explain more offs, or explain them more steadily, than the plain duration
+        better = duration is None or (
+            steady.ratio < duration.ratio and steady.members.height >= 0.8 * duration.members.height
+        )
+        if better and (best is None or steady.ratio < best[0]):
+            best = (steady.ratio, sensor, steady)
+    if best is None:
+        return None
+    return _pattern(entity_id, entity_offs, best[2], best[1], context, own)
+
+
+def _steady(offs: pl.DataFrame, column: str, own: MiningSettings) -> _Steady | None:
+    """The steady delay among the offs, if their spread is small enough."""
+    if offs.height < own.min_occurrences:
+        return None
+    # the densest half of the delays (the "shorth"): robust when up to half are stray
+    values = offs[column].drop_nulls().sort()
+    half_count = (values.len() + 1) // 2
+    widths = values.shift(-(half_count - 1)) - values
+    first = widths.arg_min()
+    if first is None:
+        return None
+    densest = values.slice(first, half_count)
+    median = float(densest.median())  # type: ignore[arg-type]
+    if median <= 0 or median > own.auto_off_max_duration_seconds:
+        return None
+    spread = float(widths[first]) / _IQR_TO_SD
+    ratio = spread / median
+    if ratio > own.auto_off_max_spread_ratio:
+        return None
+    half = max(_BAND_SPREADS * spread, 0.05 * median)
+    members = offs.filter((pl.col(column) - median).abs() <= half).with_columns(
+        pl.col(column).alias("lag")
+    )
+    if members.height < own.min_occurrences:
+        return None
+    return _Steady(median=median, ratio=ratio, members=members)
+
+
+def _clock_explains(steady: _Steady) -> bool:
+    """Offs at the same clock time every day are a time habit, not a duration."""
+    members = steady.members
+    mean = members.select(circular_mean_minutes(pl.col("minute"))).item()
+    clock_sd = members.select(circular_diff(pl.col("minute"), mean).std()).item() or 0.0
+    delay_sd = (members.select(pl.col("lag").std()).item() or 0.0) / 60
+    return bool(clock_sd <= delay_sd)
+
+
+def _pattern(
+    entity_id: str,
+    entity_offs: pl.DataFrame,
+    steady: _Steady,
+    sensor: str | None,
+    context: HomeContext,
+    own: MiningSettings,
+) -> Pattern | None:
+    """The auto-off habit with its evidence, if it holds often enough."""
+    members = steady.members.sort("time")
+    adherence = members.height / entity_offs.height
+    confidence = adherence * (1 - 0.3 * steady.ratio / own.auto_off_max_spread_ratio)
+    if adherence < own.min_adherence or confidence < own.min_confidence:
+        return None
+    return Pattern(
+        kind=HabitKind.AUTO_OFF,
+        target_entity=entity_id,
+        target_state="off",
+        trigger_entity=sensor,
+        trigger_state="off" if sensor else None,
+        duration_seconds=round(steady.median, 1),
+        occurrences=members.height,
+        days_observed=members["date"].n_unique(),
+        days_possible=entity_offs["date"].n_unique(),
+        adherence=round(adherence, 3),
+        confidence=round(confidence, 3),
+        evidence_times=tuple(members["time"].to_list()),
+        evidence_lags=tuple(round(float(lag), 1) for lag in members["lag"].to_list()),
+        sensitive=is_sensitive(entity_id, context),
+    )

@@ -1,0 +1,73 @@
+"""mine(): every habit miner over one window of a home's history, ranked best first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import polars as pl
+
+from homehabits.config import MiningSettings
+from homehabits.context import HomeContext
+from homehabits.events import EVENT_SCHEMA
+from homehabits.exceptions import AnalysisError
+from homehabits.patterns._common import in_window
+from homehabits.patterns.auto_off import find_auto_offs
+from homehabits.patterns.habit import Pattern
+from homehabits.patterns.override import find_overrides
+from homehabits.patterns.presence import find_presence_habits
+from homehabits.patterns.ranking import rank
+from homehabits.patterns.sequence import find_sequences
+from homehabits.patterns.time_of_day import find_time_habits
+
+__all__ = ["MINERS", "mine"]
+
+Miner = Callable[[pl.DataFrame, HomeContext, datetime, datetime, MiningSettings], list[Pattern]]
+
+#: One miner per kind of habit; each is a pure function of the same arguments.
+MINERS: tuple[Miner, ...] = (
+    find_time_habits,
+    find_sequences,
+    find_auto_offs,
+    find_overrides,
+    find_presence_habits,
+)
+
+
+def mine(
+    frame: pl.DataFrame,
+    context: HomeContext,
+    *,
+    window_start: datetime,
+    window_end: datetime,
+    settings: MiningSettings | None = None,
+) -> list[Pattern]:
+    """Every habit in the window, scored, deduplicated and without those already automated."""
+    _check(frame, window_start, window_end)
+    settings = settings or MiningSettings()
+    frame = in_window(frame, window_start, window_end)
+    found: list[Pattern] = []
+    if not frame.is_empty():
+        for miner in MINERS:
+            found.extend(miner(frame, context, window_start, window_end, settings))
+    return rank(found, context, window_start, window_end)
+
+
+def _check(frame: pl.DataFrame, window_start: datetime, window_end: datetime) -> None:
+    """Refuse inputs the miners would misread, saying what is wrong."""
+    missing = [name for name in EVENT_SCHEMA if name not in frame.columns]
+    if missing:
+        raise AnalysisError(
+            f"the event frame lacks the column(s) {', '.join(missing)}; build it with check_events()"
+        )
+    time_type = frame.schema["time"]
+    if not isinstance(time_type, pl.Datetime) or time_type.time_zone is None:
+        raise AnalysisError(f"the event frame's 'time' column is {time_type}, not Datetime(UTC)")
+    for name, moment in (("window_start", window_start), ("window_end", window_end)):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise AnalysisError(f"{name} {moment.isoformat()} has no time zone; give an aware time")
+    if window_end <= window_start:
+        raise AnalysisError(
+            f"the window is empty: window_end {window_end.isoformat()} is not after "
+            f"window_start {window_start.isoformat()}"
+        )

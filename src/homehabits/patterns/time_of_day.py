@@ -1,0 +1,329 @@
+"""Clock and sun habits: the same action at about the same local time (or sun offset) each day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+import polars as pl
+
+from homehabits.config import MiningSettings
+from homehabits.context import HomeContext
+from homehabits.patterns._circle import find_clusters
+from homehabits.patterns._common import (
+    MINUTES_PER_DAY,
+    circular_diff,
+    circular_mean_minutes,
+    habit_days,
+    in_window,
+    is_sensitive,
+    manual_actions,
+    settings_for,
+    with_local_time,
+)
+from homehabits.patterns._sun import SUN_EVENTS, sun_table
+from homehabits.patterns.habit import ALL_DAYS, WEEKDAYS, WEEKENDS, HabitKind, Pattern
+
+__all__ = ["find_time_habits"]
+
+_DAY_KEPT_ADHERENCE = 0.5  # a weekday joins a custom day set when done on half its dates
+_NAMED_DAY_SET_BONUS = 0.04
+# a custom set (e.g. tue_thu) must hold nearly all of the bunch: chance bunches spill over
+_CUSTOM_SET_MIN_COVERAGE = 0.9
+_LEFT_OUT_ADHERENCE = 0.25  # every day / weekdays / weekends win a near tie
+_SAME_HABIT_OVERLAP = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """One bunch of actions and how well the clock and the sun explain it."""
+
+    cand: int
+    gid: int
+    entity_id: str
+    state: str
+    size: int
+    clock_mean: float
+    clock_sd: float
+    kind: HabitKind
+    spread: float
+    sun_event: str | None
+    sun_offset: float | None
+    settings: MiningSettings
+
+
+def find_time_habits(
+    frame: pl.DataFrame,
+    context: HomeContext,
+    window_start: datetime,
+    window_end: datetime,
+    settings: MiningSettings,
+) -> list[Pattern]:
+    """Habits of doing something at a local clock time, or at an offset to sunset/sunrise."""
+    actions = manual_actions(in_window(frame, window_start, window_end))
+    if actions.is_empty():
+        return []
+    actions = with_local_time(actions, context.time_zone).with_columns(
+        pl.col("local").dt.date().alias("date")
+    )
+    groups = _groups(actions, settings)
+    if groups.is_empty():
+        return []
+    actions = actions.join(
+        groups.select("gid", "entity_id", "state"), on=["entity_id", "state"]
+    ).with_row_index("ev")
+
+    systems: dict[str, pl.Expr] = {"clock": pl.col("minute")}
+    sun_shift: dict[str, float] = {}
+    if context.location is not None:
+        suns = sun_table(context.location, context.time_zone, window_start, window_end)
+        actions = actions.join(suns, on="date", how="left")
+        for event in SUN_EVENTS:
+            systems[event] = pl.col("minute") - pl.col(event)
+            earliest, latest = suns.select(
+                pl.col(event).min().alias("first"), pl.col(event).max().alias("last")
+            ).row(0)
+            sun_shift[event] = latest - earliest if earliest is not None else 0.0
+
+    clusters = []
+    for index, coord in enumerate(systems.values()):
+        events = actions.select("ev", "gid", coord.alias("coord")).drop_nulls("coord")
+        found = find_clusters(events, groups)
+        clusters.append(found.with_columns(pl.lit(index, dtype=pl.Int32).alias("system")))
+    members = (
+        pl.concat(clusters)
+        .with_columns(pl.struct("system", "gid", "round").rank("dense").alias("cand"))
+        .drop("system", "round")
+    )
+    if members.is_empty():
+        return []
+    members = members.join(actions.drop("gid"), on="ev")
+    candidates = _judge(members, groups, settings, context, sun_shift)
+    by_candidate = members.partition_by("cand", as_dict=True)
+    zone = context.zone
+    patterns = []
+    for candidate in _without_overlaps(candidates, members):
+        rows = by_candidate[(candidate.cand,)]
+        pattern = _pattern(candidate, rows, window_start, window_end, zone, context)
+        if pattern is not None:
+            patterns.append(pattern)
+    return patterns
+
+
+def _groups(actions: pl.DataFrame, settings: MiningSettings) -> pl.DataFrame:
+    """One row per (entity, state) with enough actions, and that domain's thresholds."""
+    counts = actions.group_by("entity_id", "state", "domain").agg(pl.len().alias("total"))
+    rows = []
+    for entity_id, state, domain, total in counts.sort("entity_id", "state").iter_rows():
+        own = settings_for(settings, domain)
+        if total >= own.min_occurrences:
+            rows.append((entity_id, state, total, own.max_spread_minutes, own.min_occurrences))
+    return pl.DataFrame(
+        rows,
+        schema={
+            "entity_id": pl.String,
+            "state": pl.String,
+            "total": pl.Int64,
+            "max_spread": pl.Float64,
+            "min_occurrences": pl.Int64,
+        },
+        orient="row",
+    ).with_row_index("gid")
+
+
+def _judge(
+    members: pl.DataFrame,
+    groups: pl.DataFrame,
+    settings: MiningSettings,
+    context: HomeContext,
+    sun_shift: dict[str, float],
+) -> list[_Candidate]:
+    """Spread of every bunch by clock and by sun; drop bunches no denser than chance."""
+    aggregations: list[pl.Expr] = [
+        pl.col("gid").first(),
+        pl.len().alias("size"),
+        pl.col("half_width").first(),
+        circular_mean_minutes(pl.col("minute")).alias("clock_mean"),
+    ]
+    stats = members.group_by("cand").agg(aggregations)
+    members = members.join(stats.select("cand", "clock_mean"), on="cand")
+    spreads: list[pl.Expr] = [
+        circular_diff(pl.col("minute"), pl.col("clock_mean")).std().alias("clock_sd")
+    ]
+    for event in sun_shift:
+        offset = circular_diff(pl.col("minute") - pl.col(event), 0.0)
+        spreads += [offset.mean().alias(f"{event}_mean"), offset.std().alias(f"{event}_sd")]
+    stats = stats.join(members.group_by("cand").agg(spreads), on="cand").join(groups, on="gid")
+
+    candidates = []
+    for row in stats.iter_rows(named=True):
+        own = settings_for(settings, row["entity_id"].split(".", 1)[0])
+        # a bunch that is no denser than the entity's actions spread evenly is chance
+        expected = row["total"] * (2 * row["half_width"] / MINUTES_PER_DAY)
+        if row["size"] < own.time_min_contrast * expected:
+            continue
+        candidates.append(_candidate(row, own, sun_shift))
+    return candidates
+
+
+def _candidate(row: dict[str, Any], own: MiningSettings, sun_shift: dict[str, float]) -> _Candidate:
+    """Decide between clock and sun for one bunch."""
+    clock_sd = float(row["clock_sd"] or 0.0)
+    kind, spread, sun_event, sun_offset = HabitKind.TIME_OF_DAY, clock_sd, None, None
+    best = min(
+        (event for event in sun_shift if row.get(f"{event}_sd") is not None),
+        key=lambda event: row[f"{event}_sd"],
+        default=None,
+    )
+    if best is not None:
+        sun_sd = float(row[f"{best}_sd"])
+        moved = sun_shift[best] >= own.sun_min_shift_minutes
+        if moved and sun_sd < own.sun_spread_ratio * clock_sd:
+            kind, spread = HabitKind.SUN, sun_sd
+            sun_event, sun_offset = best, float(row[f"{best}_mean"])
+    return _Candidate(
+        cand=row["cand"],
+        gid=row["gid"],
+        entity_id=row["entity_id"],
+        state=row["state"],
+        size=row["size"],
+        clock_mean=float(row["clock_mean"]),
+        clock_sd=clock_sd,
+        kind=kind,
+        spread=spread,
+        sun_event=sun_event,
+        sun_offset=sun_offset,
+        settings=own,
+    )
+
+
+def _without_overlaps(candidates: list[_Candidate], members: pl.DataFrame) -> list[_Candidate]:
+    """The same bunch found by clock and by sun is one habit: keep its best description."""
+    # a sun description must beat the clock by the settings' margin, so compare it handicapped
+    ranked = sorted(
+        candidates,
+        key=lambda c: (
+            -c.size,
+            c.spread / c.settings.sun_spread_ratio if c.kind is HabitKind.SUN else c.spread,
+            c.cand,
+        ),
+    )
+    events = {
+        key[0]: set(frame["ev"].to_list())
+        for key, frame in members.select("cand", "ev").partition_by("cand", as_dict=True).items()
+    }
+    kept: list[_Candidate] = []
+    for candidate in ranked:
+        mine = events[candidate.cand]
+        clash = any(
+            other.gid == candidate.gid
+            and len(mine & events[other.cand]) > _SAME_HABIT_OVERLAP * min(len(mine), other.size)
+            for other in kept
+        )
+        if not clash:
+            kept.append(candidate)
+    return kept
+
+
+def _pattern(
+    candidate: _Candidate,
+    rows: pl.DataFrame,
+    window_start: datetime,
+    window_end: datetime,
+    zone: Any,
+    context: HomeContext,
+) -> Pattern | None:
+    """The habit of one bunch, on the day set its evidence supports, if it is strong enough."""
+    own = candidate.settings
+    if candidate.spread > own.max_spread_minutes:
+        return None
+    possible = habit_days(window_start, window_end, zone, candidate.clock_mean)
+    # the habit's day runs from the opposite side of the circle, so 00:05 joins the evening before
+    shift_seconds = round((candidate.clock_mean - MINUTES_PER_DAY / 2) * 60)
+    rows = rows.with_columns(
+        (pl.col("local") - pl.duration(seconds=shift_seconds)).dt.date().alias("habit_day")
+    ).filter(pl.col("habit_day").is_in(possible))
+    if rows.is_empty():
+        return None
+    observed = {day.weekday(): 0 for day in possible}
+    for day in rows["habit_day"].unique().to_list():
+        observed[day.weekday()] += 1
+    days = _day_set(observed, _count_weekdays(possible))
+    rows = rows.filter(pl.col("habit_day").dt.weekday().is_in([d + 1 for d in days]))
+    days_possible = sum(1 for day in possible if day.weekday() in days)
+    days_observed = rows["habit_day"].n_unique()
+    adherence = days_observed / days_possible if days_possible else 0.0
+    confidence = adherence * (1 - 0.5 * candidate.spread / own.max_spread_minutes)
+    if (
+        rows.height < own.min_occurrences
+        or adherence < own.min_adherence
+        or confidence < own.min_confidence
+    ):
+        return None
+    minutes = round(candidate.clock_mean) % int(MINUTES_PER_DAY)
+    return Pattern(
+        kind=candidate.kind,
+        target_entity=candidate.entity_id,
+        target_state=candidate.state,
+        time_of_day=time(minutes // 60, minutes % 60),
+        spread_minutes=round(candidate.spread, 1),
+        weekdays=days,
+        sun_event=candidate.sun_event,
+        sun_offset_minutes=None if candidate.sun_offset is None else round(candidate.sun_offset),
+        occurrences=rows.height,
+        days_observed=days_observed,
+        days_possible=days_possible,
+        adherence=round(adherence, 3),
+        confidence=round(confidence, 3),
+        evidence_times=tuple(rows["time"].sort().to_list()),
+        sensitive=is_sensitive(candidate.entity_id, context),
+    )
+
+
+def _count_weekdays(days: list[date]) -> dict[int, int]:
+    counts = dict.fromkeys(ALL_DAYS, 0)
+    for day in days:
+        counts[day.weekday()] += 1
+    return counts
+
+
+def _clearly_left_out(
+    days: tuple[int, ...], observed: dict[int, int], possible: dict[int, int]
+) -> bool:
+    """Whether the person (nearly) never does it on the days a custom set leaves out."""
+    return all(
+        observed.get(day, 0) <= _LEFT_OUT_ADHERENCE * possible[day]
+        for day in ALL_DAYS
+        if day not in days and possible[day]
+    )
+
+
+def _day_set(observed: dict[int, int], possible: dict[int, int]) -> tuple[int, ...]:
+    """The day set with the best balance of adherence (done on its days) and coverage."""
+    total = sum(observed.values())
+    chosen = tuple(
+        day
+        for day in ALL_DAYS
+        if possible[day] and observed.get(day, 0) / possible[day] >= _DAY_KEPT_ADHERENCE
+    )
+    best: tuple[float, tuple[int, ...]] = (-1.0, ALL_DAYS)
+    for days, bonus in (
+        (ALL_DAYS, _NAMED_DAY_SET_BONUS),
+        (WEEKDAYS, _NAMED_DAY_SET_BONUS),
+        (WEEKENDS, _NAMED_DAY_SET_BONUS),
+        (chosen, 0.0),
+    ):
+        done = sum(observed.get(day, 0) for day in days)
+        could = sum(possible[day] for day in days)
+        if not days or not could or not done:
+            continue
+        adherence, coverage = done / could, done / total
+        if not bonus and (
+            coverage < _CUSTOM_SET_MIN_COVERAGE or not _clearly_left_out(days, observed, possible)
+        ):
+            continue
+        balance = 2 * adherence * coverage / (adherence + coverage) + bonus
+        if balance > best[0]:
+            best = (balance, days)
+    return best[1]
