@@ -126,7 +126,11 @@ class AnalysisRunner:
         self, source: Source, trigger: str
     ) -> tuple[int, tuple[datetime, datetime]]:
         # a source may have to read or build the home to know its last moment: off the loop
-        end = await asyncio.to_thread(source.default_window_end) or datetime.now(UTC)
+        try:
+            end = await asyncio.to_thread(source.default_window_end)
+        except HomeHabitsError:
+            end = None  # the run meets the same problem reading the source, and records it
+        end = end or datetime.now(UTC)
         start = end - timedelta(days=self._settings.analysis_days)
         run_id = await repository.create_run(
             self._sessions,
