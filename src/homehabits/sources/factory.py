@@ -1,0 +1,85 @@
+"""The source named by a spec such as `ha-config:/config` or `recorder:postgresql://…`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from homehabits.config import Settings
+from homehabits.exceptions import ConfigError
+from homehabits.sources.base import Source
+
+__all__ = ["SOURCE_KINDS", "source_from_spec"]
+
+#: Every kind of source, as written in a spec, with what follows the colon.
+SOURCE_KINDS: Final = {
+    "demo": "demo or demo:SEED — the simulated home",
+    "ha-config": "ha-config:DIR — a Home Assistant config folder",
+    "recorder": "recorder:URL — a recorder database (sqlite://, mysql://, postgresql://)",
+    "ha-api": "ha-api — the live Home Assistant API (HOMEHABITS_HA_URL, HOMEHABITS_HA_TOKEN)",
+    "events": "events:FILE — a CSV, JSON lines or Parquet file of state changes",
+}
+
+
+def source_from_spec(spec: str, settings: Settings) -> Source:
+    """The source a spec names; an unknown kind or a missing part is a ConfigError."""
+    kind, _, argument = spec.strip().partition(":")
+    kind, argument = kind.strip().lower(), argument.strip()
+    service_users = tuple(settings.service_users)
+    if kind == "demo":
+        return _demo(argument)
+    if kind == "ha-api":
+        return _live_api(settings)
+    if not argument:
+        if kind in SOURCE_KINDS:
+            raise ConfigError(f"source {spec!r} needs a value: {SOURCE_KINDS[kind]}")
+        raise ConfigError(_unknown_kind(spec))
+    if kind == "ha-config":
+        from homehabits.sources.ha_config import HaConfigSource
+
+        return HaConfigSource(
+            Path(argument), service_users=service_users, time_zone_override=settings.time_zone
+        )
+    if kind == "recorder":
+        from homehabits.sources.recorder import RecorderSource
+
+        return RecorderSource(argument, service_users=service_users, time_zone=settings.time_zone)
+    if kind == "events":
+        from homehabits.sources.event_file import EventFileSource
+
+        return EventFileSource(Path(argument), time_zone=settings.time_zone or "UTC")
+    raise ConfigError(_unknown_kind(spec))
+
+
+def _demo(argument: str) -> Source:
+    # The simulated home is its own module; imported here so the other sources never load it.
+    from homehabits.sources.simulator import DemoSource, SimulationConfig
+
+    if not argument:
+        return DemoSource(SimulationConfig())
+    try:
+        seed = int(argument)
+    except ValueError as err:
+        raise ConfigError(f"demo:{argument}: the seed must be a whole number") from err
+    return DemoSource(SimulationConfig(seed=seed))
+
+
+def _live_api(settings: Settings) -> Source:
+    if not settings.ha_url or not settings.ha_token:
+        raise ConfigError(
+            "source ha-api needs HOMEHABITS_HA_URL and HOMEHABITS_HA_TOKEN "
+            "(a long-lived access token from your Home Assistant profile)"
+        )
+    from homehabits.sources.ha_api import HomeAssistantApiSource
+
+    return HomeAssistantApiSource(
+        settings.ha_url,
+        settings.ha_token,
+        service_users=tuple(settings.service_users),
+        timeout=settings.ha_timeout_seconds,
+    )
+
+
+def _unknown_kind(spec: str) -> str:
+    kinds = "; ".join(SOURCE_KINDS.values())
+    return f"unknown source {spec!r}; use one of: {kinds}"

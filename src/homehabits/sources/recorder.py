@@ -1,0 +1,495 @@
+"""Home Assistant's recorder database (SQLite, MariaDB/MySQL, PostgreSQL), read-only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from homehabits.context import Entity, HomeContext
+from homehabits.events import Origin, check_events
+from homehabits.exceptions import (
+    ConfigError,
+    RecorderError,
+    RecorderSchemaError,
+    SourceNotFoundError,
+)
+from homehabits.sources.base import EventRead
+from homehabits.sources.registries import service_user_ids
+
+__all__ = ["MIN_SCHEMA_VERSION", "RecorderSource", "attributes_that_matter"]
+
+#: The oldest recorder schema read (Home Assistant 2023.4; binary context ids, states_meta).
+MIN_SCHEMA_VERSION: Final = 41
+
+#: State attributes that habits use; everything else stays in the recorder.
+_ATTRIBUTES_KEPT: Final = (
+    "brightness",
+    "color_temp",
+    "color_temp_kelvin",
+    "temperature",
+    "current_position",
+)
+
+_REQUIRED_TABLES: Final = (
+    "schema_changes",
+    "states",
+    "states_meta",
+    "state_attributes",
+    "events",
+    "event_types",
+)
+
+# Automations may wait (delay, wait_for_trigger) between firing and acting, so firings are
+# looked up a while before the window starts.
+_FIRING_LOOKBACK: Final = timedelta(hours=12)
+_FIRING_EVENT_TYPES: Final = ("automation_triggered", "script_started")
+_CHUNK_ROWS: Final = 100_000
+
+
+def attributes_that_matter(shared_attrs: str | None) -> str | None:
+    """The JSON of only the attributes habits use (brightness, colour, temperature, position)."""
+    if not shared_attrs:
+        return None
+    try:
+        attributes = json.loads(shared_attrs)
+    except ValueError:
+        return None
+    if not isinstance(attributes, dict):
+        return None
+    kept = {key: attributes[key] for key in _ATTRIBUTES_KEPT if attributes.get(key) is not None}
+    return json.dumps(kept, separators=(",", ":")) if kept else None
+
+
+class RecorderSource:
+    """A recorder database by SQLAlchemy URL; never written to (SQLite is opened `mode=ro`)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        service_users: Sequence[str] = (),
+        auth_users: Mapping[str, str] | None = None,
+        context: HomeContext | None = None,
+        time_zone: str | None = None,
+    ) -> None:
+        self._url = _reading_url(url)
+        self._service_users = tuple(service_users)
+        self._auth_users = dict(auth_users or {})
+        self._context = context
+        self._time_zone = time_zone or "UTC"
+        self._latest: datetime | None = None
+        self._latest_known = False
+
+    @property
+    def description(self) -> str:
+        """The recorder URL, password hidden."""
+        return f"recorder {self._url.render_as_string(hide_password=True)}"
+
+    @property
+    def url(self) -> URL:
+        """The SQLAlchemy URL actually used to read (driver chosen by homehabits)."""
+        return self._url
+
+    async def read_context(self) -> HomeContext:
+        """The context given by the config folder, else a minimal one from the database."""
+        if self._context is not None:
+            await asyncio.to_thread(self._remember_latest)
+            return self._context
+        names = await self.read_friendly_names()
+        entities = {
+            entity_id: Entity(entity_id=entity_id, name=name) for entity_id, name in names.items()
+        }
+        users = dict(self._auth_users)
+        return HomeContext(
+            time_zone=self._time_zone,
+            entities=entities,
+            users=users,
+            service_user_ids=service_user_ids(self._service_users, users),
+        )
+
+    async def read_friendly_names(self) -> dict[str, str]:
+        """Every entity id in the database with its latest `friendly_name` ("" when none)."""
+        return await asyncio.to_thread(self._friendly_names)
+
+    async def read_events(self, start: datetime, end: datetime, context: HomeContext) -> EventRead:
+        """The state changes with start <= last_updated < end, with their origin."""
+        users = {**self._auth_users, **context.users}
+        service_ids = service_user_ids(self._service_users, users) | {
+            _user_id(user) for user in context.service_user_ids
+        }
+        return await asyncio.to_thread(self._read_events, start, end, frozenset(service_ids))
+
+    def default_window_end(self) -> datetime | None:
+        """The time of the newest state row, so an old recorder file still gives a full window."""
+        if not self._latest_known:
+            self._remember_latest()
+        return self._latest
+
+    # --- the blocking part, run in a worker thread ------------------------------------------
+
+    def _remember_latest(self) -> None:
+        with self._connection() as connection:
+            newest = connection.execute(sa.text("SELECT MAX(last_updated_ts) FROM states")).scalar()
+        self._latest = None if newest is None else datetime.fromtimestamp(float(newest), tz=UTC)
+        self._latest_known = True
+
+    def _friendly_names(self) -> dict[str, str]:
+        latest_rows = sa.text(
+            "SELECT m.entity_id, a.shared_attrs FROM states_meta m "
+            "LEFT JOIN (SELECT metadata_id, MAX(last_updated_ts) AS newest FROM states "
+            "GROUP BY metadata_id) n ON n.metadata_id = m.metadata_id "
+            "LEFT JOIN states s ON s.metadata_id = n.metadata_id AND s.last_updated_ts = n.newest "
+            "LEFT JOIN state_attributes a ON a.attributes_id = s.attributes_id"
+        )
+        names: dict[str, str] = {}
+        with self._connection() as connection:
+            for entity_id, shared_attrs in connection.execute(latest_rows):
+                if not entity_id:
+                    continue
+                name = _friendly_name(shared_attrs)
+                if name or entity_id not in names:
+                    names[entity_id] = name
+        return names
+
+    def _read_events(
+        self, start: datetime, end: datetime, service_ids: frozenset[str]
+    ) -> EventRead:
+        start_ts, end_ts = _epoch(start), _epoch(end)
+        with self._connection() as connection:
+            firings = _firing_context_ids(
+                connection, start_ts - _FIRING_LOOKBACK.total_seconds(), end_ts
+            )
+            raw = _state_rows(connection, start_ts, end_ts)
+            attributes = _attributes_of(connection, raw["attributes_id"])
+        rows_read = raw.height
+        raw = raw.join(attributes, on="attributes_id", how="left").drop("attributes_id")
+        # Same time, same order on every database: Home Assistant's own write order.
+        raw = _with_origin(raw, firings, service_ids).sort("time", "state_id")
+        checked = check_events(raw.drop("state_id"))
+        # Rejected rows are named by their state_id, the row's place in the recorder.
+        state_ids = raw["state_id"]
+        rejected = tuple(
+            replace(row, row=int(state_ids[row.row]), reason=f"{row.reason} (state_id)")
+            for row in checked.rejected
+        )
+        return EventRead(
+            frame=checked.frame,
+            rows_read=rows_read,
+            rejected=rejected,
+            rejected_by_reason=checked.rejected_by_reason,
+        )
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A read-only connection; database errors become RecorderError with a clear reason."""
+        engine = self._engine()
+        try:
+            with engine.connect() as connection:
+                _check_schema(connection, self.description)
+                yield connection
+        except sqlite3.DatabaseError as err:
+            raise self._database_error(err) from err
+        except DBAPIError as err:
+            raise self._database_error(err) from err
+        except SQLAlchemyError as err:
+            raise RecorderError(f"{self.description}: {err}") from err
+        finally:
+            engine.dispose()
+
+    def _engine(self) -> Engine:
+        try:
+            if self._url.get_backend_name() == "sqlite":
+                return _sqlite_engine(self._url)
+            return _server_engine(self._url)
+        except (NoSuchModuleError, ModuleNotFoundError) as err:
+            raise ConfigError(f"{self.description}: no database driver for this URL") from err
+
+    def _database_error(self, err: Exception) -> RecorderError | SourceNotFoundError:
+        message = str(getattr(err, "orig", None) or err)
+        lowered = message.lower()
+        if "not a database" in lowered or "malformed" in lowered:
+            return RecorderError(f"{self.description} is not an SQLite database ({message})")
+        if "unknown database" in lowered or "does not exist" in lowered:
+            return SourceNotFoundError(f"{self.description}: the database does not exist")
+        return RecorderError(f"{self.description}: {message}")
+
+
+def _reading_url(url: str) -> URL:
+    """The URL with the synchronous driver homehabits reads with."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as err:
+        raise ConfigError(f"{url!r} is not a database URL (e.g. sqlite:////config/…db)") from err
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite")
+    if backend in {"mysql", "mariadb"}:
+        return parsed.set(drivername="mysql+pymysql")
+    if backend in {"postgresql", "postgres"}:
+        return parsed.set(drivername="postgresql+psycopg2")
+    raise ConfigError(
+        f"recorder URL {parsed.render_as_string(hide_password=True)!r}: use sqlite://, "
+        "mysql://, mariadb:// or postgresql://"
+    )
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if not url.database or url.database == ":memory:":
+        raise ConfigError("the recorder URL names no SQLite file")
+    path = Path(url.database).expanduser()
+    if not path.is_file():
+        raise SourceNotFoundError(f"recorder database {path} does not exist")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    if _is_wal_without_writer(path):
+        # A WAL database with no -wal file has no writer; `immutable` keeps SQLite from
+        # creating -wal/-shm files next to it, which a read-only reader must not do.
+        uri += "&immutable=1"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    return sa.create_engine("sqlite://", creator=connect, poolclass=NullPool)
+
+
+def _is_wal_without_writer(path: Path) -> bool:
+    with path.open("rb") as file:
+        header = file.read(20)
+    # Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
+    wal_mode = len(header) == 20 and header[18] == 2 and header[19] == 2
+    return wal_mode and not path.with_name(path.name + "-wal").exists()
+
+
+def _server_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "postgresql":
+        return sa.create_engine(
+            url,
+            poolclass=NullPool,
+            connect_args={"options": "-c default_transaction_read_only=on"},
+        )
+    engine = sa.create_engine(url.update_query_dict({"charset": "utf8mb4"}), poolclass=NullPool)
+
+    @sa.event.listens_for(engine, "connect")
+    def _read_only(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET SESSION TRANSACTION READ ONLY")
+
+    return engine
+
+
+def _check_schema(connection: Connection, where: str) -> None:
+    tables = set(sa.inspect(connection).get_table_names())
+    missing = [table for table in _REQUIRED_TABLES if table not in tables]
+    if missing:
+        raise RecorderError(
+            f"{where} is not a Home Assistant recorder database: "
+            f"table(s) {', '.join(missing)} missing"
+        )
+    version = connection.execute(sa.text("SELECT MAX(schema_version) FROM schema_changes")).scalar()
+    if version is None:
+        raise RecorderSchemaError(f"{where}: no recorder schema version found in schema_changes")
+    if int(version) < MIN_SCHEMA_VERSION:
+        raise RecorderSchemaError(
+            f"{where}: recorder schema version {version} is too old; homehabits reads "
+            f"{MIN_SCHEMA_VERSION} and later (Home Assistant 2023.4+). Update Home Assistant."
+        )
+
+
+def _firing_context_ids(connection: Connection, start_ts: float, end_ts: float) -> pl.Series:
+    """Context ids of automation and script firings: states sharing one were caused by them."""
+    hex_of = _hex_sql(connection)
+    query = sa.text(
+        f"SELECT {hex_of('e.context_id_bin')} FROM events e "
+        "JOIN event_types t ON t.event_type_id = e.event_type_id "
+        "WHERE t.event_type IN :types AND e.time_fired_ts >= :start AND e.time_fired_ts < :end "
+        "AND e.context_id_bin IS NOT NULL"
+    ).bindparams(sa.bindparam("types", expanding=True))
+    rows = connection.execute(
+        query, {"types": list(_FIRING_EVENT_TYPES), "start": start_ts, "end": end_ts}
+    )
+    return _as_hex(pl.Series("context", [row[0] for row in rows], dtype=_hex_dtype(connection)))
+
+
+def _state_rows(connection: Connection, start_ts: float, end_ts: float) -> pl.DataFrame:
+    """The window's state rows with entity id and old state, streamed in chunks into polars.
+
+    The states table is read alone (a range scan on last_updated_ts); entity ids and old
+    states are joined in polars, which is several times faster than joining in SQL.
+    """
+    hex_of = _hex_sql(connection)
+    sql = (
+        "SELECT state_id, last_updated_ts, metadata_id, state, old_state_id, "
+        f"{hex_of('context_id_bin')}, {hex_of('context_user_id_bin')}, "
+        f"{hex_of('context_parent_id_bin')}, attributes_id FROM states "
+        "WHERE last_updated_ts >= :start AND last_updated_ts < :end AND state IS NOT NULL"
+    )
+    bins = _hex_dtype(connection)
+    schema: dict[str, pl.DataType] = {
+        "state_id": pl.Int64(),
+        "time": pl.Float64(),
+        "metadata_id": pl.Int64(),
+        "state": pl.String(),
+        "old_state_id": pl.Int64(),
+        "context_id": bins,
+        "user_id": bins,
+        "parent_id": bins,
+        "attributes_id": pl.Int64(),
+    }
+    chunks = [pl.DataFrame(schema=schema)]
+    for rows in _fetch_in_chunks(connection, sql, {"start": start_ts, "end": end_ts}):
+        columns = list(zip(*rows, strict=True))
+        chunks.append(pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema))
+    frame = pl.concat(chunks, rechunk=True)
+    frame = frame.with_columns(
+        _as_hex(frame["context_id"]), _as_hex(frame["user_id"]), _as_hex(frame["parent_id"])
+    )
+    entity_ids = _entity_ids(connection)
+    old_states = _old_states(connection, frame)
+    return (
+        frame.join(entity_ids, on="metadata_id", how="left")
+        .join(old_states, on="old_state_id", how="left")
+        .drop("metadata_id", "old_state_id")
+    )
+
+
+def _fetch_in_chunks(
+    connection: Connection, sql: str, parameters: dict[str, Any]
+) -> Iterator[Sequence[Any]]:
+    """Rows in chunks; SQLite through its own cursor (it streams, and skips Row objects)."""
+    if connection.dialect.name == "sqlite":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(
+                sql.replace(":start", "?").replace(":end", "?"), tuple(parameters.values())
+            )
+            while rows := cursor.fetchmany(_CHUNK_ROWS):
+                yield rows
+        finally:
+            cursor.close()
+        return
+    result = connection.execution_options(stream_results=True).execute(sa.text(sql), parameters)
+    while rows := result.fetchmany(_CHUNK_ROWS):
+        yield [tuple(row) for row in rows]
+
+
+def _entity_ids(connection: Connection) -> pl.DataFrame:
+    rows = connection.execute(sa.text("SELECT metadata_id, entity_id FROM states_meta")).all()
+    return pl.DataFrame(
+        {"metadata_id": [row[0] for row in rows], "entity_id": [row[1] for row in rows]},
+        schema={"metadata_id": pl.Int64(), "entity_id": pl.String()},
+    )
+
+
+def _old_states(connection: Connection, frame: pl.DataFrame) -> pl.DataFrame:
+    """The state each row's old_state_id points at: from the window, else read by id."""
+    in_window = frame.select(
+        pl.col("state_id").alias("old_state_id"), pl.col("state").alias("old_state")
+    )
+    wanted = frame["old_state_id"].drop_nulls().unique()
+    earlier = wanted.filter(~wanted.is_in(in_window["old_state_id"].implode())).sort().to_list()
+    found: list[tuple[int, str | None]] = []
+    query = sa.text("SELECT state_id, state FROM states WHERE state_id IN :ids").bindparams(
+        sa.bindparam("ids", expanding=True)
+    )
+    for first in range(0, len(earlier), 10_000):
+        batch = earlier[first : first + 10_000]
+        found.extend((int(row[0]), row[1]) for row in connection.execute(query, {"ids": batch}))
+    before = pl.DataFrame(
+        {"old_state_id": [row[0] for row in found], "old_state": [row[1] for row in found]},
+        schema={"old_state_id": pl.Int64(), "old_state": pl.String()},
+    )
+    return pl.concat([in_window, before])
+
+
+def _attributes_of(connection: Connection, attributes_ids: pl.Series) -> pl.DataFrame:
+    """The attributes that matter, per attributes_id; shared rows are read once each."""
+    wanted = attributes_ids.drop_nulls().unique().sort().to_list()
+    found_ids: list[int] = []
+    found_json: list[str | None] = []
+    query = sa.text(
+        "SELECT attributes_id, shared_attrs FROM state_attributes WHERE attributes_id IN :ids"
+    ).bindparams(sa.bindparam("ids", expanding=True))
+    for first in range(0, len(wanted), 10_000):
+        batch = wanted[first : first + 10_000]
+        for attributes_id, shared_attrs in connection.execute(query, {"ids": batch}):
+            found_ids.append(int(attributes_id))
+            found_json.append(attributes_that_matter(shared_attrs))
+    return pl.DataFrame(
+        {"attributes_id": found_ids, "attributes": found_json},
+        schema={"attributes_id": pl.Int64(), "attributes": pl.String()},
+    )
+
+
+def _with_origin(
+    raw: pl.DataFrame, firings: pl.Series, service_ids: frozenset[str]
+) -> pl.DataFrame:
+    """Who caused each change, from its context; vectorised over the whole window."""
+    user, parent, context = pl.col("user_id"), pl.col("parent_id"), pl.col("context_id")
+    origin = (
+        pl.when(user.is_not_null() & user.is_in(list(service_ids)))
+        .then(pl.lit(Origin.SERVICE.value))
+        .when(user.is_not_null())
+        .then(pl.lit(Origin.USER.value))
+        .when(parent.is_not_null())
+        .then(pl.lit(Origin.AUTOMATION.value))
+        # Time- and sun-triggered automations leave user and parent empty; only the context
+        # id they share with their firing event tells them apart from a device.
+        .when(context.is_in(firings.implode()))
+        .then(pl.lit(Origin.AUTOMATION.value))
+        .otherwise(pl.lit(Origin.DEVICE.value))
+    )
+    return raw.with_columns(origin.alias("origin")).drop("context_id", "parent_id")
+
+
+def _hex_sql(connection: Connection) -> Any:
+    """SQL that reads a context column: raw bytes, except PostgreSQL's BYTEA as hex text."""
+    if connection.dialect.name == "postgresql":
+        return lambda column: f"encode({column}, 'hex')"
+    return lambda column: column
+
+
+def _hex_dtype(connection: Connection) -> pl.DataType:
+    return pl.String() if connection.dialect.name == "postgresql" else pl.Binary()
+
+
+def _as_hex(column: pl.Series) -> pl.Series:
+    """A context column as lower-case hex text; empty values become null."""
+    if column.dtype == pl.Binary():
+        text = column.bin.encode("hex")
+    else:
+        text = column.cast(pl.String()).str.to_lowercase()
+    return text.replace("", None)
+
+
+def _user_id(user: str) -> str:
+    return user.strip().replace("-", "").lower()
+
+
+def _friendly_name(shared_attrs: str | None) -> str:
+    if not shared_attrs:
+        return ""
+    try:
+        attributes = json.loads(shared_attrs)
+    except ValueError:
+        return ""
+    name = attributes.get("friendly_name") if isinstance(attributes, dict) else None
+    return name.strip() if isinstance(name, str) else ""
+
+
+def _epoch(moment: datetime) -> float:
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment!r} has no time zone; pass an aware datetime")
+    return moment.timestamp()
