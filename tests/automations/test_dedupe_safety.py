@@ -282,3 +282,28 @@ def test_a_name_with_yaml_syntax_and_line_breaks_stays_text() -> None:
     assert [a["service"] for a in draft.automation["action"]] == ["light.turn_on"]
     service_lines = [line for line in draft.yaml.splitlines() if line.startswith("- service:")]
     assert service_lines == ["- service: light.turn_on"]
+
+
+def test_a_cover_named_garage_is_treated_as_a_garage_door_when_its_class_is_unknown() -> None:
+    """Event files carry no device classes; a garage door must not slip through as a blind."""
+    from homehabits.context import HomeContext
+    from homehabits.patterns.habit import WEEKDAYS, Pattern
+
+    opening = Pattern(
+        kind=HabitKind.TIME_OF_DAY,
+        target_entity="cover.garage_door",
+        target_state="open",
+        time_of_day=time(7, 35),
+        weekdays=WEEKDAYS,
+        occurrences=20,
+        days_observed=20,
+        days_possible=22,
+        adherence=0.9,
+        confidence=0.8,
+    )
+    bare_home = HomeContext(time_zone="Europe/Berlin")
+
+    result = compile_patterns([opening], bare_home, dialect=Dialect.MODERN)
+
+    assert not result.drafts
+    assert "garage" in result.dropped[0].reason

@@ -124,4 +124,8 @@ def _opens(call: FoundCall) -> bool:
 
 def _is_garage(entity_id: str, context: HomeContext) -> bool:
     entity = context.entities.get(entity_id)
-    return entity is not None and entity.device_class == "garage"
+    if entity is not None and entity.device_class:
+        return entity.device_class == "garage"
+    # without a device class (event files, bare recorders) err on the side of caution
+    named = f"{entity_id} {context.friendly_name(entity_id)}".lower()
+    return entity_id.startswith("cover.") and "garage" in named
