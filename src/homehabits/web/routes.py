@@ -1,0 +1,240 @@
+"""The review page's routes: suggestions, runs, sign-in and sign-out (HTML; actions use the API)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
+
+import jinja2
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from homehabits import __version__
+from homehabits.api.deps import SessionsDep, SettingsDep, service_of
+from homehabits.api.security import TOKEN_COOKIE, token_matches
+from homehabits.config import Settings
+from homehabits.exceptions import RunNotFoundError
+from homehabits.store import repository
+from homehabits.store.engine import Sessions
+from homehabits.store.records import SuggestionRecord, SuggestionStatus
+from homehabits.web.pages import (
+    ACTIONS,
+    GROUP_ORDER,
+    KIND_LABELS,
+    STATUS_LABELS,
+    RunFacts,
+    build_card,
+    build_groups,
+    build_run,
+    format_seconds,
+    zone_named,
+)
+
+__all__ = ["SECURITY_HEADERS", "router", "templates"]
+
+_HERE = Path(__file__).parent
+_MOST_SUGGESTIONS = 500
+_RUNS_SHOWN = 30
+_COOKIE_DAYS = 30
+_FORM_LIMIT = 8192
+_PAGES = ("/", "/runs")  # where sign-in may send the owner back to (never an outside address)
+
+#: Sent with every page: nothing loads from elsewhere, no inline script or style runs.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+router = APIRouter(include_in_schema=False)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["seconds"] = format_seconds
+    env.globals.update(
+        version=__version__,
+        status_labels={key.value: value for key, value in STATUS_LABELS.items()},
+        kind_labels=KIND_LABELS,
+        actions={name: " ".join(sorted(s.value for s in when)) for name, when in ACTIONS.items()},
+    )
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+@router.get("/", response_class=HTMLResponse)
+async def suggestions_page(
+    request: Request,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    status_filter: Annotated[str, Query(alias="status")] = "",
+    kind: str = "",
+    area: str = "",
+) -> Response:
+    """The suggestions, grouped by status, filtered by area, kind and status."""
+    if not _signed_in(request, settings):
+        return _sign_in_page(request, next_page="/")
+    chosen = _status_or_none(status_filter)
+    every = await repository.list_suggestions(sessions, limit=_MOST_SUGGESTIONS)
+    matching = every
+    if kind or area:
+        matching = await repository.list_suggestions(
+            sessions, kind=kind or None, area=area or None, limit=_MOST_SUGGESTIONS
+        )
+    counts = Counter(record.status.value for record in matching)
+    shown = [record for record in matching if chosen is None or record.status is chosen]
+    facts = await _run_facts(sessions, shown, _home_zone(settings))
+    cards = [build_card(record, facts[record.run_id]) for record in shown]
+    latest = await repository.latest_run(sessions)
+    context = {
+        "groups": build_groups(cards, [chosen] if chosen else None),
+        "counts": {status.value: counts.get(status.value, 0) for status in GROUP_ORDER},
+        "total": len(matching),
+        "truncated": len(every) >= _MOST_SUGGESTIONS,
+        "most": _MOST_SUGGESTIONS,
+        "areas": _areas(every),
+        "kinds": sorted({record.kind for record in every}),
+        "chosen": {"status": chosen.value if chosen else "", "kind": kind, "area": area},
+        "unknown_status": status_filter if status_filter and chosen is None else "",
+        "latest_run": latest,
+        "analysis_running": service_of(request).runner.running,
+    }
+    return _page(request, "suggestions.html", context, settings)
+
+
+@router.get("/runs", response_class=HTMLResponse)
+async def runs_page(request: Request, sessions: SessionsDep, settings: SettingsDep) -> Response:
+    """The history of analysis runs: phases, counts, model cost, status and errors."""
+    if not _signed_in(request, settings):
+        return _sign_in_page(request, next_page="/runs")
+    zone = _home_zone(settings)
+    runs = [build_run(run, zone) for run in await repository.list_runs(sessions, _RUNS_SHOWN)]
+    context = {"runs": runs, "analysis_running": service_of(request).runner.running}
+    return _page(request, "runs.html", context, settings)
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def sign_in_form(request: Request, settings: SettingsDep) -> Response:
+    """The sign-in form (or the suggestions, when no token is needed or already signed in)."""
+    if _signed_in(request, settings):
+        return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+    return _sign_in_page(request, next_page="/")
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def sign_in(request: Request, settings: SettingsDep) -> Response:
+    """Check the API token (constant time) and keep it in an HttpOnly, SameSite=Strict cookie."""
+    form = await _form(request)
+    next_page = form.get("next", "/") if form.get("next") in _PAGES else "/"
+    if settings.api_token is None:
+        return RedirectResponse(next_page, status_code=status.HTTP_303_SEE_OTHER)
+    # token_matches compares with hmac.compare_digest, so timing tells nothing about the token
+    if not token_matches(form.get("token"), settings.api_token):
+        return _sign_in_page(
+            request,
+            next_page=next_page,
+            error="That token is not the one this service was started with.",
+        )
+    response = RedirectResponse(next_page, status_code=status.HTTP_303_SEE_OTHER)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        settings.api_token,
+        max_age=_COOKIE_DAYS * 24 * 3600,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.api_route("/logout", methods=["GET", "POST"])
+async def sign_out() -> Response:
+    """Forget the sign-in cookie and go back to the sign-in form."""
+    response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(TOKEN_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+def _signed_in(request: Request, settings: Settings) -> bool:
+    if settings.api_token is None:
+        return True
+    return token_matches(request.cookies.get(TOKEN_COOKIE), settings.api_token)
+
+
+def _page(request: Request, name: str, context: dict[str, Any], settings: Settings) -> Response:
+    context = {**context, "signed_in_with_token": settings.api_token is not None}
+    return templates.TemplateResponse(request, name, context, headers=SECURITY_HEADERS)
+
+
+def _sign_in_page(request: Request, *, next_page: str, error: str = "") -> Response:
+    return templates.TemplateResponse(
+        request,
+        "login.html",
+        {"next_page": next_page, "error": error, "signed_in_with_token": False},
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        headers=SECURITY_HEADERS,
+    )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    # a URL-encoded form of one or two fields; parsed here to need no multipart library
+    body = await request.body()
+    if len(body) > _FORM_LIMIT:
+        return {}
+    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    return {name: values[0] for name, values in fields.items() if values}
+
+
+def _status_or_none(text: str) -> SuggestionStatus | None:
+    try:
+        return SuggestionStatus(text) if text else None
+    except ValueError:
+        return None
+
+
+def _home_zone(settings: Settings) -> ZoneInfo:
+    return zone_named(settings.time_zone, ZoneInfo("UTC"))
+
+
+async def _run_facts(
+    sessions: Sessions, records: list[SuggestionRecord], fallback: ZoneInfo
+) -> dict[int, RunFacts]:
+    facts: dict[int, RunFacts] = {}
+    for run_id in sorted({record.run_id for record in records}):
+        try:
+            run = await repository.get_run(sessions, run_id)
+        except RunNotFoundError:
+            facts[run_id] = RunFacts(zone=fallback, window=None)
+            continue
+        facts[run_id] = RunFacts(
+            zone=zone_named(run.summary.time_zone, fallback),
+            window=(run.window_start, run.window_end),
+        )
+    return facts
+
+
+def _areas(records: list[SuggestionRecord]) -> list[tuple[str, str]]:
+    """(value, name) of every area that has a suggestion, by name."""
+    found = {
+        record.area_id or record.area_name or "": record.area_name or record.area_id or ""
+        for record in records
+        if record.area_id or record.area_name
+    }
+    return sorted(found.items(), key=lambda pair: pair[1].lower())
