@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from homehabits.sources.simulator import DemoSource, SimulationConfig
 
 from homehabits.api.app import create_app
 from homehabits.api.deps import Service
 from homehabits.config import Settings
 from homehabits.sources.base import Source
+from homehabits.sources.simulator import DemoSource, SimulationConfig
 from tests.fakes.fake_home_assistant import FakeHomeAssistant
 
 HA_TOKEN = "ha-long-lived-token-7f3a9c2e5b1d"
