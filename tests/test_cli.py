@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -137,3 +140,84 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert f"homehabits {command}" in readme, f"README does not show `homehabits {command}`"
+
+
+FIXTURE = Path(__file__).parents[2] / "shared" / "fixtures" / "ha-2024.3-config"
+
+
+@pytest.fixture
+def ha_config(tmp_path: Path) -> Path:
+    if not FIXTURE.is_dir():
+        pytest.skip(f"the Home Assistant fixture folder is not at {FIXTURE}")
+    folder = tmp_path / "config"
+    shutil.copytree(FIXTURE, folder)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return folder
+
+
+def test_analyze_a_home_assistant_config_folder_reads_it_and_leaves_it_as_it_was(
+    runner: CliRunner, db_url: str, ha_config: Path
+) -> None:
+    database = ha_config / "home-assistant_v2.db"
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+
+    result = runner.invoke(
+        app, ["analyze", "--ha-config", str(ha_config), "--db", db_url, "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.stdout)["run"]
+    assert run["status"] == "succeeded"
+    assert run["ha_version"] == "2024.3.3"
+    assert run["time_zone"] == "Europe/Berlin"
+    assert run["events_read"] > 200
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in ha_config.iterdir()) == sorted(p.name for p in FIXTURE.iterdir())
+
+
+def test_a_corrupt_recorder_database_is_a_clear_error_and_exit_code_2(
+    runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    broken = tmp_path / "home-assistant_v2.db"
+    broken.write_bytes(b"this is not a database" * 100)
+
+    result = runner.invoke(app, ["analyze", "--recorder", f"sqlite:///{broken}", "--db", db_url])
+
+    assert result.exit_code == 2
+    assert "not an SQLite database" in result.output
+
+
+def test_an_event_file_with_bad_lines_is_analysed_and_the_lines_are_reported(
+    runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    events = tmp_path / "events.csv"
+    made = runner.invoke(app, ["simulate", "--out", str(events), "--days", "21"])
+    assert made.exit_code == 0, made.output
+    lines = events.read_text().splitlines()
+    lines[3] = "yesterday," + lines[3].split(",", 1)[1]
+    lines[6] = lines[6].replace("light.", "Not An Entity ", 1) if "light." in lines[6] else "x,y"
+    events.write_text("\n".join(lines) + "\n")
+
+    result = runner.invoke(
+        app,
+        [
+            "analyze",
+            "--events",
+            str(events),
+            "--time-zone",
+            "Europe/Berlin",
+            "--days",
+            "21",
+            "--db",
+            db_url,
+            "--json",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["run"]["events_rejected"] == 2
+    assert document["run"]["status"] == "partial"
+    assert any("2 rows skipped" in error for error in document["run"]["errors"])
+    assert document["suggestions"]
