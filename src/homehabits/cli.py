@@ -65,6 +65,13 @@ def analyze(
     events: Annotated[
         Path | None, typer.Option("--events", help="An event file: CSV, JSON lines or Parquet.")
     ] = None,
+    assume_manual: Annotated[
+        bool,
+        typer.Option(
+            "--assume-manual",
+            help="With --events: a file without an origin column holds changes made by hand.",
+        ),
+    ] = False,
     days: Annotated[
         int | None, typer.Option(help="Days of history to analyse (default 30).")
     ] = None,
@@ -89,6 +96,8 @@ def analyze(
         overrides["ha_url"] = ha_url
     if ha_token:
         overrides["ha_token"] = ha_token
+    if assume_manual:
+        overrides["events_assume_manual"] = True
     settings = _settings(**overrides)
     spec = _source_spec(demo, ha_config, recorder, ha_url or None, events, seed, settings)
     _setup_logging(quiet=as_json)

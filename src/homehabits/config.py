@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     analysis_days: int = Field(default=30, ge=1, le=366)
     schedule: str = "0 3 * * *"
     service_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # event files without an origin column (History "Download data"): take changes as manual
+    events_assume_manual: bool = False
     rejected_days: int = Field(default=90, ge=0)
     mining: MiningSettings = Field(default_factory=MiningSettings)
 

@@ -70,7 +70,21 @@ async def test_home_assistants_history_download_is_read_with_unknown_origin(
     assert read.frame["time"][1] == datetime(2024, 3, 4, 18, 2, 11, 512000, tzinfo=UTC)
     assert set(read.frame["origin"].cast(pl.String)) == {"unknown"}
     assert len(read.warnings) == 1
-    assert "cannot tell people from automations" in read.warnings[0]
+    assert "HOMEHABITS_EVENTS_ASSUME_MANUAL" in read.warnings[0]
+
+
+async def test_a_history_download_can_be_taken_as_changes_made_by_hand(tmp_path: Path) -> None:
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "entity_id,state,last_changed\n"
+        "light.living_room,on,2024-03-04T18:02:11.512Z\n"
+        "light.living_room,off,2024-03-04T23:10:40.001Z\n"
+    )
+
+    read = await _read(EventFileSource(path, assume_manual=True))
+
+    assert set(read.frame["origin"].cast(pl.String)) == {"device"}
+    assert "taken as made by hand" in read.warnings[0]
 
 
 async def test_times_without_an_offset_are_the_homes_local_time(tmp_path: Path) -> None:

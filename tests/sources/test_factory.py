@@ -67,3 +67,13 @@ def test_a_demo_seed_must_be_a_number() -> None:
 
     with pytest.raises(ConfigError, match="seed must be a whole number"):
         source_from_spec("demo:tomorrow", _settings())
+
+
+def test_the_demo_home_is_simulated_for_the_days_analysed() -> None:
+    from homehabits.sources.simulator import DemoSource
+
+    source = source_from_spec("demo:7", _settings(analysis_days=45))
+
+    assert isinstance(source, DemoSource)
+    assert "45 days" in source.description
+    assert "seed 7" in source.description

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from homehabits.context import Entity, HomeContext
-from homehabits.events import RejectedRow, check_events
+from homehabits.events import Origin, RejectedRow, check_events
 from homehabits.exceptions import ConfigError, SourceFormatError, SourceNotFoundError
 from homehabits.sources.base import EventRead
 from homehabits.sources.registries import tidy_entity_name
@@ -47,7 +47,12 @@ _FORMATS: Final = {
 }
 _NO_ORIGIN_WARNING: Final = (
     "{name} has no origin column (as in Home Assistant's history download): every change "
-    "counts as of unknown origin, so habits cannot tell people from automations"
+    "counts as of unknown origin, and habits are only mined from changes made by hand; "
+    "set HOMEHABITS_EVENTS_ASSUME_MANUAL=true (or --assume-manual) to take them as manual"
+)
+_ASSUMED_MANUAL_WARNING: Final = (
+    "{name} has no origin column: every change is taken as made by hand, so what existing "
+    "automations do may be suggested back"
 )
 
 
@@ -71,8 +76,12 @@ class EventFileSource:
         *,
         time_zone: str = "UTC",
         columns: Mapping[str, str] | None = None,
+        assume_manual: bool = False,
     ) -> None:
         self._path = Path(path).expanduser()
+        # a file without an origin column cannot tell people from automations; the owner may
+        # choose to take every change as made by hand rather than find no habit at all
+        self._assume_manual = assume_manual
         self._format = _FORMATS.get(self._path.suffix.lower())
         if self._format is None:
             raise SourceFormatError(
@@ -147,7 +156,11 @@ class EventFileSource:
         raw = self._in_our_names(raw)
         warnings = []
         if "origin" not in raw.columns:
-            warnings.append(_NO_ORIGIN_WARNING.format(name=self._path.name))
+            if self._assume_manual:
+                warnings.append(_ASSUMED_MANUAL_WARNING.format(name=self._path.name))
+                raw = raw.with_columns(pl.lit(Origin.DEVICE.value).alias("origin"))
+            else:
+                warnings.append(_NO_ORIGIN_WARNING.format(name=self._path.name))
         raw = raw.with_columns(_times(raw["time"], self._time_zone))
         checked = check_events(raw.drop("_line"), keep_rejected=len(raw) + 1)
         lines = raw["_line"]

@@ -27,7 +27,7 @@ def source_from_spec(spec: str, settings: Settings) -> Source:
     kind, argument = kind.strip().lower(), argument.strip()
     service_users = tuple(settings.service_users)
     if kind == "demo":
-        return _demo(argument)
+        return _demo(argument, settings.analysis_days)
     if kind == "ha-api":
         return _live_api(settings)
     if not argument:
@@ -47,21 +47,25 @@ def source_from_spec(spec: str, settings: Settings) -> Source:
     if kind == "events":
         from homehabits.sources.event_file import EventFileSource
 
-        return EventFileSource(Path(argument), time_zone=settings.time_zone or "UTC")
+        return EventFileSource(
+            Path(argument),
+            time_zone=settings.time_zone or "UTC",
+            assume_manual=settings.events_assume_manual,
+        )
     raise ConfigError(_unknown_kind(spec))
 
 
-def _demo(argument: str) -> Source:
+def _demo(argument: str, days: int) -> Source:
     # The simulated home is its own module; imported here so the other sources never load it.
     from homehabits.sources.simulator import DemoSource, SimulationConfig
 
     if not argument:
-        return DemoSource(SimulationConfig())
+        return DemoSource(SimulationConfig(days=days))
     try:
         seed = int(argument)
     except ValueError as err:
         raise ConfigError(f"demo:{argument}: the seed must be a whole number") from err
-    return DemoSource(SimulationConfig(seed=seed))
+    return DemoSource(SimulationConfig(seed=seed, days=days))
 
 
 def _live_api(settings: Settings) -> Source:
