@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from homehabits.automations.compile import check_automation
 from homehabits.cli import app
 from homehabits.config import Dialect
+from tests.shared_fixture import HA_FIXTURE
 
 
 @pytest.fixture
@@ -142,7 +143,7 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert f"homehabits {command}" in readme, f"README does not show `homehabits {command}`"
 
 
-FIXTURE = Path(__file__).parents[2] / "shared" / "fixtures" / "ha-2024.3-config"
+FIXTURE = HA_FIXTURE
 
 
 @pytest.fixture

@@ -261,3 +261,35 @@ async def test_an_override_keeps_the_id_of_the_automation_it_changes(sessions: S
 
     assert review.automation_id_for(override) == "1700000000001"
     assert review.automation_id_for(plain) == "homehabits_ee55"
+
+
+async def test_undeploying_an_override_gives_the_owner_their_own_automation_back(
+    tmp_path: Path, sessions: Sessions
+) -> None:
+    from tests.fakes.fake_home_assistant import FakeHomeAssistant
+
+    home_assistant = FakeHomeAssistant(token="ha-token-for-review", version="2024.11.1")
+    theirs = {"id": "1700000000001", **_morning_light("light.living_room", "06:00:00")}
+    home_assistant.add_automation(theirs)
+    settings = _settings(tmp_path, ha_url="http://ha.local:8123", ha_token="ha-token-for-review")
+    (override,) = await _store(
+        sessions,
+        _suggestion(
+            "dd44",
+            "light.living_room",
+            kind="override",
+            pattern={"kind": "override", "automation_id": "1700000000001"},
+        ),
+    )
+    transport = home_assistant.transport()
+
+    await review.approve(sessions, override.id)
+    deployed = await review.deploy(sessions, settings, override.id, transport=transport)
+    changed = dict(home_assistant.automations["1700000000001"])
+    removed = await review.undeploy(sessions, settings, override.id, transport=transport)
+
+    assert deployed.status is SuggestionStatus.DEPLOYED
+    assert changed["triggers"][0]["at"] == "07:00:00"  # the suggestion's version was live
+    assert removed.status is SuggestionStatus.REMOVED
+    assert home_assistant.automations["1700000000001"]["triggers"][0]["at"] == "06:00:00"
+    assert "back as it was" in (removed.deploy_message or "")

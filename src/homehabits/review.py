@@ -42,6 +42,8 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
+_OUR_PREFIX = "homehabits_"  # automations homehabits created; others are the owner's
+
 #: Statuses from which a suggestion may be (re-)deployed.
 DEPLOYABLE = frozenset(
     {SuggestionStatus.APPROVED, SuggestionStatus.DEPLOY_FAILED, SuggestionStatus.REMOVED}
@@ -117,6 +119,10 @@ async def deploy(
             dialect = choose_dialect(settings.dialect, config.version)
             automation = convert_dialect(record.automation, dialect)
             check_automation(automation, dialect)
+            # an override overwrites one of the owner's automations: keep theirs to give back
+            replaced = None
+            if not automation_id.startswith(_OUR_PREFIX):
+                replaced = record.replaced_automation or await client.get_automation(automation_id)
             await client.save_automation(automation_id, automation)
             if await client.get_automation(automation_id) is None:
                 raise DeployError(
@@ -137,6 +143,7 @@ async def deploy(
         SuggestionStatus.DEPLOYED,
         ha_automation_id=automation_id,
         deploy_message=f"live in Home Assistant as {entity_id} ({dialect.value} dialect)",
+        replaced_automation=replaced,
     )
 
 
@@ -147,10 +154,10 @@ async def undeploy(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> SuggestionRecord:
-    """Delete a deployed suggestion's automation from Home Assistant; it becomes `removed`.
+    """Take a deployed suggestion out of Home Assistant; it becomes `removed`.
 
-    An override replaced one of the home's own automations, whose earlier version homehabits
-    does not keep, so it is not deleted (that would lose the owner's automation): StatusChangeError.
+    A new automation is deleted. An override replaced one of the owner's own automations: that
+    one is put back as it was before the deploy (never deleted, which would lose it).
     """
     record = await repository.get_suggestion(sessions, suggestion_id)
     if record.status is not SuggestionStatus.DEPLOYED:
@@ -158,22 +165,26 @@ async def undeploy(
             f"suggestion {suggestion_id} is {record.status.value}; only a deployed one can be removed"
         )
     automation_id = record.ha_automation_id or automation_id_for(record)
-    if not automation_id.startswith("homehabits_"):
+    ours = automation_id.startswith(_OUR_PREFIX)
+    original = None if ours else record.replaced_automation
+    if not ours and original is None:
         raise StatusChangeError(
-            f"suggestion {suggestion_id} changed your own automation {automation_id!r}; "
-            "change it back in Home Assistant's automation editor instead of deleting it"
+            f"suggestion {suggestion_id} changed your own automation {automation_id!r} and its "
+            "earlier version is not known; change it back in Home Assistant's automation editor"
         )
     url, token = _home_assistant(settings)
     async with HomeAssistantClient(
         url, token, timeout=settings.ha_timeout_seconds, transport=transport
     ) as client:
-        await client.delete_automation(automation_id)
-    _log.info("suggestion %s removed from Home Assistant (%s)", suggestion_id, automation_id)
+        if original is None:
+            await client.delete_automation(automation_id)
+            done = f"removed from Home Assistant ({automation_id})"
+        else:
+            await client.save_automation(automation_id, original)
+            done = f"your automation {automation_id!r} is back as it was before"
+    _log.info("suggestion %s taken out of Home Assistant: %s", suggestion_id, done)
     return await repository.change_status(
-        sessions,
-        suggestion_id,
-        SuggestionStatus.REMOVED,
-        deploy_message=f"removed from Home Assistant ({automation_id})",
+        sessions, suggestion_id, SuggestionStatus.REMOVED, deploy_message=done
     )
 
 

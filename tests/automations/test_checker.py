@@ -13,8 +13,9 @@ import yaml
 from homehabits.automations import automation_from_yaml, automation_to_yaml, check_automation
 from homehabits.config import Dialect
 from homehabits.exceptions import AutomationCheckError
+from tests.shared_fixture import HA_FIXTURE
 
-_FIXTURE = Path("/work/shared/fixtures/ha-2024.3-config")
+_FIXTURE = HA_FIXTURE
 
 
 def _modern() -> dict[str, Any]:

@@ -12,8 +12,9 @@ import polars as pl
 import pytest
 
 from homehabits.sources.ha_config import HaConfigSource
+from tests.shared_fixture import HA_FIXTURE
 
-FIXTURE = Path("/work/shared/fixtures/ha-2024.3-config")
+FIXTURE = HA_FIXTURE
 OWNER = "18bbd69a38024c1db6cdb2eaf5bbc03b"
 SWITCHABLE = ["light", "switch", "input_boolean"]
 

@@ -140,3 +140,4 @@ class SuggestionRecord:
     ha_automation_id: str | None = None
     deploy_message: str | None = None
     reject_reason: str | None = None
+    replaced_automation: dict[str, Any] | None = None  # restored when an override is undeployed

@@ -133,8 +133,11 @@ async def change_status(
     reason: str | None = None,
     ha_automation_id: str | None = None,
     deploy_message: str | None = None,
+    replaced_automation: dict[str, Any] | None = None,
 ) -> SuggestionRecord:
     """Move a suggestion to `new_status` if TRANSITIONS allows it, and note it in the history.
+
+    `replaced_automation` keeps the owner's automation that a deployed override replaced.
 
     Raises StatusChangeError ("cannot deploy a rejected suggestion") for a change that is not
     allowed, SuggestionNotFoundError for an unknown id.
@@ -146,6 +149,8 @@ async def change_status(
     values["reject_reason"] = reason if target is _S.REJECTED else None
     if ha_automation_id is not None:
         values["ha_automation_id"] = ha_automation_id
+    if replaced_automation is not None:
+        values["replaced_automation"] = replaced_automation
     if target in (_S.DEPLOYED, _S.DEPLOY_FAILED):
         # A new attempt replaces the message of the previous one.
         values["deploy_message"] = deploy_message or (
@@ -303,4 +308,5 @@ def _record(row: SuggestionRow) -> SuggestionRecord:
         ha_automation_id=row.ha_automation_id,
         deploy_message=row.deploy_message,
         reject_reason=row.reject_reason,
+        replaced_automation=dict(row.replaced_automation) if row.replaced_automation else None,
     )

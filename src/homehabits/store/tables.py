@@ -152,6 +152,8 @@ class SuggestionRow(Base):
     ha_automation_id: Mapped[str | None] = mapped_column(String(255))
     deploy_message: Mapped[str | None] = mapped_column(Text)
     reject_reason: Mapped[str | None] = mapped_column(Text)
+    # the owner's own automation a deployed override replaced, restored on undeploy
+    replaced_automation: Mapped[dict[str, Any] | None]
 
 
 class FeedbackRow(Base):
