@@ -144,12 +144,32 @@ def read(path: Path) -> None:
     print(f"frame size     : {frame.estimated_size('mb'):.0f} MB")
     print(f"peak RSS       : {peak_mb:.0f} MB (getrusage ru_maxrss of the reading process)")
     print(f"origins        : {origins}")
+    print(f"SECONDS={seconds}")
+
+
+def baseline(path: Path) -> None:
+    """The floor: the same window's rows fetched as plain tuples, nothing joined or classified."""
+    started = time.perf_counter()
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    start, end = (END - timedelta(days=30)).timestamp(), END.timestamp()
+    rows = connection.execute(
+        "SELECT state_id, state, last_updated_ts, old_state_id, attributes_id, context_id_bin, "
+        "context_user_id_bin, context_parent_id_bin, metadata_id FROM states "
+        "WHERE last_updated_ts >= ? AND last_updated_ts < ?",
+        (start, end),
+    ).fetchall()
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"baseline       : {len(rows):,} rows as sqlite3 tuples in {seconds:.2f} s, {peak_mb:.0f} MB"
+    )
+    print(f"SECONDS={seconds}")
 
 
 def main() -> None:
-    """Build the database, then read it in a fresh process."""
-    if len(sys.argv) == 3 and sys.argv[1] == "--read":
-        read(Path(sys.argv[2]))
+    """Build the database, then read it in fresh processes: the baseline, then homehabits."""
+    if len(sys.argv) == 3 and sys.argv[1] in ("--read", "--baseline"):
+        (read if sys.argv[1] == "--read" else baseline)(Path(sys.argv[2]))
         return
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
@@ -160,7 +180,21 @@ def main() -> None:
         print(
             f"built {rows * DAYS // 30:,} state rows ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f} s"
         )
-        subprocess.run([sys.executable, __file__, "--read", str(path)], check=True)
+        seconds = {}
+        for mode in ("--baseline", "--read"):
+            done = subprocess.run(
+                [sys.executable, __file__, mode, str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            for line in done.stdout.splitlines():
+                if line.startswith("SECONDS="):
+                    seconds[mode] = float(line.removeprefix("SECONDS="))
+                else:
+                    print(line)
+        ratio = seconds["--read"] / seconds["--baseline"]
+        print(f"ratio to baseline: {ratio:.2f}x (an EventFrame with origins vs bare tuples)")
 
 
 if __name__ == "__main__":

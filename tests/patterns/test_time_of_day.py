@@ -210,3 +210,32 @@ def test_a_misspelt_per_domain_threshold_is_refused_by_name() -> None:
         find_time_habits(
             frame, BERLIN_HOME, at("2024-05-01 00:00"), at("2024-05-29 00:00"), settings
         )
+
+
+def test_days_when_the_light_was_already_off_do_not_count_against_an_off_habit() -> None:
+    # on at 19:00 every evening; off by hand at about 23:00, except on 4 evenings when
+    # someone had already switched it off at 20:30: those days nobody could switch it off
+    rows = daily("2024-05-01", 14, "19:00", "light.lounge", "on", jitter_minutes=JITTER)
+    early = {2, 6, 9, 12}
+    for n in range(14):
+        clock = "20:30" if n in early else f"23:{(n * 7) % 10:02d}"
+        rows.append((f"2024-05-{n + 1:02d} {clock}", "light.lounge", "off", "user"))
+
+    habits = _mine(build_frame(rows), "2024-05-01 00:00", "2024-05-15 00:00", min_adherence=0.8)
+
+    [late_off] = [h for h in habits if h.target_state == "off"]
+    assert abs(_minutes(late_off.time_of_day) - 23 * 60) <= 10
+    assert late_off.days_observed == 10
+    assert late_off.days_possible == 10
+    assert late_off.adherence == 1.0
+    assert late_off.notes == ("not counted: 4 days when it was already off",)
+
+
+def test_a_bunch_hours_away_from_sunset_follows_the_clock_even_in_a_moving_month() -> None:
+    home = HomeContext(time_zone=BERLIN, location=Location(52.52, 13.405))
+    rows = daily("2024-10-01", 28, "09:30", "light.study", "on", jitter_minutes=JITTER)
+
+    [habit] = _mine(build_frame(rows), "2024-10-01 00:00", "2024-10-29 00:00", home)
+
+    assert habit.kind is HabitKind.TIME_OF_DAY
+    assert habit.sun_event is None

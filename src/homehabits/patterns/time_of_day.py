@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
@@ -19,6 +19,7 @@ from homehabits.patterns._common import (
     in_window,
     is_sensitive,
     manual_actions,
+    real_changes,
     settings_for,
     with_local_time,
 )
@@ -33,6 +34,8 @@ _NAMED_DAY_SET_BONUS = 0.04
 _CUSTOM_SET_MIN_COVERAGE = 0.9
 _LEFT_OUT_ADHERENCE = 0.25  # every day / weekdays / weekends win a near tie
 _SAME_HABIT_OVERLAP = 0.5
+_MIN_NEEDED_SHARE = 0.7
+_MAX_SUN_OFFSET_MINUTES = 180
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +105,60 @@ def find_time_habits(
     candidates = _judge(members, groups, settings, context, sun_shift)
     by_candidate = members.partition_by("cand", as_dict=True)
     zone = context.zone
+    timeline = _timeline(frame, groups, window_start, window_end)
     patterns = []
     for candidate in _without_overlaps(candidates, members):
         rows = by_candidate[(candidate.cand,)]
-        pattern = _pattern(candidate, rows, window_start, window_end, zone, context)
+        pattern = _pattern(candidate, rows, window_start, window_end, zone, context, timeline)
         if pattern is not None:
             patterns.append(pattern)
     return patterns
+
+
+def _timeline(
+    frame: pl.DataFrame, groups: pl.DataFrame, window_start: datetime, window_end: datetime
+) -> pl.DataFrame:
+    """Every real change (any origin) of the habit entities, a day before the window on."""
+    entities = groups["entity_id"].unique().implode()
+    return (
+        real_changes(in_window(frame, window_start - timedelta(days=1), window_end))
+        .filter(pl.col("entity_id").is_in(entities))
+        .select("entity_id", "time", pl.col("state").alias("state_before"))
+        .sort("time")
+    )
+
+
+def _days_needed(
+    candidate: _Candidate, days: list[date], done: set[date], timeline: pl.DataFrame, zone: Any
+) -> list[date]:
+    """The habit's days on which the action was needed: done, or not already in that state.
+
+    Nobody switches off a light that is already off: a day on which the entity was already in
+    the habit's state shortly before the habit's time is no evidence against the habit.
+    """
+    margin = max(3 * candidate.clock_sd, 30.0)
+    probe_minutes = round(candidate.clock_mean - margin)
+    open_days = [day for day in days if day not in done]
+    if not open_days:
+        return days
+    probes = (
+        pl.DataFrame({"day": open_days}, schema={"day": pl.Date})
+        .with_columns(
+            (pl.col("day").cast(pl.Datetime("us")) + pl.duration(minutes=probe_minutes))
+            .dt.replace_time_zone(str(zone), ambiguous="earliest", non_existent="null")
+            .dt.convert_time_zone("UTC")
+            .alias("time"),
+            pl.lit(candidate.entity_id).alias("entity_id"),
+        )
+        .drop_nulls("time")
+        .sort("time")
+    )
+    # both sides are sorted by time; within an entity they stay sorted
+    states = probes.join_asof(
+        timeline, on="time", by="entity_id", strategy="backward", check_sortedness=False
+    )
+    already = set(states.filter(pl.col("state_before") == candidate.state)["day"].to_list())
+    return [day for day in days if day not in already]
 
 
 def _groups(actions: pl.DataFrame, settings: MiningSettings) -> pl.DataFrame:
@@ -179,7 +229,9 @@ def _candidate(row: dict[str, Any], own: MiningSettings, sun_shift: dict[str, fl
     if best is not None:
         sun_sd = float(row[f"{best}_sd"])
         moved = sun_shift[best] >= own.sun_min_shift_minutes
-        if moved and sun_sd < own.sun_spread_ratio * clock_sd:
+        # hours away from the sun event, a habit follows the clock, however the spreads fall
+        near = abs(float(row[f"{best}_mean"])) <= _MAX_SUN_OFFSET_MINUTES
+        if moved and near and sun_sd < own.sun_spread_ratio * clock_sd:
             kind, spread = HabitKind.SUN, sun_sd
             sun_event, sun_offset = best, float(row[f"{best}_mean"])
     return _Candidate(
@@ -233,6 +285,7 @@ def _pattern(
     window_end: datetime,
     zone: Any,
     context: HomeContext,
+    timeline: pl.DataFrame,
 ) -> Pattern | None:
     """The habit of one bunch, on the day set its evidence supports, if it is strong enough."""
     own = candidate.settings
@@ -246,13 +299,19 @@ def _pattern(
     ).filter(pl.col("habit_day").is_in(possible))
     if rows.is_empty():
         return None
+    done = set(rows["habit_day"].unique().to_list())
     observed = {day.weekday(): 0 for day in possible}
-    for day in rows["habit_day"].unique().to_list():
+    for day in done:
         observed[day.weekday()] += 1
-    days = _day_set(observed, _count_weekdays(possible))
+    # days on which it was already done count for nothing, if the habit was needed on most days
+    needed = _days_needed(candidate, possible, done, timeline, zone)
+    basis = needed if len(needed) >= _MIN_NEEDED_SHARE * len(possible) else possible
+    days = _day_set(observed, _count_weekdays(basis))
     rows = rows.filter(pl.col("habit_day").dt.weekday().is_in([d + 1 for d in days]))
-    days_possible = sum(1 for day in possible if day.weekday() in days)
-    days_observed = rows["habit_day"].n_unique()
+    done = {day for day in done if day.weekday() in days}
+    days_possible = sum(1 for day in basis if day.weekday() in days)
+    not_needed = sum(1 for day in possible if day.weekday() in days) - days_possible
+    days_observed = len(done)
     adherence = days_observed / days_possible if days_possible else 0.0
     confidence = adherence * (1 - 0.5 * candidate.spread / own.max_spread_minutes)
     if (
@@ -275,10 +334,18 @@ def _pattern(
         days_observed=days_observed,
         days_possible=days_possible,
         adherence=round(adherence, 3),
+        notes=_not_needed_note(not_needed, candidate.state),
         confidence=round(confidence, 3),
         evidence_times=tuple(rows["time"].sort().to_list()),
         sensitive=is_sensitive(candidate.entity_id, context),
     )
+
+
+def _not_needed_note(days: int, state: str) -> tuple[str, ...]:
+    if days <= 0:
+        return ()
+    plural = "s" if days > 1 else ""
+    return (f"not counted: {days} day{plural} when it was already {state}",)
 
 
 def _count_weekdays(days: list[date]) -> dict[int, int]:
@@ -308,10 +375,12 @@ def _day_set(observed: dict[int, int], possible: dict[int, int]) -> tuple[int, .
         if possible[day] and observed.get(day, 0) / possible[day] >= _DAY_KEPT_ADHERENCE
     )
     best: tuple[float, tuple[int, ...]] = (-1.0, ALL_DAYS)
+    # on a tie the smaller named set wins: days on which it was never needed nor done (a
+    # light already on every weekend morning) are no reason to act on them too
     for days, bonus in (
-        (ALL_DAYS, _NAMED_DAY_SET_BONUS),
         (WEEKDAYS, _NAMED_DAY_SET_BONUS),
         (WEEKENDS, _NAMED_DAY_SET_BONUS),
+        (ALL_DAYS, _NAMED_DAY_SET_BONUS),
         (chosen, 0.0),
     ):
         done = sum(observed.get(day, 0) for day in days)

@@ -104,6 +104,10 @@ def simulate_home(config: SimulationConfig = SimulationConfig()) -> SimulatedHom
     plant_override(calendar, plan.override, people, actions)
     add_routines(calendar, plan.routines, chance, actions)
     add_random_toggles(calendar, plan.random_entities, factor, chance, actions)
+    # people also use the habit entities off-habit now and then: stray actions the miners
+    # must see through, more of them the noisier the home
+    strays = np.random.default_rng([config.seed, 5])
+    add_random_toggles(calendar, _stray_targets(plan.truth), factor, strays, actions, rate=0.25)
     add_motion(calendar, factor, chance, actions)
     warm_up = to_micros(datetime.combine(first_day, datetime.min.time(), zone))
     actions.add_changes(
@@ -117,6 +121,13 @@ def simulate_home(config: SimulationConfig = SimulationConfig()) -> SimulatedHom
         window_start=start,
         window_end=end,
     )
+
+
+def _stray_targets(truth: tuple[PlantedHabit, ...]) -> tuple[str, ...]:
+    """Habit targets a person may also switch at a random moment (not locks or heating)."""
+    wanted = ("light", "switch", "fan", "cover", "media_player")
+    targets = {habit.target_entity for habit in truth}
+    return tuple(sorted(t for t in targets if t.split(".", 1)[0] in wanted and "garage" not in t))
 
 
 def write_simulation(home: SimulatedHome, out: Path) -> tuple[Path, Path]:

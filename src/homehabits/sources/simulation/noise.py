@@ -32,11 +32,13 @@ def add_random_toggles(
     factor: float,
     rng: np.random.Generator,
     actions: Actions,
+    *,
+    rate: float = 1.2,
 ) -> None:
-    """Entities switched on by hand at random times and off again a random while later."""
+    """Entities switched on by hand at random times (`rate` a day) and off a random while later."""
     for entity in entities:
         domain = entity.split(".", 1)[0]
-        counts = rng.poisson(1.2 * factor, calendar.count)
+        counts = rng.poisson(rate * factor, calendar.count)
         day_index = np.repeat(np.arange(calendar.count), counts)
         starts = rng.uniform(6 * 60, 23.5 * 60, day_index.size)
         ends = starts + 2 + rng.exponential(40, day_index.size)
