@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +18,7 @@ __all__ = [
     "DialectSetting",
     "MiningSettings",
     "Settings",
+    "is_loopback",
     "load_settings",
 ]
 
@@ -169,7 +169,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _public_bind_needs_token(self) -> Settings:
-        if not _is_loopback(self.host) and not self.api_token:
+        if not is_loopback(self.host) and not self.api_token:
             raise ValueError(
                 f"host {self.host!r} is not a loopback address; set HOMEHABITS_API_TOKEN "
                 "before serving on the network"
@@ -181,13 +181,9 @@ class Settings(BaseSettings):
         """Whether an OpenAI-compatible model is configured to write the words."""
         return bool(self.openai_base_url and self.openai_model)
 
-    @property
-    def data_dir(self) -> Path:
-        """The folder of the default SQLite database."""
-        return Path("data")
 
-
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether a bind address is only reachable from this machine."""
     if host == "localhost":
         return True
     try:

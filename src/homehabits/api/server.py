@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 import uvicorn
 
 from homehabits.api.app import create_app
 from homehabits.api.security import remember_secrets
-from homehabits.config import Settings
+from homehabits.config import Settings, is_loopback
 from homehabits.exceptions import ConfigError
 
 __all__ = ["serve"]
@@ -21,7 +20,7 @@ def serve(settings: Settings) -> None:
     """Serve the API, the review page and the daily analysis until interrupted."""
     # the settings refuse this already; a second look here costs nothing and guards callers
     # that build Settings with model_construct or change the host afterwards
-    if not _loopback(settings.host) and not settings.api_token:
+    if not is_loopback(settings.host) and not settings.api_token:
         raise ConfigError(
             f"refusing to serve on {settings.host!r} without HOMEHABITS_API_TOKEN: "
             "anyone on the network could deploy automations into your home"
@@ -37,12 +36,3 @@ def serve(settings: Settings) -> None:
         server_header=False,
         log_config=None,  # keep the logging homehabits set up
     )
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
