@@ -413,7 +413,8 @@ def _setup_logging(*, quiet: bool) -> None:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("homehabits.job").setLevel(logging.WARNING)
+    # the command says itself what went wrong; the job's own log line would say it twice
+    logging.getLogger("homehabits.job").setLevel(logging.CRITICAL)
     for noisy in ("httpx", "httpcore", "alembic", "aiosqlite", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

@@ -151,10 +151,13 @@ class AnalysisRunner:
         try:
             return await self._analyse(source, run_id, window, progress or _log_progress)
         except Exception as err:
-            message = (
-                str(err) if isinstance(err, HomeHabitsError) else f"{type(err).__name__}: {err}"
-            )
-            _log.exception("analysis run %s failed", run_id)
+            if isinstance(err, HomeHabitsError):
+                # an expected failure (Home Assistant unreachable, a bad file): its message says it
+                message = str(err)
+                _log.error("analysis run %s failed: %s", run_id, message)
+            else:
+                message = f"{type(err).__name__}: {err}"
+                _log.exception("analysis run %s failed", run_id)
             await repository.fail_run(self._sessions, run_id, message)
             raise
         finally:
