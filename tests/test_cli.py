@@ -222,3 +222,20 @@ def test_an_event_file_with_bad_lines_is_analysed_and_the_lines_are_reported(
     assert document["run"]["status"] == "partial"
     assert any("2 rows skipped" in error for error in document["run"]["errors"])
     assert document["suggestions"]
+
+
+def test_approve_all_pending_leaves_the_sensitive_ones_for_the_owner(
+    runner: CliRunner, db_url: str
+) -> None:
+    document = _analyze_json(runner, db_url)
+    sensitive = {s["id"] for s in document["suggestions"] if s["sensitive"]}
+    assert sensitive
+
+    result = runner.invoke(app, ["suggestions", "approve", "--all-pending", "--db", db_url])
+    pending = runner.invoke(
+        app, ["suggestions", "list", "--status", "pending", "--db", db_url, "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "not approved" in result.output
+    assert {s["id"] for s in json.loads(pending.stdout)} == sensitive

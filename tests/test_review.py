@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -293,3 +294,25 @@ async def test_undeploying_an_override_gives_the_owner_their_own_automation_back
     assert removed.status is SuggestionStatus.REMOVED
     assert home_assistant.automations["1700000000001"]["triggers"][0]["at"] == "06:00:00"
     assert "back as it was" in (removed.deploy_message or "")
+
+
+async def test_approving_many_never_approves_a_sensitive_one(sessions: Sessions) -> None:
+    lamp, lock = await _store(
+        sessions,
+        _suggestion("aa11", "light.lamp"),
+        replace(
+            _suggestion("bb22", "lock.front_door"),
+            sensitive=True,
+            sensitive_reason="Locks the Front door automatically — check before you approve",
+        ),
+    )
+
+    done = await review.approve_many(sessions, [lamp.id, lock.id, 9999])
+
+    assert [record.id for record in done.approved] == [lamp.id]
+    reasons = dict(done.skipped)
+    assert "sensitive" in reasons[lock.id]
+    assert "9999" in reasons[9999]
+    assert (await repository.get_suggestion(sessions, lock.id)).status is SuggestionStatus.PENDING
+    # on its own, after reading the warning, the owner may approve it
+    assert (await review.approve(sessions, lock.id)).status is SuggestionStatus.APPROVED

@@ -232,12 +232,6 @@ def _review_command(
     return command
 
 
-async def _approve(sessions: Any, settings: Settings, suggestion_id: int) -> SuggestionRecord:
-    from homehabits import review
-
-    return await review.approve(sessions, suggestion_id)
-
-
 async def _deploy(sessions: Any, settings: Settings, suggestion_id: int) -> SuggestionRecord:
     from homehabits import review
 
@@ -250,7 +244,44 @@ async def _undeploy(sessions: Any, settings: Settings, suggestion_id: int) -> Su
     return await review.undeploy(sessions, settings, suggestion_id)
 
 
-suggestions_app.command("approve")(_review_command("approve", _approve))
+@suggestions_app.command("approve")
+def suggestions_approve(
+    suggestion_ids: Annotated[
+        list[int] | None, typer.Argument(metavar="ID...", help="The suggestions' ids.")
+    ] = None,
+    all_pending: Annotated[
+        bool, typer.Option("--all-pending", help="Approve every pending suggestion.")
+    ] = False,
+    db: Annotated[str | None, typer.Option("--db", help="homehabits database URL.")] = None,
+) -> None:
+    """Approve suggestions; with several, sensitive ones are left to approve on their own."""
+    settings = _settings(**({"database_url": db} if db else {}))
+    if not suggestion_ids and not all_pending:
+        _fail("name the suggestions to approve, or use --all-pending")
+
+    async def _approve() -> tuple[list[SuggestionRecord], list[tuple[int, str]]]:
+        from homehabits import review
+        from homehabits.store import repository
+
+        async with _store(settings) as sessions:
+            ids = list(suggestion_ids or [])
+            if all_pending:
+                pending = await repository.list_suggestions(
+                    sessions, status=SuggestionStatus.PENDING, limit=100_000
+                )
+                ids += [s.id for s in pending]
+            if len(ids) == 1:  # one suggestion, chosen by its id: the owner has looked at it
+                return [await review.approve(sessions, ids[0])], []
+            done = await review.approve_many(sessions, ids)
+            return done.approved, done.skipped
+
+    approved, skipped = _run_async(_approve())
+    for record in approved:
+        _out.print(f"Suggestion {record.id} is now [bold]approved[/bold]: {record.title}")
+    for suggestion_id, why in skipped:
+        _err.print(f"[yellow]Suggestion {suggestion_id} not approved:[/yellow] {why}")
+
+
 suggestions_app.command("deploy")(_review_command("deploy into Home Assistant", _deploy))
 suggestions_app.command("undeploy")(_review_command("remove from Home Assistant", _undeploy))
 

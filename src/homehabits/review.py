@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from homehabits.exceptions import (
     HomeAssistantError,
     HomeAssistantUnreachableError,
     StatusChangeError,
+    SuggestionNotFoundError,
 )
 from homehabits.sources.ha_client import HomeAssistantClient
 from homehabits.store import repository
@@ -31,7 +34,9 @@ from homehabits.store.records import SuggestionRecord, SuggestionStatus
 
 __all__ = [
     "DEPLOYABLE",
+    "BulkApproval",
     "approve",
+    "approve_many",
     "automation_id_for",
     "deploy",
     "edit",
@@ -55,6 +60,36 @@ _ENTITY_WAIT_SECONDS = 20.0
 async def approve(sessions: Sessions, suggestion_id: int) -> SuggestionRecord:
     """Approve a suggestion (it can then be deployed or exported)."""
     return await repository.change_status(sessions, suggestion_id, SuggestionStatus.APPROVED)
+
+
+@dataclass(frozen=True, slots=True)
+class BulkApproval:
+    """What approving many suggestions at once did: approved, and left for the owner."""
+
+    approved: list[SuggestionRecord]
+    skipped: list[tuple[int, str]]  # (suggestion id, why it was not approved)
+
+
+async def approve_many(sessions: Sessions, suggestion_ids: Sequence[int]) -> BulkApproval:
+    """Approve several pending suggestions; sensitive ones are never approved in bulk.
+
+    A lock, an alarm, a garage door or heating beyond the limits must be approved one by one,
+    after reading its warning; those (and ids that cannot be approved) are skipped with why.
+    """
+    approved: list[SuggestionRecord] = []
+    skipped: list[tuple[int, str]] = []
+    for suggestion_id in dict.fromkeys(suggestion_ids):
+        try:
+            record = await repository.get_suggestion(sessions, suggestion_id)
+            if record.sensitive:
+                skipped.append(
+                    (suggestion_id, f"sensitive, approve it on its own: {record.sensitive_reason}")
+                )
+                continue
+            approved.append(await approve(sessions, suggestion_id))
+        except (SuggestionNotFoundError, StatusChangeError) as err:
+            skipped.append((suggestion_id, str(err)))
+    return BulkApproval(approved=approved, skipped=skipped)
 
 
 async def reject(sessions: Sessions, suggestion_id: int, reason: str = "") -> SuggestionRecord:

@@ -212,3 +212,22 @@ async def test_patterns_can_be_filtered_by_kind_and_entity(running: Running) -> 
     assert all(p["kind"] == kind for p in of_kind)
     assert all(entity in (p["target_entity"], p["trigger_entity"]) for p in of_entity)
     assert "evidence_times" in every[0]
+
+
+async def test_bulk_approval_over_http_leaves_sensitive_suggestions_pending(
+    running: Running,
+) -> None:
+    await running.run_analysis()
+    page = (await running.client.get("/api/suggestions", params={"status": "pending"})).json()
+    ids = [item["id"] for item in page["items"]]
+    sensitive = {item["id"] for item in page["items"] if item["sensitive"]}
+    assert sensitive, "the demo home has a lock habit"
+
+    answer = await running.client.post("/api/suggestions/approve", json={"ids": ids})
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert set(body["approved"]) == set(ids) - sensitive
+    assert {skip["id"] for skip in body["skipped"]} == sensitive
+    still = (await running.client.get("/api/suggestions", params={"status": "pending"})).json()
+    assert {item["id"] for item in still["items"]} == sensitive

@@ -332,3 +332,25 @@ def test_copy_puts_the_automation_yaml_on_the_clipboard(site: ReviewSite, browse
         assert page.evaluate("navigator.clipboard.readText()") == yaml_text
     finally:
         context.close()
+
+
+def test_approve_all_here_leaves_the_sensitive_cards_to_review(
+    site: ReviewSite, page: Page
+) -> None:
+    pending = _suggestions(site, status="pending")
+    sensitive = [item for item in pending if item["sensitive"]]
+    assert sensitive, "the demo home has a lock habit"
+
+    page.goto(site.url)
+    page.get_by_role("button", name="Approve all here except sensitive ones").click()
+
+    expect(page.locator("#approve-all-status")).to_contain_text(
+        f"{len(pending) - len(sensitive)} approved"
+    )
+    expect(page.locator("[data-group='pending'] .card")).to_have_count(len(sensitive))
+    for item in sensitive:
+        expect(_card(page, item["id"])).to_have_attribute("data-status", "pending")
+    assert _count(page, "approved") == len(pending) - len(sensitive)
+    assert {item["id"] for item in _suggestions(site, status="pending")} == {
+        item["id"] for item in sensitive
+    }

@@ -11,6 +11,8 @@ from homehabits.store.pattern_records import StoredPattern
 from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord, SuggestionStatus
 
 __all__ = [
+    "ApproveManyBody",
+    "ApproveManyResult",
     "EditBody",
     "HealthOut",
     "LastRunOut",
@@ -18,6 +20,7 @@ __all__ = [
     "RejectBody",
     "RunOut",
     "RunStarted",
+    "SkippedApproval",
     "SuggestionDetail",
     "SuggestionOut",
     "SuggestionPage",
@@ -169,6 +172,26 @@ class PatternOut(BaseModel):
         return cls.model_validate(
             {**pattern.data, "id": pattern.id, "run_id": pattern.run_id, "area_id": pattern.area_id}
         )
+
+
+class ApproveManyBody(BaseModel):
+    """Suggestions to approve at once (sensitive ones are left for one-by-one review)."""
+
+    ids: list[int] = Field(min_length=1, max_length=500)
+
+
+class SkippedApproval(BaseModel):
+    """A suggestion a bulk approval left alone, and why."""
+
+    id: int
+    reason: str
+
+
+class ApproveManyResult(BaseModel):
+    """What a bulk approval did."""
+
+    approved: list[int]
+    skipped: list[SkippedApproval]
 
 
 class RejectBody(BaseModel):

@@ -10,8 +10,11 @@ from fastapi import APIRouter, Query
 from homehabits import review
 from homehabits.api.deps import HaTransportDep, SessionsDep, SettingsDep
 from homehabits.api.schemas import (
+    ApproveManyBody,
+    ApproveManyResult,
     EditBody,
     RejectBody,
+    SkippedApproval,
     SuggestionDetail,
     SuggestionOut,
     SuggestionPage,
@@ -47,6 +50,16 @@ async def list_suggestions(
         total=total,
         limit=limit,
         offset=offset,
+    )
+
+
+@router.post("/approve", response_model=ApproveManyResult)
+async def approve_many(body: ApproveManyBody, sessions: SessionsDep) -> ApproveManyResult:
+    """Approve several suggestions at once; sensitive ones are skipped, never approved in bulk."""
+    done = await review.approve_many(sessions, body.ids)
+    return ApproveManyResult(
+        approved=[record.id for record in done.approved],
+        skipped=[SkippedApproval(id=sid, reason=why) for sid, why in done.skipped],
     )
 
 

@@ -280,6 +280,38 @@
     if (form.matches('[data-editor]')) closeEditor(card); else closeReject(card);
   });
 
+  // ---- approve many -------------------------------------------------------------------
+
+  // Sensitive suggestions (locks, alarms, garage doors, heating extremes) are never approved
+  // in bulk: the server skips them and they stay for the owner to approve one by one.
+  function setupApproveAll() {
+    const button = document.getElementById('approve-all');
+    if (!button) return;
+    const status = document.getElementById('approve-all-status');
+    button.addEventListener('click', async () => {
+      const cards = [...document.querySelectorAll('[data-group="pending"] .card[data-status="pending"]')];
+      if (!cards.length) return;
+      button.disabled = true;
+      status.textContent = 'Approving…';
+      const result = await callApi('POST', '/api/suggestions/approve', {
+        ids: cards.map((card) => Number(card.dataset.id)),
+      });
+      button.disabled = false;
+      if (!result.ok) {
+        status.textContent = result.message;
+        return;
+      }
+      for (const id of result.data.approved) {
+        const card = document.querySelector(`.card[data-id="${id}"]`);
+        if (card) applySuggestion(card, { status: 'approved' });
+      }
+      const left = result.data.skipped.length;
+      status.textContent = `${result.data.approved.length} approved` +
+        (left ? `; ${left} left to approve one by one (sensitive).` : '.');
+      announce(status.textContent);
+    });
+  }
+
   // ---- runs ---------------------------------------------------------------------------
 
   function setupRunNow() {
@@ -326,9 +358,14 @@
     if (button.dataset.running === 'true') waitForRun();
   }
 
-  if (document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', setupRunNow);
-  } else {
+  function setup() {
     setupRunNow();
+    setupApproveAll();
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', setup);
+  } else {
+    setup();
   }
 })();
