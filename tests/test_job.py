@@ -202,3 +202,22 @@ async def test_a_source_that_cannot_be_read_is_recorded_as_a_failed_run(
     assert run.status is RunStatus.FAILED
     assert "nowhere.csv" in " ".join(run.summary.errors)
     assert not runner.running
+
+
+async def test_a_later_run_brings_pending_suggestions_up_to_date_instead_of_repeating_them(
+    sessions: Sessions, demo: DemoSource
+) -> None:
+    runner = AnalysisRunner(Settings(), sessions, lambda: demo)
+    first = await runner.run("cli")
+    approved = first.suggestions[0]
+    await repository.change_status(sessions, approved.id, "approved")
+
+    second = await runner.run("schedule")
+
+    assert second.suggestions == []  # nothing new: the same habits
+    assert second.run.summary.suggestions_refreshed == len(first.suggestions) - 1
+    pending = await repository.list_suggestions(sessions, status="pending", limit=100)
+    assert {s.id for s in pending} == {s.id for s in first.suggestions} - {approved.id}
+    assert all(s.updated_at > s.created_at for s in pending)
+    kept = await repository.get_suggestion(sessions, approved.id)
+    assert kept.updated_at < pending[0].updated_at  # the owner's approved one is left alone

@@ -460,7 +460,8 @@ def _show_run(run: RunRecord) -> None:
     _err.print(
         f"Run {run.id} [bold]{summary.status.value}[/bold]: {summary.events_read:,} events read, "
         f"{summary.events_rejected:,} skipped, {summary.patterns_found} habits, "
-        f"{summary.suggestions_created} suggestions ({phases})"
+        f"{summary.suggestions_created} new suggestions, {summary.suggestions_refreshed} "
+        f"waiting for review brought up to date ({phases})"
     )
     if summary.model_calls:
         _err.print(
@@ -519,6 +520,7 @@ def _run_json(run: RunRecord) -> dict[str, Any]:
         "patterns_found": summary.patterns_found,
         "suggestions_created": summary.suggestions_created,
         "suggestions_dropped": summary.suggestions_dropped,
+        "suggestions_refreshed": summary.suggestions_refreshed,
         "phase_seconds": summary.phase_seconds,
         "model_calls": summary.model_calls,
         "cache_hits": summary.cache_hits,

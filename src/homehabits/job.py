@@ -27,6 +27,7 @@ from homehabits.store.records import (
     RunStatus,
     RunSummary,
     SuggestionRecord,
+    SuggestionRefresh,
 )
 from homehabits.writers import ModelConfig, Words, write_words
 
@@ -210,6 +211,8 @@ class AnalysisRunner:
 
         with clock("compile"):
             active = await repository.active_fingerprints(self._sessions)
+            # pending ones found again are compiled anew, to refresh them with today's evidence
+            pending = await repository.pending_by_fingerprint(self._sessions)
             rejected = await repository.rejected_fingerprints(
                 self._sessions, since=end - timedelta(days=settings.rejected_days)
             )
@@ -218,7 +221,7 @@ class AnalysisRunner:
                 patterns,
                 context,
                 dialect=dialect,
-                active_fingerprints=active,
+                active_fingerprints=active - pending.keys(),
                 rejected_fingerprints=rejected,
                 safety=SafetyLimits(settings.heating_min_c, settings.heating_max_c),
             )
@@ -247,11 +250,19 @@ class AnalysisRunner:
             summary.errors.extend(report.errors)
 
         with clock("store"):
-            suggestions = [
-                _new_suggestion(draft, text, context)
-                for draft, text in zip(compiled.drafts, words, strict=True)
-            ]
+            suggestions: list[NewSuggestion] = []
+            refreshed: list[SuggestionRefresh] = []
+            for draft, text in zip(compiled.drafts, words, strict=True):
+                found = _new_suggestion(draft, text, context)
+                if draft.pattern.fingerprint in pending:
+                    suggestion_id, edited = pending[draft.pattern.fingerprint]
+                    refreshed.append(
+                        SuggestionRefresh(suggestion_id, found, keep_automation=edited)
+                    )
+                else:
+                    suggestions.append(found)
             summary.suggestions_created = len(suggestions)
+            summary.suggestions_refreshed = len(refreshed)
             if summary.errors:
                 summary.status = RunStatus.PARTIAL
             # the store phase's own time is measured around the write and then filled in
@@ -266,10 +277,15 @@ class AnalysisRunner:
                     for p in patterns
                 ],
                 suggestions,
+                refreshed,
             )
             store_seconds = time.perf_counter() - started
         await repository.set_phase_seconds(self._sessions, run_id, "store", store_seconds)
-        progress("store", f"{len(suggestions)} suggestions stored")
+        progress(
+            "store",
+            f"{len(suggestions)} new suggestions stored, {len(refreshed)} waiting for review "
+            "brought up to date",
+        )
 
         run = await repository.get_run(self._sessions, run_id)
         stored = await repository.list_suggestions(self._sessions, run_id=run_id, limit=10_000)

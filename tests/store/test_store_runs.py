@@ -11,8 +11,15 @@ from sqlalchemy import func, select
 
 from homehabits.exceptions import RunNotFoundError, StoreError
 from homehabits.store.engine import Sessions
-from homehabits.store.records import NewSuggestion, RunStatus, RunSummary, SuggestionStatus
+from homehabits.store.records import (
+    NewSuggestion,
+    RunStatus,
+    RunSummary,
+    SuggestionRefresh,
+    SuggestionStatus,
+)
 from homehabits.store.repository import (
+    change_status,
     complete_run,
     create_run,
     fail_run,
@@ -24,6 +31,7 @@ from homehabits.store.repository import (
     list_suggestions,
     mark_interrupted_runs,
     set_phase_seconds,
+    update_automation,
 )
 from homehabits.store.tables import PatternRow, SuggestionRow
 
@@ -253,3 +261,41 @@ async def test_the_store_phase_time_is_added_after_storing(sessions: Sessions) -
 
     run = await get_run(sessions, run_id)
     assert run.summary.phase_seconds == {"mine": 2.0, "store": 0.05}
+
+
+async def test_refreshing_keeps_an_edited_automation_and_skips_a_reviewed_suggestion(
+    sessions: Sessions, new_suggestion: NewSuggestionMaker
+) -> None:
+    first_run = await create_run(sessions, "cli", "demo", WINDOW_START, WINDOW_END)
+    edited_id, reviewed_id = await complete_run(
+        sessions,
+        first_run,
+        RunSummary(status=RunStatus.SUCCEEDED),
+        [],
+        [new_suggestion(1), new_suggestion(2)],
+    )
+    theirs = {"alias": "the owner's own", "triggers": [], "actions": []}
+    await update_automation(sessions, edited_id, theirs, "alias: the owner's own\n")
+    await change_status(sessions, reviewed_id, SuggestionStatus.APPROVED)
+
+    second_run = await create_run(sessions, "schedule", "demo", WINDOW_START, WINDOW_END)
+    seen_again = new_suggestion(1, rationale="seen again today", confidence=0.99)
+    await complete_run(
+        sessions,
+        second_run,
+        RunSummary(status=RunStatus.SUCCEEDED, suggestions_refreshed=2),
+        [],
+        [],
+        [
+            SuggestionRefresh(edited_id, seen_again, keep_automation=True),
+            SuggestionRefresh(reviewed_id, new_suggestion(2, rationale="seen again today")),
+        ],
+    )
+
+    refreshed = await get_suggestion(sessions, edited_id)
+    assert refreshed.rationale == "seen again today"
+    assert refreshed.confidence == 0.99
+    assert refreshed.automation == theirs
+    assert refreshed.run_id == first_run
+    assert (await get_suggestion(sessions, reviewed_id)).rationale != "seen again today"
+    assert (await get_run(sessions, second_run)).summary.suggestions_refreshed == 2

@@ -49,6 +49,7 @@ class RunOut(BaseModel):
     patterns_found: int
     suggestions_created: int
     suggestions_dropped: int
+    suggestions_refreshed: int
     phase_seconds: dict[str, float]
     model_calls: int
     cache_hits: int
@@ -78,6 +79,7 @@ class RunOut(BaseModel):
             patterns_found=summary.patterns_found,
             suggestions_created=summary.suggestions_created,
             suggestions_dropped=summary.suggestions_dropped,
+            suggestions_refreshed=summary.suggestions_refreshed,
             phase_seconds=dict(summary.phase_seconds),
             model_calls=summary.model_calls,
             cache_hits=summary.cache_hits,

@@ -13,6 +13,7 @@ __all__ = [
     "RunStatus",
     "RunSummary",
     "SuggestionRecord",
+    "SuggestionRefresh",
     "SuggestionStatus",
 ]
 
@@ -47,6 +48,7 @@ class RunSummary:
     patterns_found: int = 0
     suggestions_created: int = 0
     suggestions_dropped: int = 0
+    suggestions_refreshed: int = 0  # pending ones found again, brought up to date
     phase_seconds: dict[str, float] = field(default_factory=dict)
     model_calls: int = 0
     cache_hits: int = 0
@@ -103,6 +105,18 @@ class NewSuggestion:
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRefresh:
+    """A pending suggestion found again by a later run: its fresh evidence and words.
+
+    The automation is refreshed too, unless the owner edited it (`keep_automation`).
+    """
+
+    suggestion_id: int
+    found: NewSuggestion
+    keep_automation: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from homehabits.store.records import (
     RunRecord,
     RunStatus,
     RunSummary,
+    SuggestionRefresh,
     SuggestionStatus,
 )
 from homehabits.store.tables import AnalysisRunRow, PatternRow, SuggestionRow, utc_now
@@ -66,6 +67,7 @@ async def create_run(
                 patterns_found=0,
                 suggestions_created=0,
                 suggestions_dropped=0,
+                suggestions_refreshed=0,
                 phase_seconds={},
                 model_calls=0,
                 cache_hits=0,
@@ -88,12 +90,14 @@ async def complete_run(
     summary: RunSummary,
     patterns: Sequence[Mapping[str, Any]],
     suggestions: Sequence[NewSuggestion],
+    refreshed: Sequence[SuggestionRefresh] = (),
 ) -> list[int]:
     """Record a run's outcome, its patterns and its suggestions, all or nothing.
 
-    `patterns` are pattern_to_dict dicts, optionally with "area_id". Returns the new
-    suggestions' ids in the order given. If any row fails, nothing of this call is kept
-    (the run stays running) and StoreError is raised.
+    `patterns` are pattern_to_dict dicts, optionally with "area_id". `refreshed` brings
+    pending suggestions found again up to date (one the owner reviewed meanwhile is left as it
+    is). Returns the new suggestions' ids in the order given. If any row fails, nothing of this
+    call is kept (the run stays running) and StoreError is raised.
     """
     pattern_rows = [_pattern_values(run_id, index, data) for index, data in enumerate(patterns)]
     now = utc_now()
@@ -110,6 +114,16 @@ async def complete_run(
         if pattern_rows:
             # executemany: one statement for all rows, not one round trip per pattern.
             await session.execute(insert(PatternRow), pattern_rows)
+        for refresh in refreshed:
+            await session.execute(
+                update(SuggestionRow)
+                .where(
+                    SuggestionRow.id == refresh.suggestion_id,
+                    SuggestionRow.status == SuggestionStatus.PENDING.value,
+                )
+                .values(_refresh_values(refresh, now))
+                .execution_options(synchronize_session=False)
+            )
         if not suggestion_rows:
             return []
         await session.execute(insert(SuggestionRow), suggestion_rows)
@@ -250,6 +264,17 @@ def _pattern_values(run_id: int, index: int, data: Mapping[str, Any]) -> dict[st
     }
 
 
+def _refresh_values(refresh: SuggestionRefresh, now: datetime) -> dict[str, Any]:
+    kept = {"fingerprint", "kind", "target_entity", "trigger_entity", "area_id", "area_name"}
+    if refresh.keep_automation:
+        kept |= {"automation", "yaml", "dialect", "diff"}
+    values = {
+        name: getattr(refresh.found, name) for name in _NEW_SUGGESTION_FIELDS if name not in kept
+    }
+    values["updated_at"] = now
+    return values
+
+
 def _suggestion_values(run_id: int, now: datetime, new: NewSuggestion) -> dict[str, Any]:
     values = {name: getattr(new, name) for name in _NEW_SUGGESTION_FIELDS}
     values.update(
@@ -266,6 +291,7 @@ def _summary_values(summary: RunSummary) -> dict[str, Any]:
         "patterns_found": summary.patterns_found,
         "suggestions_created": summary.suggestions_created,
         "suggestions_dropped": summary.suggestions_dropped,
+        "suggestions_refreshed": summary.suggestions_refreshed,
         "phase_seconds": dict(summary.phase_seconds),
         "model_calls": summary.model_calls,
         "cache_hits": summary.cache_hits,
@@ -296,6 +322,7 @@ def _run_record(run: AnalysisRunRow) -> RunRecord:
             patterns_found=run.patterns_found,
             suggestions_created=run.suggestions_created,
             suggestions_dropped=run.suggestions_dropped,
+            suggestions_refreshed=run.suggestions_refreshed,
             phase_seconds=dict(run.phase_seconds),
             model_calls=run.model_calls,
             cache_hits=run.cache_hits,

@@ -29,6 +29,7 @@ __all__ = [
     "count_suggestions",
     "get_suggestion",
     "list_suggestions",
+    "pending_by_fingerprint",
     "rejected_fingerprint_times",
     "rejected_fingerprints",
     "update_automation",
@@ -206,6 +207,22 @@ async def active_fingerprints(sessions: Sessions) -> set[str]:
             .distinct()
         )
         return set(found)
+
+
+async def pending_by_fingerprint(sessions: Sessions) -> dict[str, tuple[int, bool]]:
+    """Pending suggestions by fingerprint: (id, whether the owner edited its automation)."""
+    async with transaction(sessions, "reading pending suggestions") as session:
+        edited = (
+            select(FeedbackRow.id)
+            .where(FeedbackRow.suggestion_id == SuggestionRow.id, FeedbackRow.action == "edited")
+            .exists()
+        )
+        rows = await session.execute(
+            select(SuggestionRow.fingerprint, SuggestionRow.id, edited)
+            .where(SuggestionRow.status == _S.PENDING.value)
+            .order_by(SuggestionRow.id)
+        )
+        return {fingerprint: (sid, bool(was_edited)) for fingerprint, sid, was_edited in rows}
 
 
 async def rejected_fingerprint_times(sessions: Sessions, since: datetime) -> dict[str, datetime]:

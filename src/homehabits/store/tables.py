@@ -85,6 +85,7 @@ class AnalysisRunRow(Base):
     patterns_found: Mapped[int] = mapped_column(Integer, default=0)
     suggestions_created: Mapped[int] = mapped_column(Integer, default=0)
     suggestions_dropped: Mapped[int] = mapped_column(Integer, default=0)
+    suggestions_refreshed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     phase_seconds: Mapped[dict[str, Any]]
     model_calls: Mapped[int] = mapped_column(Integer, default=0)
     cache_hits: Mapped[int] = mapped_column(Integer, default=0)
