@@ -100,7 +100,7 @@ def analyze(
         overrides["events_assume_manual"] = True
     settings = _settings(**overrides)
     spec = _source_spec(demo, ha_config, recorder, ha_url or None, events, seed, settings)
-    _setup_logging(quiet=as_json)
+    _setup_logging(quiet=as_json, job_speaks_for_itself=True)
 
     async def _analyse() -> tuple[RunRecord, list[SuggestionRecord]]:
         from homehabits.job import AnalysisRunner
@@ -438,14 +438,15 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _setup_logging(*, quiet: bool) -> None:
+def _setup_logging(*, quiet: bool, job_speaks_for_itself: bool = False) -> None:
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    # the command says itself what went wrong; the job's own log line would say it twice
-    logging.getLogger("homehabits.job").setLevel(logging.CRITICAL)
+    if job_speaks_for_itself:
+        # `analyze` shows the progress and says what went wrong; the job's log would repeat it
+        logging.getLogger("homehabits.job").setLevel(logging.CRITICAL)
     for noisy in ("httpx", "httpcore", "alembic", "aiosqlite", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
