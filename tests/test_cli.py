@@ -137,7 +137,7 @@ def test_bad_setting_stops_with_the_setting_named(
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     runner = CliRunner()
-    for command in ("analyze", "simulate", "serve", "export", "suggestions"):
+    for command in ("analyze", "simulate", "serve", "export", "suggestions", "runs"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert f"homehabits {command}" in readme, f"README does not show `homehabits {command}`"
@@ -239,3 +239,16 @@ def test_approve_all_pending_leaves_the_sensitive_ones_for_the_owner(
     assert result.exit_code == 0, result.output
     assert "not approved" in result.output
     assert {s["id"] for s in json.loads(pending.stdout)} == sensitive
+
+
+def test_runs_lists_the_latest_analyses_newest_first(runner: CliRunner, db_url: str) -> None:
+    first = _analyze_json(runner, db_url)["run"]
+    second = _analyze_json(runner, db_url)["run"]
+
+    result = runner.invoke(app, ["runs", "--db", db_url, "--json"])
+
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert [run["id"] for run in listed] == [second["id"], first["id"]]
+    assert listed[1]["suggestions_created"] == first["suggestions_created"] > 0
+    assert listed[0]["suggestions_refreshed"] == first["suggestions_created"]

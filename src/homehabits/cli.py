@@ -307,6 +307,49 @@ def suggestions_reject(
     _out.print(f"Suggestion {done.id} is now [bold]{done.status.value}[/bold]: {done.title}")
 
 
+# ---------------------------------------------------------------------------- runs
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(help="How many of the latest runs to show.")] = 10,
+    db: Annotated[str | None, typer.Option("--db", help="homehabits database URL.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The latest analysis runs: when, what they read and found, and how long each phase took."""
+    settings = _settings(**({"database_url": db} if db else {}))
+
+    async def _runs() -> list[RunRecord]:
+        from homehabits.store import repository
+
+        async with _store(settings) as sessions:
+            return await repository.list_runs(sessions, limit=limit)
+
+    found = _run_async(_runs())
+    if as_json:
+        sys.stdout.write(json.dumps([_run_json(run) for run in found], default=str) + "\n")
+        return
+    table = Table(title=f"{len(found)} latest runs")
+    for column in ("id", "started", "trigger", "status", "events", "habits", "new", "seconds"):
+        table.add_column(column)
+    for run in found:
+        summary = run.summary
+        table.add_row(
+            str(run.id),
+            run.started_at.strftime("%Y-%m-%d %H:%M UTC"),
+            run.trigger,
+            summary.status.value,
+            f"{summary.events_read:,}",
+            str(summary.patterns_found),
+            str(summary.suggestions_created),
+            f"{sum(summary.phase_seconds.values()):.1f}",
+        )
+    _out.print(table)
+    for run in found:
+        for error in run.summary.errors[:3]:
+            _err.print(f"[yellow]run {run.id}:[/yellow] {error}")
+
+
 # ---------------------------------------------------------------------------- export, simulate, serve
 
 
