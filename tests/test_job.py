@@ -221,3 +221,17 @@ async def test_a_later_run_brings_pending_suggestions_up_to_date_instead_of_repe
     assert all(s.updated_at > s.created_at for s in pending)
     kept = await repository.get_suggestion(sessions, approved.id)
     assert kept.updated_at < pending[0].updated_at  # the owner's approved one is left alone
+
+
+async def test_an_empty_window_is_a_finished_run_that_says_why_nothing_was_found(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    (tmp_path / "none.csv").write_text("time,entity_id,state,origin\n")
+    empty = EventFileSource(tmp_path / "none.csv")
+
+    result = await AnalysisRunner(Settings(), sessions, lambda: empty).run("cli")
+
+    assert result.run.summary.status is RunStatus.PARTIAL
+    assert result.run.summary.events_read == 0
+    assert any("no state changes" in error for error in result.run.summary.errors)
+    assert result.suggestions == []

@@ -196,6 +196,12 @@ class AnalysisRunner:
                 reasons = ", ".join(f"{n} {why}" for why, n in read.rejected_by_reason.items())
                 summary.errors.append(f"{read.rejected_count} rows skipped ({reasons})")
             progress("events", f"{read.frame.height:,} state changes in the window")
+            if read.frame.is_empty():
+                # not an error of the run, but the owner should know why nothing was found
+                summary.errors.append(
+                    f"no state changes between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} "
+                    "UTC: check the source and the number of days analysed"
+                )
 
         with clock("mine"):
             patterns = await asyncio.to_thread(
