@@ -122,6 +122,9 @@ def test_habit_that_follows_sunset_is_a_sun_habit_not_a_clock_one() -> None:
     assert habit.sun_event == "sunset"
     assert habit.sun_offset_minutes is not None
     assert abs(habit.sun_offset_minutes - 10) <= 2
+    # each occurrence's own distance to that day's sunset, for the review page's picture
+    assert len(habit.evidence_lags) == len(habit.evidence_times) == 30
+    assert all(7 * 60 - 30 <= lag <= 13 * 60 + 30 for lag in habit.evidence_lags)
 
 
 def test_clock_habit_stays_a_clock_habit_when_the_home_has_a_location() -> None:

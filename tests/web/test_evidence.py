@@ -196,3 +196,31 @@ def test_a_card_with_broken_evidence_still_shows_without_a_picture() -> None:
 
     assert card.picture is None
     assert card.confidence_percent == 80
+
+
+def test_a_sun_habits_line_follows_the_sunset_from_day_to_day() -> None:
+    # sunset moves 2 minutes earlier a day; the person switches on 15 minutes after it
+    days = [datetime(2024, 10, 1, tzinfo=BERLIN) + timedelta(days=n) for n in range(10)]
+    sunsets = [d.replace(hour=19) - timedelta(minutes=2 * n) for n, d in enumerate(days)]
+    times = [sunset + timedelta(minutes=15) for sunset in sunsets]
+    pattern = _pattern(
+        kind="sun",
+        time_of_day="18:56:00",
+        sun_event="sunset",
+        sun_offset_minutes=15,
+        evidence_times=[t.astimezone(UTC).isoformat() for t in times],
+        evidence_lags=[15 * 60.0] * len(times),
+    )
+
+    picture = draw_evidence(pattern, zone=BERLIN, label="Porch light", dom_id="sun")
+
+    assert picture is not None
+    root = _parse(picture.svg)
+    line = next(e for e in root.iter(f"{SVG}polyline") if e.get("class") == "ev-proposed")
+    points = [tuple(map(float, p.split(","))) for p in (line.get("points") or "").split()]
+    dots = sorted(_dots(root))
+    assert len(points) == len(dots) == 10
+    # every occurrence lies on the line, which rises as the sunset gets earlier
+    for (dot_x, dot_y, _), (x, y) in zip(dots, points, strict=True):
+        assert (dot_x, dot_y) == pytest.approx((x, y))
+    assert points[-1][1] < points[0][1]

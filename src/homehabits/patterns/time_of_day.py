@@ -337,8 +337,22 @@ def _pattern(
         notes=_not_needed_note(not_needed, candidate.state),
         confidence=round(confidence, 3),
         evidence_times=tuple(rows["time"].sort().to_list()),
+        evidence_lags=_sun_offsets(candidate, rows),
         sensitive=is_sensitive(candidate.entity_id, context),
     )
+
+
+def _sun_offsets(candidate: _Candidate, rows: pl.DataFrame) -> tuple[float, ...]:
+    """For a sun habit: seconds from that day's sun event to each occurrence (time order)."""
+    if candidate.kind is not HabitKind.SUN or candidate.sun_event not in rows.columns:
+        return ()
+    offsets = rows.sort("time").select(
+        (circular_diff(pl.col("minute"), pl.col(candidate.sun_event)) * 60).round(1)
+    )
+    values = offsets.to_series().to_list()
+    if any(value is None for value in values):  # a day the sun did not set (far north)
+        return ()
+    return tuple(float(value) for value in values)
 
 
 def _not_needed_note(days: int, state: str) -> tuple[str, ...]:

@@ -64,6 +64,7 @@ def draw_evidence(
             label=label,
             dom_id=dom_id,
             proposed_note=_sun_note(pattern) if kind == "sun" else "",
+            proposed_by_day=_sun_line(pattern, times, zone) if kind == "sun" else None,
         )
     values = [float(value) for value in pattern.get("evidence_lags") or ()]
     if not values:
@@ -78,6 +79,25 @@ def draw_evidence(
     )
 
 
+def _sun_line(
+    pattern: Mapping[str, Any], times: Sequence[datetime], zone: ZoneInfo
+) -> dict[date, float] | None:
+    """Per local date, the minute the sun habit's automation would fire (sun event + offset).
+
+    The miner keeps each occurrence's distance to that day's sun event in `evidence_lags`.
+    """
+    lags = [float(value) for value in pattern.get("evidence_lags") or ()]
+    offset = pattern.get("sun_offset_minutes")
+    if offset is None or len(lags) != len(times):
+        return None
+    line: dict[date, float] = {}
+    for moment, lag in zip(sorted(times), lags, strict=True):
+        local = moment.astimezone(zone)
+        sun_minute = _minute_of_day(local.time()) - lag / 60
+        line[local.date()] = (sun_minute + float(offset)) % (24 * 60)
+    return line
+
+
 def draw_time_of_day(
     times: Sequence[datetime],
     *,
@@ -89,8 +109,13 @@ def draw_time_of_day(
     weekdays: tuple[int, ...] = tuple(range(7)),
     window: tuple[datetime, datetime] | None = None,
     proposed_note: str = "",
+    proposed_by_day: Mapping[date, float] | None = None,
 ) -> Picture:
-    """One dot per occurrence at its local time of day, against a line at the proposed time."""
+    """One dot per occurrence at its local time of day, against a line at the proposed time.
+
+    `proposed_by_day` (minute of the local day, per date) draws the line through each day's
+    own proposed time instead: a sun habit's time moves with the sun.
+    """
     local = sorted(moment.astimezone(zone) for moment in times)
     minutes = [_minute_of_day(moment.time()) for moment in local]
     centre = _minute_of_day(proposed) if proposed else _circular_mean(minutes)
@@ -144,11 +169,18 @@ def draw_time_of_day(
             f'<rect class="ev-band" x="{_LEFT}" y="{y_of(-band):.1f}" width="{plot_w}" '
             f'height="{y_of(band) - y_of(-band):.1f}"/>'
         )
-    line_y = y_of(0)
-    parts.append(
-        f'<line class="ev-proposed" x1="{_LEFT}" x2="{_WIDTH - _RIGHT}" '
-        f'y1="{line_y:.1f}" y2="{line_y:.1f}"/>'
-    )
+    if proposed_by_day:
+        points = " ".join(
+            f"{x_of(day):.1f},{y_of(max(-half, min(half, _wrap(minute - centre)))):.1f}"
+            for day, minute in sorted(proposed_by_day.items())
+        )
+        parts.append(f'<polyline class="ev-proposed" fill="none" points="{points}"/>')
+    else:
+        line_y = y_of(0)
+        parts.append(
+            f'<line class="ev-proposed" x1="{_LEFT}" x2="{_WIDTH - _RIGHT}" '
+            f'y1="{line_y:.1f}" y2="{line_y:.1f}"/>'
+        )
     for moment, offset in zip(local, offsets, strict=True):
         parts.append(
             f'<circle class="ev-dot" cx="{x_of(moment.date()):.1f}" cy="{y_of(offset):.1f}" r="4.5">'
