@@ -84,7 +84,8 @@ class Pattern:
     confidence: float = 0.0  # 0..1, the miner's belief that this is a real habit
     score: float = 0.0  # the ranking score: confidence, adherence and effort saved
     evidence_times: tuple[datetime, ...] = ()  # UTC times the person did it
-    evidence_lags: tuple[float, ...] = ()  # seconds: lag/duration per occurrence, when relevant
+    # seconds per occurrence: the lag or duration; for SUN the distance to that day's sun event
+    evidence_lags: tuple[float, ...] = ()
     support: int | None = None  # sequence: how often the trigger happened
     lift: float | None = None  # sequence: P(B|A) / base rate of B
     sensitive: bool = False
