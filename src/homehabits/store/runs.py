@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homehabits.exceptions import RunNotFoundError, StoreError
+from homehabits.store._rows import values_of
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
 from homehabits.store.pattern_records import StoredPattern
@@ -41,6 +42,7 @@ __all__ = [
 
 INTERRUPTED = "interrupted"
 _NEW_SUGGESTION_FIELDS = tuple(field.name for field in fields(NewSuggestion))
+_SUMMARY_FIELDS = tuple(field.name for field in fields(RunSummary))
 _FINISHED = (RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value)
 
 
@@ -284,28 +286,14 @@ def _suggestion_values(run_id: int, now: datetime, new: NewSuggestion) -> dict[s
 
 
 def _summary_values(summary: RunSummary) -> dict[str, Any]:
-    return {
-        "status": RunStatus(summary.status).value,
-        "events_read": summary.events_read,
-        "events_rejected": summary.events_rejected,
-        "patterns_found": summary.patterns_found,
-        "suggestions_created": summary.suggestions_created,
-        "suggestions_dropped": summary.suggestions_dropped,
-        "suggestions_refreshed": summary.suggestions_refreshed,
-        "phase_seconds": dict(summary.phase_seconds),
-        "model_calls": summary.model_calls,
-        "cache_hits": summary.cache_hits,
-        "tokens_in": summary.tokens_in,
-        "tokens_out": summary.tokens_out,
-        "cost": summary.cost,
-        "errors": list(summary.errors),
-        "rejected_examples": list(summary.rejected_examples),
-        "time_zone": summary.time_zone,
-        "ha_version": summary.ha_version,
-    }
+    values = values_of(summary, _SUMMARY_FIELDS)
+    values["status"] = RunStatus(summary.status).value
+    return values
 
 
 def _run_record(run: AnalysisRunRow) -> RunRecord:
+    summary = values_of(run, _SUMMARY_FIELDS)
+    summary["status"] = RunStatus(run.status)
     return RunRecord(
         id=run.id,
         trigger=run.trigger,
@@ -315,25 +303,7 @@ def _run_record(run: AnalysisRunRow) -> RunRecord:
         finished_at=run.finished_at,
         window_start=run.window_start,
         window_end=run.window_end,
-        summary=RunSummary(
-            status=RunStatus(run.status),
-            events_read=run.events_read,
-            events_rejected=run.events_rejected,
-            patterns_found=run.patterns_found,
-            suggestions_created=run.suggestions_created,
-            suggestions_dropped=run.suggestions_dropped,
-            suggestions_refreshed=run.suggestions_refreshed,
-            phase_seconds=dict(run.phase_seconds),
-            model_calls=run.model_calls,
-            cache_hits=run.cache_hits,
-            tokens_in=run.tokens_in,
-            tokens_out=run.tokens_out,
-            cost=run.cost,
-            errors=list(run.errors),
-            rejected_examples=list(run.rejected_examples),
-            time_zone=run.time_zone,
-            ha_version=run.ha_version,
-        ),
+        summary=RunSummary(**summary),
     )
 
 

@@ -7,6 +7,7 @@ and every edit writes one feedback row: that is the review history.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -14,6 +15,7 @@ from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homehabits.exceptions import StatusChangeError, SuggestionNotFoundError
+from homehabits.store._rows import values_of
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
 from homehabits.store.records import SuggestionRecord, SuggestionStatus
@@ -38,6 +40,7 @@ __all__ = [
 StatusFilter = SuggestionStatus | str | Sequence[SuggestionStatus | str] | None
 
 _S = SuggestionStatus
+_RECORD_FIELDS = tuple(field.name for field in fields(SuggestionRecord))
 
 # Where a suggestion may go from each status.
 TRANSITIONS: Mapping[SuggestionStatus, frozenset[SuggestionStatus]] = {
@@ -293,37 +296,6 @@ async def _note(session: AsyncSession, row: SuggestionRow, action: str, reason: 
 
 
 def _record(row: SuggestionRow) -> SuggestionRecord:
-    return SuggestionRecord(
-        id=row.id,
-        run_id=row.run_id,
-        status=SuggestionStatus(row.status),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        fingerprint=row.fingerprint,
-        kind=row.kind,
-        title=row.title,
-        description=row.description,
-        rationale=row.rationale,
-        category=row.category,
-        confidence=row.confidence,
-        score=row.score,
-        sensitive=row.sensitive,
-        sensitive_reason=row.sensitive_reason,
-        target_entity=row.target_entity,
-        trigger_entity=row.trigger_entity,
-        area_id=row.area_id,
-        area_name=row.area_name,
-        automation=dict(row.automation),
-        yaml=row.yaml,
-        dialect=row.dialect,
-        diff=row.diff,
-        pattern=dict(row.pattern),
-        author=row.author,
-        tokens_in=row.tokens_in,
-        tokens_out=row.tokens_out,
-        cost=row.cost,
-        ha_automation_id=row.ha_automation_id,
-        deploy_message=row.deploy_message,
-        reject_reason=row.reject_reason,
-        replaced_automation=dict(row.replaced_automation) if row.replaced_automation else None,
-    )
+    values = values_of(row, _RECORD_FIELDS)
+    values["status"] = SuggestionStatus(row.status)
+    return SuggestionRecord(**values)
