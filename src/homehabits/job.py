@@ -196,9 +196,11 @@ class AnalysisRunner:
                 reasons = ", ".join(f"{n} {why}" for why, n in read.rejected_by_reason.items())
                 summary.errors.append(f"{read.rejected_count} rows skipped ({reasons})")
             progress("events", f"{read.frame.height:,} state changes in the window")
+            notes: list[str] = []
             if read.frame.is_empty():
-                # not an error of the run, but the owner should know why nothing was found
-                summary.errors.append(
+                # nothing went wrong (the run succeeded), but the owner should know why it
+                # found nothing
+                notes.append(
                     f"no state changes between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} "
                     "UTC: check the source and the number of days analysed"
                 )
@@ -271,6 +273,7 @@ class AnalysisRunner:
             summary.suggestions_refreshed = len(refreshed)
             if summary.errors:
                 summary.status = RunStatus.PARTIAL
+            summary.errors.extend(notes)
             # the store phase's own time is measured around the write and then filled in
             summary.phase_seconds["store"] = 0.0
             started = time.perf_counter()
