@@ -85,16 +85,10 @@ class AnalysisRunner:
 
     async def start(self, trigger: str) -> int:
         """Start a run in the background and return its id at once (the API's 202)."""
-        if self._lock.locked():
-            raise RunInProgressError("an analysis is already running")
-        await self._lock.acquire()
-        try:
-            source = self._source_factory()
-            run_id, window = await self._create_run(source, trigger)
-        except BaseException:
-            self._lock.release()
-            raise
+        source, run_id, window = await self._begin(trigger, None)
         self._task = asyncio.create_task(self._run_locked(source, run_id, window, None))
+        # the run records its own failure; nobody need await the task to hear of it
+        self._task.add_done_callback(_forget_outcome)
         return run_id
 
     async def run(
@@ -105,6 +99,13 @@ class AnalysisRunner:
         progress: ProgressCallback | None = None,
     ) -> AnalysisResult:
         """Run an analysis to the end (the CLI and the scheduler)."""
+        source, run_id, window = await self._begin(trigger, source)
+        return await self._run_locked(source, run_id, window, progress)
+
+    async def _begin(
+        self, trigger: str, source: Source | None
+    ) -> tuple[Source, int, tuple[datetime, datetime]]:
+        """Take the lock and record the new run; the lock is released when the run ends."""
         if self._lock.locked():
             raise RunInProgressError("an analysis is already running")
         await self._lock.acquire()
@@ -114,7 +115,7 @@ class AnalysisRunner:
         except BaseException:
             self._lock.release()
             raise
-        return await self._run_locked(source, run_id, window, progress)
+        return source, run_id, window
 
     async def wait(self) -> AnalysisResult | None:
         """Wait for the background run started by `start`, if any."""
@@ -332,6 +333,11 @@ def _new_suggestion(draft: Draft, words: Words, context: HomeContext) -> NewSugg
 
 def _with_time_zone(context: HomeContext, time_zone: str) -> HomeContext:
     return replace(context, time_zone=time_zone)
+
+
+def _forget_outcome(task: asyncio.Task[AnalysisResult]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved: the failure is in the run record and the log already
 
 
 def _log_progress(phase: str, message: str) -> None:
