@@ -210,7 +210,7 @@ def suggestions_show(
 
 
 def _review_command(
-    action: str, call: Callable[[Any, Settings, int], Awaitable[SuggestionRecord]]
+    help_text: str, call: Callable[[Any, Settings, int], Awaitable[SuggestionRecord]]
 ) -> Callable[..., None]:
     def command(
         suggestion_id: Annotated[int, typer.Argument(metavar="ID", help="The suggestion's id.")],
@@ -228,7 +228,7 @@ def _review_command(
             _err.print(f"[red]Home Assistant said:[/red] {done.deploy_message}")
             raise typer.Exit(1)
 
-    command.__doc__ = f"{action.capitalize()} a suggestion."
+    command.__doc__ = help_text
     return command
 
 
@@ -282,8 +282,12 @@ def suggestions_approve(
         _err.print(f"[yellow]Suggestion {suggestion_id} not approved:[/yellow] {why}")
 
 
-suggestions_app.command("deploy")(_review_command("deploy into Home Assistant", _deploy))
-suggestions_app.command("undeploy")(_review_command("remove from Home Assistant", _undeploy))
+suggestions_app.command("deploy")(
+    _review_command("Deploy an approved suggestion into Home Assistant.", _deploy)
+)
+suggestions_app.command("undeploy")(
+    _review_command("Take a deployed suggestion out of Home Assistant again.", _undeploy)
+)
 
 
 @suggestions_app.command("reject")
