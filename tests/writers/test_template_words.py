@@ -39,6 +39,19 @@ def test_time_of_day_words_give_clock_time_days_and_evidence(home, draft_of):
     assert (words.tokens_in, words.tokens_out, words.cost) == (0, 0, 0.0)
 
 
+def test_time_of_day_words_say_which_days_were_not_counted(home, draft_of):
+    pattern = _kitchen_at_645(
+        days_observed=19, days_possible=19, notes=("not counted: 4 days when it was already on",)
+    )
+
+    words = template_words(draft_of(pattern), home)
+
+    assert words.rationale == (
+        "Kitchen light turned on at about 06:45 (± 8 min) on 19 of the last 19 weekdays, "
+        "always by hand (not counted: 4 days when it was already on)."
+    )
+
+
 def test_time_of_day_words_mention_the_brightness_the_habit_sets(home, draft_of):
     pattern = _kitchen_at_645(action_attributes=(("brightness", 128),))
 

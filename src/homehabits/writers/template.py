@@ -86,9 +86,15 @@ def _time_of_day(
     rationale = (
         f"{action.was_done(name)} at about {when}{phrases.spread(pattern.spread_minutes)} "
         f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}, "
-        "always by hand."
+        f"always by hand{_uncounted(pattern)}."
     )
     return title, description, rationale
+
+
+def _uncounted(pattern: Pattern) -> str:
+    """' (not counted: 4 days when it was already off)': why the day count is below the window's."""
+    uncounted = [note for note in pattern.notes if note.startswith("not counted")]
+    return f" ({'; '.join(uncounted)})" if uncounted else ""
 
 
 def _sun(
@@ -104,7 +110,7 @@ def _sun(
     rationale = (
         f"{action.was_done(name)} {about}{phrases.spread(pattern.spread_minutes)} "
         f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}, "
-        "always by hand."
+        f"always by hand{_uncounted(pattern)}."
     )
     return title, description, rationale
 
