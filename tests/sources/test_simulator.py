@@ -360,3 +360,23 @@ async def test_demo_source_reads_the_simulated_window() -> None:
     assert everything.rows_read == everything.frame.height
     assert 0 < last_day.frame.height < everything.frame.height
     assert last_day.frame["time"].min() >= end - timedelta(days=1)  # type: ignore[operator]
+
+
+def test_a_temporary_stray_flips_an_entity_and_flips_it_back_whatever_its_state() -> None:
+    import numpy as np
+
+    from homehabits.sources.simulation.actions import TOGGLE, Actions
+
+    minute = 60_000_000
+    actions = Actions()
+    actions.add(np.array([10 * minute]), "light.lounge", "on", "user")  # on in the evening
+    actions.add(np.array([20 * minute, 30 * minute]), "light.lounge", TOGGLE, "user")
+    actions.add(np.array([40 * minute, 50 * minute]), "cover.blind", TOGGLE, "device")
+
+    frame = actions.to_event_frame(0, 60 * minute, {"light.lounge": "off", "cover.blind": "open"})
+
+    lounge = frame.filter(pl.col("entity_id") == "light.lounge")
+    assert lounge["state"].to_list() == ["on", "off", "on"]
+    assert lounge["old_state"].to_list() == ["off", "on", "off"]
+    blind = frame.filter(pl.col("entity_id") == "cover.blind")
+    assert blind["state"].to_list() == ["closed", "open"]

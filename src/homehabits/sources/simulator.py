@@ -107,7 +107,9 @@ def simulate_home(config: SimulationConfig = SimulationConfig()) -> SimulatedHom
     # people also use the habit entities off-habit now and then: stray actions the miners
     # must see through, more of them the noisier the home
     strays = np.random.default_rng([config.seed, 5])
-    add_random_toggles(calendar, _stray_targets(plan.truth), factor, strays, actions, rate=0.25)
+    add_random_toggles(
+        calendar, _stray_targets(plan.truth), factor, strays, actions, rate=0.25, temporary=True
+    )
     add_motion(calendar, factor, chance, actions)
     warm_up = to_micros(datetime.combine(first_day, datetime.min.time(), zone))
     actions.add_changes(

@@ -10,8 +10,12 @@ import polars as pl
 from numpy.typing import NDArray
 
 from homehabits.events import EVENT_SCHEMA
+from homehabits.sources.simulation.plan import OFF_STATES, ON_STATES
 
-__all__ = ["Actions"]
+__all__ = ["TOGGLE", "Actions"]
+
+#: The state of an action that flips the entity (on → off, off → on), whatever it was then.
+TOGGLE = "<toggle>"
 
 Column = str | None | Sequence[str | None] | NDArray[Any]
 _RAW_SCHEMA: dict[str, pl.DataType] = {
@@ -124,6 +128,7 @@ class Actions:
         initial = pl.col("entity_id").replace_strict(
             dict(initial_states), default=None, return_dtype=pl.String()
         )
+        raw = _resolve_toggles(raw.with_columns(_DOMAIN), initial).drop("domain")
         frame = raw.with_columns(
             pl.when(same_entity)
             .then(pl.col("state").shift(1))
@@ -140,3 +145,32 @@ class Actions:
             pl.col("time"),
             *(pl.col(name).cast(dtype) for name, dtype in EVENT_SCHEMA.items() if name != "time"),
         )
+
+
+def _resolve_toggles(frame: pl.DataFrame, initial: pl.Expr) -> pl.DataFrame:
+    """Each TOGGLE becomes the opposite of the state before it (sorted by entity and time).
+
+    Toggles come in pairs (flip, and flip back later), so after the pair the entity is as it
+    was: someone switched the light off for a while in the evening, or on for a while by day.
+    """
+    is_toggle = pl.col("state") == TOGGLE
+    if not frame.select(is_toggle.any()).item():
+        return frame
+    on = pl.col("domain").replace_strict(ON_STATES, default=None, return_dtype=pl.String())
+    off = pl.col("domain").replace_strict(OFF_STATES, default=None, return_dtype=pl.String())
+    frame = frame.with_columns(
+        pl.when(~is_toggle).then(pl.col("state")).alias("_set"),
+        (~is_toggle).cast(pl.Int32).cum_sum().over("entity_id").alias("_segment"),
+    ).with_columns(
+        pl.col("_set").forward_fill().over("entity_id").fill_null(initial).alias("_before"),
+        is_toggle.cast(pl.Int32).cum_sum().over("entity_id", "_segment").alias("_flips"),
+    )
+    flipped = pl.when(pl.col("_before") == on).then(off).otherwise(on)
+    return frame.with_columns(
+        pl.when(~is_toggle)
+        .then(pl.col("state"))
+        .when(pl.col("_flips") % 2 == 1)
+        .then(flipped)
+        .otherwise(pl.col("_before"))
+        .alias("state")
+    ).drop("_set", "_segment", "_before", "_flips")

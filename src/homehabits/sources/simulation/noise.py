@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from homehabits.sources.simulation.actions import Actions
+from homehabits.sources.simulation.actions import TOGGLE, Actions
 from homehabits.sources.simulation.clock import MICROS_PER_MINUTE, MICROS_PER_SECOND, Calendar
 from homehabits.sources.simulation.habits import light_attributes, who_acts
 from homehabits.sources.simulation.layout import SERVICE_USER, Sensor
@@ -34,15 +34,21 @@ def add_random_toggles(
     actions: Actions,
     *,
     rate: float = 1.2,
+    temporary: bool = False,
 ) -> None:
-    """Entities switched on by hand at random times (`rate` a day) and off a random while later."""
+    """Entities switched on by hand at random times (`rate` a day) and off a random while later.
+
+    `temporary`: switched the other way for a while and back, whatever they were (a light that
+    is on in the evening is switched off for a moment and on again).
+    """
     for entity in entities:
         domain = entity.split(".", 1)[0]
         counts = rng.poisson(rate * factor, calendar.count)
         day_index = np.repeat(np.arange(calendar.count), counts)
         starts = rng.uniform(6 * 60, 23.5 * 60, day_index.size)
         ends = starts + 2 + rng.exponential(40, day_index.size)
-        for minutes, state in ((starts, ON_STATES[domain]), (ends, OFF_STATES[domain])):
+        first, then = (TOGGLE, TOGGLE) if temporary else (ON_STATES[domain], OFF_STATES[domain])
+        for minutes, state in ((starts, first), (ends, then)):
             times = calendar.at(day_index, minutes)
             origin, user_id = who_acts(rng, times.size)
             attributes = light_attributes(entity, state, rng, times.size)
