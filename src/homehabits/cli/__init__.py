@@ -1,0 +1,17 @@
+"""The homehabits command line: thin commands over the same functions the API calls."""
+
+from __future__ import annotations
+
+# importing the command modules registers their commands, in the order `--help` lists them
+from homehabits.cli import analysis, service, suggestions
+from homehabits.cli._common import app, suggestions_app
+
+__all__ = ["app", "main"]
+
+app.add_typer(suggestions_app, name="suggestions")
+_COMMAND_MODULES = (analysis, suggestions, service)
+
+
+def main() -> None:
+    """Entry point of the `homehabits` script."""
+    app()

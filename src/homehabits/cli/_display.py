@@ -1,0 +1,124 @@
+"""How the commands show runs and suggestions: tables for people, JSON for programs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from homehabits.cli._common import console, err_console
+from homehabits.store.records import RunRecord, SuggestionRecord
+
+__all__ = [
+    "run_json",
+    "show_one",
+    "show_progress",
+    "show_run",
+    "show_suggestions",
+    "suggestion_json",
+]
+
+
+def show_progress(phase: str, message: str) -> None:
+    err_console.print(f"[cyan]{phase:>8}[/cyan]  {message}")
+
+
+def show_run(run: RunRecord) -> None:
+    summary = run.summary
+    phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in summary.phase_seconds.items())
+    err_console.print(
+        f"Run {run.id} [bold]{summary.status.value}[/bold]: {summary.events_read:,} events read, "
+        f"{summary.events_rejected:,} skipped, {summary.patterns_found} habits, "
+        f"{summary.suggestions_created} new suggestions, {summary.suggestions_refreshed} "
+        f"waiting for review brought up to date ({phases})"
+    )
+    if summary.model_calls:
+        err_console.print(
+            f"Model: {summary.model_calls} calls, {summary.tokens_in + summary.tokens_out:,} tokens, "
+            f"cost {summary.cost:.4f}"
+        )
+    for error in summary.errors[:10]:
+        err_console.print(f"[yellow]note:[/yellow] {error}")
+
+
+def show_suggestions(found: list[SuggestionRecord], *, title: str) -> None:
+    table = Table(title=title)
+    for column in ("id", "status", "kind", "confidence", "title", "area"):
+        table.add_column(column)
+    for s in found:
+        warning = " ⚠" if s.sensitive else ""
+        table.add_row(
+            str(s.id),
+            s.status.value,
+            s.kind,
+            f"{s.confidence:.2f}",
+            s.title + warning,
+            s.area_name or "",
+        )
+    console.print(table)
+
+
+def show_one(s: SuggestionRecord) -> None:
+    console.print(
+        f"[bold]{s.title}[/bold]  ({s.status.value}, {s.kind}, confidence {s.confidence:.2f})"
+    )
+    console.print(s.description)
+    console.print(f"[italic]{s.rationale}[/italic]")
+    if s.sensitive:
+        console.print(f"[yellow]Sensitive:[/yellow] {s.sensitive_reason}")
+    if s.diff:
+        console.print(s.diff)
+    console.print(s.yaml, markup=False, highlight=False)
+
+
+def run_json(run: RunRecord) -> dict[str, Any]:
+    summary = run.summary
+    return {
+        "id": run.id,
+        "trigger": run.trigger,
+        "source": run.source,
+        "status": summary.status.value,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "window_start": run.window_start.isoformat(),
+        "window_end": run.window_end.isoformat(),
+        "time_zone": summary.time_zone,
+        "ha_version": summary.ha_version,
+        "events_read": summary.events_read,
+        "events_rejected": summary.events_rejected,
+        "patterns_found": summary.patterns_found,
+        "suggestions_created": summary.suggestions_created,
+        "suggestions_dropped": summary.suggestions_dropped,
+        "suggestions_refreshed": summary.suggestions_refreshed,
+        "phase_seconds": summary.phase_seconds,
+        "model_calls": summary.model_calls,
+        "cache_hits": summary.cache_hits,
+        "tokens_in": summary.tokens_in,
+        "tokens_out": summary.tokens_out,
+        "cost": summary.cost,
+        "errors": summary.errors,
+    }
+
+
+def suggestion_json(s: SuggestionRecord) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "run_id": s.run_id,
+        "title": s.title,
+        "description": s.description,
+        "rationale": s.rationale,
+        "category": s.category,
+        "confidence": s.confidence,
+        "score": s.score,
+        "status": s.status.value,
+        "sensitive": s.sensitive,
+        "sensitive_reason": s.sensitive_reason,
+        "area": s.area_name,
+        "author": s.author,
+        "pattern": s.pattern,
+        "automation": s.automation,
+        "yaml": s.yaml,
+        "dialect": s.dialect,
+        "diff": s.diff,
+        "ha_automation_id": s.ha_automation_id,
+    }
