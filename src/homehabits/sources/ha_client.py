@@ -13,7 +13,6 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Protocol
@@ -29,6 +28,16 @@ from homehabits.exceptions import (
     HomeAssistantError,
     HomeAssistantUnreachableError,
     NotHomeAssistantError,
+)
+from homehabits.sources.ha_records import (
+    HaConfig,
+    HaRegistries,
+    HaState,
+    LogbookEntry,
+    number_or_none,
+    state_of,
+    text_or_none,
+    timestamp,
 )
 
 __all__ = [
@@ -78,57 +87,6 @@ class WebSocketLike(Protocol):
 
 #: Opens a WebSocket to a `ws://…/api/websocket` URL, as an async context manager.
 WsConnect = Callable[[str], AbstractAsyncContextManager[WebSocketLike]]
-
-
-@dataclass(frozen=True, slots=True)
-class HaConfig:
-    """What `GET /api/config` says about the home."""
-
-    version: str
-    time_zone: str
-    latitude: float | None = None
-    longitude: float | None = None
-    elevation: float | None = None
-    location_name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HaState:
-    """One state of one entity, from `/api/states` or the history API."""
-
-    entity_id: str
-    state: str
-    attributes: Mapping[str, Any]
-    last_changed: datetime | None
-    last_updated: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class LogbookEntry:
-    """One logbook line: a state change and what caused it (the `context_*` fields)."""
-
-    when: datetime
-    entity_id: str | None
-    state: str | None
-    context_user_id: str | None = None
-    context_event_type: str | None = None
-    context_domain: str | None = None
-    context_entity_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HaRegistries:
-    """The registries and automation configs, read over one WebSocket connection.
-
-    Entries keep Home Assistant's own shape (that of `.storage/core.*_registry`), which
-    `homehabits.sources.registries` turns into HomeContext pieces.
-    """
-
-    entities: list[dict[str, Any]]
-    devices: list[dict[str, Any]]
-    areas: list[dict[str, Any]]
-    users: list[dict[str, Any]] | None  # None: the token may not list users (not an admin)
-    automation_configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # by entity id
 
 
 class HomeAssistantClient:
@@ -197,16 +155,16 @@ class HomeAssistantClient:
         return HaConfig(
             version=str(body["version"]),
             time_zone=str(body.get("time_zone") or "UTC"),
-            latitude=_number(body.get("latitude")),
-            longitude=_number(body.get("longitude")),
-            elevation=_number(body.get("elevation")),
-            location_name=_text(body.get("location_name")),
+            latitude=number_or_none(body.get("latitude")),
+            longitude=number_or_none(body.get("longitude")),
+            elevation=number_or_none(body.get("elevation")),
+            location_name=text_or_none(body.get("location_name")),
         )
 
     async def get_states(self) -> list[HaState]:
         """Every entity's current state (`GET /api/states`)."""
         body = await self._get_json("/api/states")
-        return [_state(item) for item in _list_of_dicts(body, self.url, "/api/states")]
+        return [state_of(item) for item in _list_of_dicts(body, self.url, "/api/states")]
 
     async def get_history(
         self, start: datetime, end: datetime, entity_ids: Iterable[str]
@@ -222,7 +180,7 @@ class HomeAssistantClient:
         if not isinstance(body, list):
             raise NotHomeAssistantError(f"{self.url}{path} did not answer with a list of states")
         for per_entity in body:
-            states.extend(_state(item) for item in _list_of_dicts(per_entity, self.url, path))
+            states.extend(state_of(item) for item in _list_of_dicts(per_entity, self.url, path))
         return states
 
     async def get_logbook(self, start: datetime, end: datetime) -> list[LogbookEntry] | None:
@@ -234,18 +192,18 @@ class HomeAssistantClient:
         body = self._json_of(response, "GET", path)
         entries = []
         for item in _list_of_dicts(body, self.url, path):
-            when = _timestamp(item.get("when"))
+            when = timestamp(item.get("when"))
             if when is None:
                 continue
             entries.append(
                 LogbookEntry(
                     when=when,
-                    entity_id=_text(item.get("entity_id")),
-                    state=_text(item.get("state")),
-                    context_user_id=_text(item.get("context_user_id")),
-                    context_event_type=_text(item.get("context_event_type")),
-                    context_domain=_text(item.get("context_domain")),
-                    context_entity_id=_text(item.get("context_entity_id")),
+                    entity_id=text_or_none(item.get("entity_id")),
+                    state=text_or_none(item.get("state")),
+                    context_user_id=text_or_none(item.get("context_user_id")),
+                    context_event_type=text_or_none(item.get("context_event_type")),
+                    context_domain=text_or_none(item.get("context_domain")),
+                    context_entity_id=text_or_none(item.get("context_entity_id")),
                 )
             )
         return entries
@@ -533,38 +491,3 @@ def _list_of_dicts(body: Any, url: str, path: str) -> list[dict[str, Any]]:
 
 def _dicts_or_empty(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _state(item: Mapping[str, Any]) -> HaState:
-    attributes = item.get("attributes")
-    return HaState(
-        entity_id=str(item.get("entity_id", "")),
-        state=str(item.get("state", "")),
-        attributes=attributes if isinstance(attributes, dict) else {},
-        last_changed=_timestamp(item.get("last_changed")),
-        last_updated=_timestamp(item.get("last_updated")),
-    )
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value)
-    return text or None
