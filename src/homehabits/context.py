@@ -108,6 +108,7 @@ class HomeContext:
     automations: tuple[ExistingAutomation, ...] = ()
     users: Mapping[str, str] = field(default_factory=dict)  # user id -> name
     service_user_ids: frozenset[str] = frozenset()
+    temperature_unit: str = "°C"  # "°F" in a home on Home Assistant's US customary units
 
     @property
     def zone(self) -> ZoneInfo:

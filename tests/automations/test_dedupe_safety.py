@@ -214,6 +214,26 @@ def test_heating_within_the_limits_is_not_flagged_and_the_limits_come_from_setti
     assert strict.sensitive is True
 
 
+def test_a_home_on_us_customary_units_is_judged_in_fahrenheit() -> None:
+    from dataclasses import replace
+
+    fahrenheit_home = replace(home(), temperature_unit="°F")
+
+    def heat_to(degrees: int) -> Any:
+        pattern = habit(
+            target_entity="climate.living_room",
+            target_state="heat",
+            action_attributes=(("temperature", degrees),),
+        )
+        return compile_pattern(pattern, fahrenheit_home, dialect=Dialect.MODERN)
+
+    assert heat_to(70).sensitive is False  # 21 °C
+    hot = heat_to(80)  # 26.7 °C
+    assert hot.sensitive is True
+    assert hot.sensitive_reason is not None
+    assert "80 °F, outside the 60.8–75.2 °F range" in hot.sensitive_reason
+
+
 def test_an_everyday_light_habit_is_not_flagged() -> None:
     draft = compile_pattern(habit(), home(), dialect=Dialect.MODERN)
 

@@ -108,6 +108,7 @@ class FakeHomeAssistant:
         longitude: float = 13.405,
         elevation: float = 34.0,
         location_name: str = "Home",
+        temperature_unit: str = "°C",
         reload_delay: float = 0.05,
         logbook: bool = True,
     ) -> None:
@@ -118,6 +119,7 @@ class FakeHomeAssistant:
         self.longitude = longitude
         self.elevation = elevation
         self.location_name = location_name
+        self.temperature_unit = temperature_unit
         self.reload_delay = reload_delay
         self.logbook = logbook  # False: /api/logbook answers 404, as without `logbook:`
         self.serve_html = False  # True: every page is a router's HTML login page
@@ -398,7 +400,11 @@ class FakeHomeAssistant:
                 "location_name": self.location_name,
                 "longitude": self.longitude,
                 "time_zone": self.time_zone,
-                "unit_system": {"length": "km", "temperature": "°C"},
+                "unit_system": (
+                    {"length": "km", "temperature": "°C"}
+                    if self.temperature_unit == "°C"
+                    else {"length": "mi", "temperature": "°F"}
+                ),
                 "version": self.version,
                 "state": "RUNNING",
                 "safe_mode": False,

@@ -63,7 +63,9 @@ def _source(fake: FakeHomeAssistant, **options: object) -> HomeAssistantApiSourc
 
 
 async def test_context_names_rooms_devices_people_and_existing_automations() -> None:
-    fake = _home(version="2024.3.3", time_zone="America/New_York", latitude=40.7)
+    fake = _home(
+        version="2024.3.3", time_zone="America/New_York", latitude=40.7, temperature_unit="°F"
+    )
     anna = fake.add_user("Anna")
     node_red = fake.add_user("Node-RED")
 
@@ -71,6 +73,7 @@ async def test_context_names_rooms_devices_people_and_existing_automations() -> 
 
     assert context.ha_version == "2024.3.3"
     assert context.time_zone == "America/New_York"
+    assert context.temperature_unit == "°F"
     assert context.location is not None
     assert context.location.latitude == pytest.approx(40.7)
     assert context.friendly_name("light.kitchen") == "Ceiling lamp Light"

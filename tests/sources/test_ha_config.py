@@ -269,3 +269,18 @@ async def test_broken_yaml_names_the_file_and_line(tmp_path: Path) -> None:
 
     with pytest.raises(SourceFormatError, match=r"automations\.yaml, line \d: not valid YAML"):
         await HaConfigSource(folder).read_context()
+
+
+async def test_a_home_on_us_customary_units_sets_its_temperatures_in_fahrenheit(
+    tmp_path: Path,
+) -> None:
+    folder = _build_folder(tmp_path / "config")
+    metric = await HaConfigSource(folder).read_context()
+    core = json.loads((folder / ".storage" / "core.config").read_text())
+    core["data"]["unit_system_v2"] = "us_customary"
+    (folder / ".storage" / "core.config").write_text(json.dumps(core))
+
+    customary = await HaConfigSource(folder).read_context()
+
+    assert metric.temperature_unit == "°C"
+    assert customary.temperature_unit == "°F"

@@ -94,14 +94,21 @@ def _call_reasons(call: FoundCall, context: HomeContext, limits: SafetyLimits) -
             garage_names = ", ".join(context.friendly_name(entity) for entity in garages)
             reasons.append(f"Moves the garage door ({garage_names}) automatically")
     if domain == "climate":
+        # the limits are in °C; a home on US customary units sets its thermostats in °F
+        unit = context.temperature_unit
+        low, high = (
+            (_fahrenheit(limits.heating_min_c), _fahrenheit(limits.heating_max_c))
+            if unit == "°F"
+            else (limits.heating_min_c, limits.heating_max_c)
+        )
         for key in ("temperature", "target_temp_low", "target_temp_high"):
             value = call.data.get(key)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 continue
-            if not limits.heating_min_c <= value <= limits.heating_max_c:
+            if not low <= value <= high:
                 reasons.append(
-                    f"Sets {names or 'the heating'} to {value:g} °C, outside the "
-                    f"{limits.heating_min_c:g}–{limits.heating_max_c:g} °C range"
+                    f"Sets {names or 'the heating'} to {value:g} {unit}, outside the "
+                    f"{low:g}–{high:g} {unit} range"
                 )
     if call.wide_target == "all":
         reasons.append(f"Runs {call.service} on every entity at once")
@@ -129,3 +136,7 @@ def _is_garage(entity_id: str, context: HomeContext) -> bool:
     # without a device class (event files, bare recorders) err on the side of caution
     named = f"{entity_id} {context.friendly_name(entity_id)}".lower()
     return entity_id.startswith("cover.") and "garage" in named
+
+
+def _fahrenheit(celsius: float) -> float:
+    return round(celsius * 9 / 5 + 32, 1)

@@ -155,6 +155,7 @@ class HomeAssistantApiSource:
             automations=_automations(registries, automation_states),
             users=users,
             service_user_ids=self._service_user_ids(users, known=registries.users is not None),
+            temperature_unit=config.temperature_unit,
         )
 
     async def read_events(self, start: datetime, end: datetime, context: HomeContext) -> EventRead:

@@ -159,6 +159,7 @@ class HomeAssistantClient:
             longitude=number_or_none(body.get("longitude")),
             elevation=number_or_none(body.get("elevation")),
             location_name=text_or_none(body.get("location_name")),
+            temperature_unit=_temperature_unit(body.get("unit_system")),
         )
 
     async def get_states(self) -> list[HaState]:
@@ -491,3 +492,8 @@ def _list_of_dicts(body: Any, url: str, path: str) -> list[dict[str, Any]]:
 
 def _dicts_or_empty(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _temperature_unit(unit_system: Any) -> str:
+    unit = unit_system.get("temperature") if isinstance(unit_system, dict) else None
+    return "°F" if unit == "°F" else "°C"

@@ -199,6 +199,7 @@ class HaConfigSource:
             automations=automations_from_configs(self._automation_configs(), entity_entries),
             users=users,
             service_user_ids=service_user_ids(self._service_users, users),
+            temperature_unit=_temperature_unit(core, home),
         )
 
     def _time_zone(self, core: Mapping[str, Any], home: Mapping[str, Any]) -> str:
@@ -289,3 +290,11 @@ def _location(section: Mapping[str, Any]) -> Location | None:
 
 def _text(value: Any) -> str | None:
     return str(value).strip() or None if value is not None else None
+
+
+def _temperature_unit(core: Mapping[str, Any], home: Mapping[str, Any]) -> str:
+    """°F for US customary units (core.config `unit_system_v2`, or configuration.yaml)."""
+    for system in (core.get("unit_system_v2"), core.get("unit_system"), home.get("unit_system")):
+        if isinstance(system, str) and system:
+            return "°F" if system in ("us_customary", "imperial") else "°C"
+    return "°C"

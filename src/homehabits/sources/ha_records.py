@@ -29,6 +29,7 @@ class HaConfig:
     longitude: float | None = None
     elevation: float | None = None
     location_name: str | None = None
+    temperature_unit: str = "°C"  # from `unit_system.temperature`
 
 
 @dataclass(frozen=True, slots=True)
