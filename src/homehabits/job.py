@@ -19,6 +19,7 @@ from homehabits.context import HomeContext
 from homehabits.exceptions import HomeHabitsError, RunInProgressError
 from homehabits.patterns import mine
 from homehabits.patterns.habit import pattern_to_dict
+from homehabits.patterns.same_habit import keep_known_fingerprints
 from homehabits.sources.base import Source
 from homehabits.store import repository
 from homehabits.store.records import (
@@ -217,6 +218,12 @@ class AnalysisRunner:
             )
             summary.patterns_found = len(patterns)
             progress("mine", f"{len(patterns)} habits found")
+            # a habit found again a little changed keeps the fingerprint its rejection, pending
+            # suggestion and cached words are remembered by
+            known = await repository.known_habits(
+                self._sessions, rejected_since=end - timedelta(days=settings.rejected_days)
+            )
+            patterns = keep_known_fingerprints(patterns, known)
 
         with clock("compile"):
             active = await repository.active_fingerprints(self._sessions)

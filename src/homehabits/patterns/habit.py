@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
@@ -90,6 +90,8 @@ class Pattern:
     lift: float | None = None  # sequence: P(B|A) / base rate of B
     sensitive: bool = False
     notes: tuple[str, ...] = field(default=())  # extra words for the writer
+    # the fingerprint an earlier run gave this habit, when it is found again a little changed
+    known_as: str | None = None
 
     @property
     def day_type(self) -> str:
@@ -98,7 +100,20 @@ class Pattern:
 
     @property
     def fingerprint(self) -> str:
-        """A stable name for the same habit in every run (for dedupe, cache and rejection)."""
+        """A stable name for the same habit in every run (for dedupe, cache and rejection).
+
+        A habit found again a little changed (see same_habit) keeps the name it was first
+        known by; a new one is named by its own_fingerprint.
+        """
+        return self.known_as or self.own_fingerprint
+
+    @property
+    def own_fingerprint(self) -> str:
+        """The name this habit gets from its own parameters, when no earlier run knew it.
+
+        A clock habit is named by its minute (not an hour bucket, whose edge at hh:30 split
+        one habit in two): drifting a little, it is still matched to that name by same_habit.
+        """
         parts: list[str] = [
             self.kind.value,
             self.target_entity,
@@ -108,7 +123,7 @@ class Pattern:
         ]
         if self.kind is HabitKind.TIME_OF_DAY and self.time_of_day is not None:
             minutes = self.time_of_day.hour * 60 + self.time_of_day.minute
-            parts += [self.day_type, f"h{round(minutes / 60) % 24}"]
+            parts += [self.day_type, f"at{minutes:04d}"]
         elif self.kind is HabitKind.SUN:
             parts += [self.day_type, self.sun_event or ""]
         elif self.kind is HabitKind.OVERRIDE:
@@ -153,9 +168,9 @@ def pattern_to_dict(pattern: Pattern) -> dict[str, Any]:
 
 
 def pattern_from_dict(data: dict[str, Any]) -> Pattern:
-    """The inverse of pattern_to_dict."""
+    """The inverse of pattern_to_dict (a fingerprint kept from an earlier run is kept)."""
     clock = data.get("time_of_day")
-    return Pattern(
+    pattern = Pattern(
         kind=HabitKind(data["kind"]),
         target_entity=data["target_entity"],
         target_state=data["target_state"],
@@ -184,3 +199,7 @@ def pattern_from_dict(data: dict[str, Any]) -> Pattern:
         sensitive=data.get("sensitive", False),
         notes=tuple(data.get("notes", ())),
     )
+    fingerprint = data.get("fingerprint")
+    if isinstance(fingerprint, str) and fingerprint and fingerprint != pattern.own_fingerprint:
+        pattern = replace(pattern, known_as=fingerprint)
+    return pattern

@@ -15,11 +15,12 @@ from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homehabits.exceptions import StatusChangeError, SuggestionNotFoundError
+from homehabits.patterns.same_habit import KnownHabit, known_habit_from_data
 from homehabits.store._rows import values_of
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
-from homehabits.store.records import SuggestionRecord, SuggestionStatus
-from homehabits.store.tables import FeedbackRow, SuggestionRow, utc_now
+from homehabits.store.records import RunStatus, SuggestionRecord, SuggestionStatus
+from homehabits.store.tables import AnalysisRunRow, FeedbackRow, PatternRow, SuggestionRow, utc_now
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -30,6 +31,7 @@ __all__ = [
     "count_by_status",
     "count_suggestions",
     "get_suggestion",
+    "known_habits",
     "list_suggestions",
     "pending_by_fingerprint",
     "rejected_fingerprint_times",
@@ -247,6 +249,44 @@ async def rejected_fingerprint_times(sessions: Sessions, since: datetime) -> dic
 async def rejected_fingerprints(sessions: Sessions, since: datetime) -> set[str]:
     """Fingerprints still rejected whose rejection was at or after `since`."""
     return set(await rejected_fingerprint_times(sessions, since))
+
+
+async def known_habits(sessions: Sessions, rejected_since: datetime) -> list[KnownHabit]:
+    """The habits a new run's habits are matched to, so that one found again keeps its name.
+
+    Every suggestion whatever its status (a rejected one while its rejection since
+    `rejected_since` holds), and every habit the latest finished run found.
+    """
+    rejection_holds = (
+        select(FeedbackRow.id)
+        .where(
+            FeedbackRow.suggestion_id == SuggestionRow.id,
+            FeedbackRow.action == _S.REJECTED.value,
+            FeedbackRow.created_at >= rejected_since,
+        )
+        .exists()
+    )
+    latest_run = (
+        select(AnalysisRunRow.id)
+        .where(AnalysisRunRow.status.in_([RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value]))
+        .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    async with transaction(sessions, "reading the habits already known") as session:
+        suggested = await session.execute(
+            select(SuggestionRow.fingerprint, SuggestionRow.pattern)
+            .where((SuggestionRow.status != _S.REJECTED.value) | rejection_holds)
+            .order_by(SuggestionRow.id)
+        )
+        found = await session.execute(
+            select(PatternRow.fingerprint, PatternRow.data)
+            .where(PatternRow.run_id == latest_run)
+            .order_by(PatternRow.id)
+        )
+        rows = [*suggested.all(), *found.all()]
+    known = (known_habit_from_data(fingerprint, data or {}) for fingerprint, data in rows)
+    return [habit for habit in known if habit is not None]
 
 
 def _filters(
