@@ -83,6 +83,8 @@ def _decode_text(setting: str, value: Any, annotation: Any) -> Any:
     origin = get_origin(annotation) or annotation
     text = value.strip()
     if origin is list:
+        if text.startswith("{"):
+            raise _bad(setting, f'{value!r} is a JSON object; a list is written ["a", "b"] or a,b')
         if not text.startswith("["):
             return [part.strip() for part in text.split(",") if part.strip()]
         try:
@@ -461,14 +463,24 @@ def _unknown_names(keys: Iterable[str], where: str) -> list[str]:
         upper = key.upper()
         if upper in known or upper.startswith(prefixes):
             continue
-        close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.6)
+        nearest = _nearest_name(upper, known)
         if upper.startswith(ENV_PREFIX):
-            hint = f"did you mean {close[0]}?" if close else "see the settings in the README"
+            hint = f"did you mean {nearest}?" if nearest else "see the settings in the README"
             problems.append(f"{key} ({where}) is not a setting; {hint}")
         elif difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.9):
             # HOMEHABIT_API_TOKEN, HOME_HABITS_PORT: a setting with its prefix misspelt
-            problems.append(f"{key} ({where}) is not a setting; did you mean {close[0]}?")
+            problems.append(f"{key} ({where}) is not a setting; did you mean {nearest}?")
     return problems
+
+
+def _nearest_name(name: str, known: frozenset[str]) -> str | None:
+    # HOMEHABITS_DAYS is nearer to ..._ANALYSIS_DAYS, which holds its words, than to ..._HOST
+    words = {word for word in name.removeprefix(ENV_PREFIX).split("_") if word}
+    holding = sorted(k for k in known if words <= set(k.removeprefix(ENV_PREFIX).split("_")))
+    if holding:
+        return min(holding, key=lambda k: (len(k), k))
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _env_file_keys(env_file: Any) -> list[str]:
