@@ -476,7 +476,9 @@ def _unknown_names(keys: Iterable[str], where: str) -> list[str]:
 def _nearest_name(name: str, known: frozenset[str]) -> str | None:
     # HOMEHABITS_DAYS is nearer to ..._ANALYSIS_DAYS, which holds its words, than to ..._HOST
     words = {word for word in name.removeprefix(ENV_PREFIX).split("_") if word}
-    holding = sorted(k for k in known if words <= set(k.removeprefix(ENV_PREFIX).split("_")))
+    holding = [
+        k for k in sorted(known) if words and words <= set(k.removeprefix(ENV_PREFIX).split("_"))
+    ]
     if holding:
         return min(holding, key=lambda k: (len(k), k))
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
@@ -534,7 +536,7 @@ def _one_line(err: ValidationError, flags: Mapping[str, str]) -> str:
         rest = loc[len(path.split("__")) :] if "setting" not in ctx else []
         # a check of our own names the value in its message; pydantic's own checks do not
         shown_value = "setting" not in ctx and error["type"] not in {"missing", "value_error"}
-        name = flags.get(top) or f"{ENV_PREFIX}{path.upper()}"
+        name = flags.get(top) or (f"{ENV_PREFIX}{path.upper()}" if path else "settings")
         where = f" at {'.'.join(rest)}" if rest else ""
         value = ""
         if shown_value and "input" in error:
@@ -550,7 +552,8 @@ def _one_line(err: ValidationError, flags: Mapping[str, str]) -> str:
         if flags.get(top):
             message = _flag_words(message, top, flags[top])
         problems.append(f"{name}{value}{where}: {message}")
-    return " ".join(("bad setting: " + "; ".join(problems)).split())
+    # one line, and never a password, even one inside a value quoted by a message
+    return _masked_url(" ".join(("bad setting: " + "; ".join(problems)).split()))
 
 
 def _nested_fields(top: str) -> list[str]:
@@ -567,7 +570,7 @@ def _flag_words(message: str, setting: str, flag: str) -> str:
 
 def _field_path(loc: list[str]) -> str:
     if not loc:
-        return "settings"
+        return ""
     top = loc[0]
     field = Settings.model_fields.get(top)
     annotation = field.annotation if field else None
