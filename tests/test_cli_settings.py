@@ -109,3 +109,12 @@ def test_a_bogus_source_stops_serve_before_it_listens(tmp_path: Path) -> None:
     [line] = done.stderr.strip().splitlines()
     assert "HOMEHABITS_SOURCE" in line
     assert "recorder:URL" in line
+
+
+def test_an_error_shows_brackets_as_written_not_as_markup(db_url: str) -> None:
+    result = CliRunner().invoke(
+        app, ["analyze", "--demo", "--time-zone", "x[red]y", "--db", db_url]
+    )
+
+    assert result.exit_code == 2
+    assert "'x[red]y'" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -249,3 +250,11 @@ def test_the_settings_for_display_hide_the_secrets() -> None:
     text = " ".join(shown.values())
     assert "secret" not in text
     assert "db-password" not in text
+
+
+def test_no_test_reads_the_machines_settings(tmp_path: Path) -> None:
+    # the autouse fixture in tests/conftest.py: no HOMEHABITS_* variable, no .env file
+    (tmp_path / ".env").write_text("HOMEHABITS_ANALYSIS_DAYS=3\n")
+
+    assert not [name for name in os.environ if name.upper().startswith("HOMEHABITS_")]
+    assert load_settings().analysis_days == 30

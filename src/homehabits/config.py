@@ -503,11 +503,9 @@ def _env_file_keys(env_file: Any) -> list[str]:
 
 
 def load_settings(*, flags: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Read the settings; any mistake raises one ConfigError naming each bad setting.
-
-    `overrides` are setting values given directly (the CLI's flags); `flags` maps a setting's
-    name to the flag it came from, so that a message names `--days` rather than the variable.
-    """
+    """Read the settings; a mistake raises one ConfigError naming the variable, or its flag."""
+    # `overrides` are values given directly (the CLI's flags); `flags` maps a setting's name to
+    # the flag it came from, so that a message names `--days` rather than the variable
     flags = dict(flags or {})
     env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
     problems = _unknown_names(
