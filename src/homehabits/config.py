@@ -2,27 +2,58 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
-from enum import StrEnum
-from typing import Annotated, Any
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import Any, get_origin
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from homehabits.exceptions import ConfigError
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "ENV_PREFIX",
+    "HEATING_RANGE_C",
+    "SECRET_SETTINGS",
     "Dialect",
     "DialectSetting",
     "MiningSettings",
     "Settings",
     "is_loopback",
     "load_settings",
+    "setting_names",
+    "settings_for_display",
 ]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/homehabits.db"
+ENV_PREFIX = "HOMEHABITS_"
+#: The settings whose values never appear in a message, a log or `homehabits check`.
+SECRET_SETTINGS = frozenset({"api_token", "ha_token", "openai_api_key"})
+#: Heating limits outside this range (°C) are a typo, or a value meant in °F.
+HEATING_RANGE_C = (5.0, 35.0)
+
+_PLACEHOLDER_SECRETS = frozenset(
+    {"changeme", "change-me", "changethis", "secret", "token", "xxx", "...", "<token>"}
+)
+_DATABASE_BACKENDS = frozenset({"sqlite", "postgresql", "postgres"})
 
 
 class DialectSetting(StrEnum):
@@ -40,8 +71,63 @@ class Dialect(StrEnum):
     LEGACY = "legacy"  # before: trigger/platform, condition, action/service
 
 
+def _bad(setting: str, reason: str) -> PydanticCustomError:
+    """A validation error that names its setting (a field path such as `mining__per_domain`)."""
+    return PydanticCustomError("bad_setting", "{reason}", {"setting": setting, "reason": reason})
+
+
+def _decode_text(setting: str, value: Any, annotation: Any) -> Any:
+    """A list, dict or nested model written as text: JSON, or (lists only) comma-separated."""
+    if not isinstance(value, str):
+        return value
+    origin = get_origin(annotation) or annotation
+    text = value.strip()
+    if origin is list:
+        if text.startswith("{"):
+            raise _bad(setting, f'{value!r} is a JSON object; a list is written ["a", "b"] or a,b')
+        if not text.startswith("["):
+            return [part.strip() for part in text.split(",") if part.strip()]
+        try:
+            decoded = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise _bad(
+                setting,
+                f"{value!r} is not a JSON list ({err.msg}); write it as "
+                '["Node-RED", "AppDaemon"] or as Node-RED,AppDaemon',
+            ) from err
+        if not isinstance(decoded, list):
+            raise _bad(setting, f"{value!r} is not a list")
+        return decoded
+    is_mapping = origin is dict or (isinstance(origin, type) and issubclass(origin, BaseModel))
+    if not is_mapping:
+        return value
+    if not text:
+        return {}
+    try:
+        decoded = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise _bad(
+            setting, f"is not valid JSON ({err.msg} at column {err.colno}): {value!r}"
+        ) from err
+    if not isinstance(decoded, dict):
+        raise _bad(setting, f"must be a JSON object {{...}}, not {value!r}")
+    return decoded
+
+
+def _decode_fields(model: type[BaseModel], data: Any, path: str = "") -> Any:
+    if not isinstance(data, dict):
+        return data
+    decoded = dict(data)
+    for name, field in model.model_fields.items():
+        if name in decoded:
+            decoded[name] = _decode_text(f"{path}{name}", decoded[name], field.annotation)
+    return decoded
+
+
 class MiningSettings(BaseModel):
     """Thresholds for habit mining; defaults work for a typical home."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
 
     min_occurrences: int = Field(default=5, ge=2)
     min_adherence: float = Field(default=0.6, gt=0, le=1)
@@ -63,15 +149,24 @@ class MiningSettings(BaseModel):
     presence_min_lift: float = Field(default=2.0, ge=1)
     per_domain: dict[str, dict[str, float]] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_json_text(cls, data: Any) -> Any:
+        return _decode_fields(cls, data, "mining__")
+
 
 class Settings(BaseSettings):
     """All settings of homehabits; every field is HOMEHABITS_<NAME> in the environment."""
 
     model_config = SettingsConfigDict(
-        env_prefix="HOMEHABITS_",
+        env_prefix=ENV_PREFIX,
         env_file=".env",
         env_file_encoding="utf-8",
         env_nested_delimiter="__",
+        # lists, dicts and nested settings are decoded by _decode_json_text, with messages
+        enable_decoding=False,
+        allow_inf_nan=False,
+        # unknown names are refused with a suggestion by load_settings, before this runs
         extra="ignore",
     )
 
@@ -83,10 +178,10 @@ class Settings(BaseSettings):
     time_zone: str | None = None  # None: the home's own (from its context)
     analysis_days: int = Field(default=30, ge=1, le=366)
     schedule: str = "0 3 * * *"
-    service_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    service_users: list[str] = Field(default_factory=list)
     # event files without an origin column (History "Download data"): take changes as manual
     events_assume_manual: bool = False
-    rejected_days: int = Field(default=90, ge=0)
+    rejected_days: int = Field(default=90, ge=0, le=36500)
     mining: MiningSettings = Field(default_factory=MiningSettings)
 
     # automations
@@ -96,7 +191,7 @@ class Settings(BaseSettings):
 
     # language model (off unless base_url/api_key/model are set)
     openai_base_url: str | None = None
-    openai_api_key: str | None = None
+    openai_api_key: str | None = Field(default=None, repr=False)
     openai_model: str | None = None
     openai_concurrent_limit: int = Field(default=5, ge=1, le=100)
     openai_timeout_seconds: float = Field(default=30.0, gt=0)
@@ -115,10 +210,15 @@ class Settings(BaseSettings):
     port: int = Field(default=8018, ge=1, le=65535)
     api_token: str | None = Field(default=None, repr=False)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_json_text(cls, data: Any) -> Any:
+        return _decode_fields(cls, data)
+
     @field_validator("time_zone")
     @classmethod
     def _known_time_zone(cls, value: str | None) -> str | None:
-        if value is None or value == "":
+        if value is None or value.strip() == "":
             return None
         try:
             ZoneInfo(value)
@@ -130,49 +230,160 @@ class Settings(BaseSettings):
 
     @field_validator("schedule")
     @classmethod
-    def _cron_has_five_fields(cls, value: str) -> str:
+    def _valid_cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
         if len(value.split()) != 5:
             raise ValueError(f"{value!r} is not a cron expression of five fields, e.g. '0 3 * * *'")
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as err:
+            raise ValueError(f"{value!r} is not a valid cron expression: {err}") from err
         return value
 
-    @field_validator("service_users", mode="before")
+    @field_validator("service_users")
     @classmethod
-    def _split_service_users(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+    def _names_without_blanks(cls, value: list[str]) -> list[str]:
+        return [name.strip() for name in value if name.strip()]
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        backend = value.partition("://")[0].split("+", 1)[0].lower() if "://" in value else ""
+        if backend not in _DATABASE_BACKENDS:
+            raise ValueError(
+                f"{_masked_url(value)!r} is not a database URL homehabits can use: "
+                "use sqlite:///path/to/file.db or postgresql://user:password@host/database"
+            )
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError) as err:
+            raise ValueError(f"{_masked_url(value)!r} is not a readable URL: {err}") from err
         return value
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from homehabits.sources.factory import parse_source_spec
+
+        try:
+            parse_source_spec(value)
+        except ConfigError as err:
+            raise ValueError(str(err)) from err
+        return value.strip()
 
     @field_validator("ha_url", "openai_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is None or value == "":
+        if value is None or value.strip() == "":
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} must start with http:// or https://")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - reading it checks the port
+        except ValueError as err:
+            raise ValueError(f"{value!r} is not a valid URL: {err}") from err
+        if not parts.hostname or any(c.isspace() for c in value):
+            raise ValueError(f"{value!r} is not a valid URL: it names no host")
         return value.rstrip("/")
+
+    @field_validator("openai_prices")
+    @classmethod
+    def _prices_per_million(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for model, prices in value.items():
+            unknown = sorted(set(prices) - {"input", "output"})
+            if unknown:
+                raise ValueError(
+                    f"{model}: {', '.join(unknown)} is not a price; give "
+                    '{"input": …, "output": …} per million tokens'
+                )
+            negative = [kind for kind, price in prices.items() if price < 0]
+            if negative:
+                raise ValueError(f"{model}: the {negative[0]} price is negative")
+        return value
+
+    @field_validator("openai_model")
+    @classmethod
+    def _optional_text(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        return value.strip()
+
+    @field_validator("host")
+    @classmethod
+    def _bind_address(cls, value: str) -> str:
+        if not value.strip() or any(c.isspace() for c in value.strip()):
+            raise ValueError(f"{value!r} is not an address to bind (e.g. 127.0.0.1 or 0.0.0.0)")
+        return value.strip()
+
+    @field_validator("heating_min_c", "heating_max_c")
+    @classmethod
+    def _heating_in_celsius(cls, value: float) -> float:
+        low, high = HEATING_RANGE_C
+        if not low <= value <= high:
+            raise ValueError(
+                f"{value:g} is not a heating limit between {low:g} and {high:g} °C "
+                "(the limits are in °C even when the home uses °F)"
+            )
+        return value
 
     @field_validator("api_token", "ha_token", "openai_api_key")
     @classmethod
     def _no_placeholder_secret(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        if value.strip().lower() in {
-            "changeme",
-            "change-me",
-            "changethis",
-            "secret",
-            "token",
-            "xxx",
-        }:
+        if value.strip().lower() in _PLACEHOLDER_SECRETS:
             raise ValueError("is a placeholder; set a real secret")
+        if value != value.strip() or any(c.isspace() for c in value):
+            raise ValueError("contains spaces or line breaks; copy the secret again")
         return value
 
     @model_validator(mode="after")
-    def _public_bind_needs_token(self) -> Settings:
+    def _settings_agree(self) -> Settings:
+        if self.heating_min_c >= self.heating_max_c:
+            raise _bad(
+                "heating_min_c",
+                f"{self.heating_min_c:g} must be below HOMEHABITS_HEATING_MAX_C "
+                f"({self.heating_max_c:g})",
+            )
+        _check_per_domain(self.mining)
+        if self.source is not None and self.source.lower().partition(":")[0] == "ha-api":
+            missing = [n for n in ("ha_url", "ha_token") if not getattr(self, n)]
+            if missing:
+                raise _bad(
+                    "source",
+                    "ha-api needs "
+                    + " and ".join(f"{ENV_PREFIX}{n.upper()}" for n in missing)
+                    + " (a long-lived access token from your Home Assistant profile)",
+                )
+        if (self.openai_model is None) != (self.openai_base_url is None):
+            given, needed = (
+                ("openai_model", "openai_base_url")
+                if self.openai_base_url is None
+                else ("openai_base_url", "openai_model")
+            )
+            raise _bad(
+                given,
+                f"is set but {ENV_PREFIX}{needed.upper()} is not; the model writes the words "
+                "only with both (e.g. https://api.openai.com/v1 and gpt-4o-mini)",
+            )
+        if self.openai_api_key and not self.model_enabled:
+            raise _bad(
+                "openai_api_key",
+                "is set but no model is configured: set HOMEHABITS_OPENAI_BASE_URL "
+                "and HOMEHABITS_OPENAI_MODEL",
+            )
         if not is_loopback(self.host) and not self.api_token:
-            raise ValueError(
-                f"host {self.host!r} is not a loopback address; set HOMEHABITS_API_TOKEN "
-                "before serving on the network"
+            raise _bad(
+                "host",
+                f"{self.host!r} is not a loopback address; set HOMEHABITS_API_TOKEN "
+                "before serving on the network",
             )
         return self
 
@@ -180,6 +391,40 @@ class Settings(BaseSettings):
     def model_enabled(self) -> bool:
         """Whether an OpenAI-compatible model is configured to write the words."""
         return bool(self.openai_base_url and self.openai_model)
+
+
+def _check_per_domain(mining: MiningSettings) -> None:
+    from homehabits.events import ACTIONABLE_DOMAINS
+
+    thresholds = [name for name in MiningSettings.model_fields if name != "per_domain"]
+    base = mining.model_dump(exclude={"per_domain"})
+    for domain, overrides in mining.per_domain.items():
+        if domain not in ACTIONABLE_DOMAINS:
+            raise _bad(
+                "mining__per_domain",
+                f"{domain!r} is not a domain homehabits mines{_did_you_mean(domain, ACTIONABLE_DOMAINS)}"
+                f" (known: {', '.join(sorted(ACTIONABLE_DOMAINS))})",
+            )
+        for key in overrides:
+            if key not in thresholds:
+                raise _bad(
+                    "mining__per_domain",
+                    f"{domain}: {key!r} is not a mining setting{_did_you_mean(key, thresholds)}",
+                )
+        try:
+            MiningSettings.model_validate({**base, **overrides})
+        except ValidationError as err:
+            first = err.errors()[0]
+            key = ".".join(str(part) for part in first["loc"])
+            raise _bad(
+                "mining__per_domain",
+                f"{domain}.{key}={first.get('input')!r}: {first['msg']}",
+            ) from err
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def is_loopback(host: str) -> bool:
@@ -192,14 +437,188 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Read the settings; a bad value raises ConfigError naming the setting."""
+def setting_names() -> tuple[frozenset[str], tuple[str, ...]]:
+    """Every HOMEHABITS_* name that is a setting, and the prefixes of free-form nested names."""
+    names: set[str] = set()
+    prefixes: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            full = f"{prefix}{name.upper()}"
+            names.add(full)
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                walk(annotation, f"{full}__")
+            elif get_origin(annotation) is dict:
+                prefixes.append(f"{full}__")
+
+    walk(Settings, ENV_PREFIX)
+    return frozenset(names), tuple(prefixes)
+
+
+def _unknown_names(keys: Iterable[str], where: str) -> list[str]:
+    known, prefixes = setting_names()
+    problems = []
+    for key in keys:
+        upper = key.upper()
+        if upper in known or upper.startswith(prefixes):
+            continue
+        nearest = _nearest_name(upper, known)
+        if upper.startswith(ENV_PREFIX):
+            hint = f"did you mean {nearest}?" if nearest else "see the settings in the README"
+            problems.append(f"{key} ({where}) is not a setting; {hint}")
+        elif difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.9):
+            # HOMEHABIT_API_TOKEN, HOME_HABITS_PORT: a setting with its prefix misspelt
+            problems.append(f"{key} ({where}) is not a setting; did you mean {nearest}?")
+    return problems
+
+
+def _nearest_name(name: str, known: frozenset[str]) -> str | None:
+    # HOMEHABITS_DAYS is nearer to ..._ANALYSIS_DAYS, which holds its words, than to ..._HOST
+    words = {word for word in name.removeprefix(ENV_PREFIX).split("_") if word}
+    holding = [
+        k for k in sorted(known) if words and words <= set(k.removeprefix(ENV_PREFIX).split("_"))
+    ]
+    if holding:
+        return min(holding, key=lambda k: (len(k), k))
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _env_file_keys(env_file: Any) -> list[str]:
+    if env_file is None:
+        return []
+    paths = env_file if isinstance(env_file, list | tuple) else [env_file]
+    keys: list[str] = []
+    for path in (Path(p).expanduser() for p in paths):
+        if not path.is_file():
+            continue
+        try:
+            from dotenv import dotenv_values
+
+            keys.extend(str(key) for key in dotenv_values(path, encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{path}: cannot read the settings file ({err})") from err
+    return keys
+
+
+def load_settings(*, flags: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read the settings; a mistake raises one ConfigError naming the variable, or its flag."""
+    # `overrides` are values given directly (the CLI's flags); `flags` maps a setting's name to
+    # the flag it came from, so that a message names `--days` rather than the variable
+    flags = dict(flags or {})
+    env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
+    problems = _unknown_names(
+        [k for k in os.environ if k.upper().startswith(("HOME", ENV_PREFIX))], "environment"
+    )
+    problems += _unknown_names(_env_file_keys(env_file), f"in {env_file}")
+    if problems:
+        raise ConfigError("bad setting: " + "; ".join(problems))
     try:
         return Settings(**overrides)
     except ValidationError as err:
-        problems = []
-        for error in err.errors():
-            name = "_".join(str(part) for part in error["loc"] if part != "__root__")
-            setting = f"HOMEHABITS_{name.upper()}" if name else "settings"
-            problems.append(f"{setting}: {error['msg']}")
-        raise ConfigError("bad setting: " + "; ".join(problems)) from err
+        raise ConfigError(_one_line(err, flags)) from err
+    except SettingsError as err:  # a value the settings sources could not even read
+        raise ConfigError(f"bad setting: {err}") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"bad settings file {env_file}: {err}") from err
+
+
+def _one_line(err: ValidationError, flags: Mapping[str, str]) -> str:
+    problems = []
+    for error in err.errors(include_url=False):
+        ctx = error.get("ctx") or {}
+        loc = [str(part) for part in error["loc"]]
+        path = str(ctx["setting"]) if "setting" in ctx else _field_path(loc)
+        top = path.split("__", 1)[0]
+        rest = loc[len(path.split("__")) :] if "setting" not in ctx else []
+        # a check of our own names the value in its message; pydantic's own checks do not
+        shown_value = "setting" not in ctx and error["type"] not in {"missing", "value_error"}
+        name = flags.get(top) or (f"{ENV_PREFIX}{path.upper()}" if path else "settings")
+        where = f" at {'.'.join(rest)}" if rest else ""
+        value = ""
+        if shown_value and "input" in error:
+            raw = error["input"]
+            value = "=<hidden>" if top in SECRET_SETTINGS else f"={_short(raw)}"
+            if flags.get(top):
+                value = value.replace("=", " ", 1)
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden" and rest:
+            known = _nested_fields(top)
+            message = f"{rest[-1]!r} is not a setting{_did_you_mean(rest[-1], known)}"
+            value = ""
+        if flags.get(top):
+            message = _flag_words(message, top, flags[top])
+        problems.append(f"{name}{value}{where}: {message}")
+    # one line, and never a password, even one inside a value quoted by a message
+    return _masked_url(" ".join(("bad setting: " + "; ".join(problems)).split()))
+
+
+def _nested_fields(top: str) -> list[str]:
+    field = Settings.model_fields.get(top)
+    annotation = field.annotation if field else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _flag_words(message: str, setting: str, flag: str) -> str:
+    return message.replace(f"{ENV_PREFIX}{setting.upper()}", flag)
+
+
+def _field_path(loc: list[str]) -> str:
+    if not loc:
+        return ""
+    top = loc[0]
+    field = Settings.model_fields.get(top)
+    annotation = field.annotation if field else None
+    nested = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    if nested and len(loc) > 1 and loc[1] in annotation.model_fields:  # type: ignore[union-attr]
+        return f"{top}__{loc[1]}"
+    return top
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = _masked_url(repr(text) if isinstance(value, str) else text)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*):[^@/\s]*@")
+
+
+def _masked_url(text: str) -> str:
+    return _URL_PASSWORD.sub(r"\1:***@", text)
+
+
+def settings_for_display(settings: Settings) -> dict[str, str]:
+    """The effective settings by variable name, as text; secrets and URL passwords masked."""
+    shown: dict[str, str] = {}
+
+    def add(model: BaseModel, prefix: str, path: str) -> None:
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            key = f"{prefix}{name.upper()}"
+            if isinstance(value, BaseModel):
+                add(value, f"{key}__", f"{path}{name}__")
+            elif f"{path}{name}" in SECRET_SETTINGS:
+                shown[key] = "(set, hidden)" if value else "(not set)"
+            else:
+                shown[key] = _as_text(value)
+
+    add(settings, ENV_PREFIX, "")
+    return shown
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return f"{value:g}"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return _masked_url(str(value))

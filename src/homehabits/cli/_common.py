@@ -10,12 +10,14 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from homehabits.config import Settings, load_settings
 from homehabits.exceptions import HomeHabitsError, SourceError
 from homehabits.store.records import SuggestionStatus
 
 __all__ = [
+    "SETTING_FLAGS",
     "app",
     "console",
     "err_console",
@@ -42,9 +44,24 @@ err_console = Console(stderr=True)
 console = Console()
 
 
+#: The command-line flag each setting given on the command line comes from.
+SETTING_FLAGS: dict[str, str] = {
+    "analysis_days": "--days",
+    "database_url": "--db",
+    "time_zone": "--time-zone",
+    "ha_url": "--ha-url",
+    "ha_token": "--ha-token",
+    "events_assume_manual": "--assume-manual",
+    "host": "--host",
+    "port": "--port",
+}
+
+
 def settings_with(**overrides: Any) -> Settings:
+    """The settings, with the values given as flags; a mistake names the flag and exits."""
+    flags = {name: SETTING_FLAGS.get(name, "--" + name.replace("_", "-")) for name in overrides}
     try:
-        return load_settings(**overrides)
+        return load_settings(flags=flags, **overrides)
     except HomeHabitsError as err:
         fail(str(err))
 
@@ -89,7 +106,9 @@ def run_async(work: Coroutine[Any, Any, _T]) -> _T:
 
 
 def fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]Error:[/bold red] {message}")
+    # the message is text, never markup: `x[red].csv` must be shown as it is
+    one_line = " ".join(message.split())
+    err_console.print(f"[bold red]Error:[/bold red] {escape(one_line)}", soft_wrap=True)
     raise typer.Exit(2)
 
 

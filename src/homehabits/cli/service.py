@@ -48,9 +48,9 @@ def serve(
 ) -> None:
     """Run the service: the API, the review page and the daily analysis."""
     overrides: dict[str, Any] = {}
-    if host:
+    if host is not None:
         overrides["host"] = host
-    if port:
+    if port is not None:
         overrides["port"] = port
     if db:
         overrides["database_url"] = db

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from homehabits.config import Settings
 from homehabits.exceptions import ConfigError
-from homehabits.sources.base import Source
 
-__all__ = ["SOURCE_KINDS", "source_from_spec"]
+if TYPE_CHECKING:  # the settings check specs with parse_source_spec, so no import cycle here
+    from homehabits.config import Settings
+    from homehabits.sources.base import Source
+
+__all__ = ["SOURCE_KINDS", "parse_source_spec", "source_from_spec"]
 
 #: Every kind of source, as written in a spec, with what follows the colon.
 SOURCE_KINDS: Final = {
@@ -21,10 +24,39 @@ SOURCE_KINDS: Final = {
 }
 
 
-def source_from_spec(spec: str, settings: Settings) -> Source:
-    """The source a spec names; an unknown kind or a missing part is a ConfigError."""
+#: What a recorder URL may start with (the drivers homehabits reads with).
+_RECORDER_BACKENDS: Final = frozenset({"sqlite", "mysql", "mariadb", "postgresql", "postgres"})
+
+
+def parse_source_spec(spec: str) -> tuple[str, str]:
+    """The kind and argument of a spec, checked without opening anything (a ConfigError if bad)."""
     kind, _, argument = spec.strip().partition(":")
     kind, argument = kind.strip().lower(), argument.strip()
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(_unknown_kind(spec, kind))
+    if kind == "demo" and argument:
+        try:
+            int(argument)
+        except ValueError as err:
+            raise ConfigError(f"demo:{argument}: the seed must be a whole number") from err
+    elif kind == "ha-api" and argument:
+        raise ConfigError(f"source {spec!r}: ha-api takes no value ({SOURCE_KINDS[kind]})")
+    elif kind in {"ha-config", "recorder", "events"} and not argument:
+        raise ConfigError(f"source {spec!r} needs a value: {SOURCE_KINDS[kind]}")
+    elif kind == "recorder":
+        backend = argument.partition("://")[0].split("+", 1)[0].lower()
+        if "://" not in argument or backend not in _RECORDER_BACKENDS:
+            shown = f"{backend}://…" if "://" in argument else argument  # no password shown
+            raise ConfigError(
+                f"source recorder:{shown}: the recorder needs a database URL "
+                "that starts with sqlite://, mysql://, mariadb:// or postgresql://"
+            )
+    return kind, argument
+
+
+def source_from_spec(spec: str, settings: Settings) -> Source:
+    """The source a spec names; an unknown kind or a missing part is a ConfigError."""
+    kind, argument = parse_source_spec(spec)
     service_users = tuple(settings.service_users)
     if kind == "demo":
         return _demo(argument, settings.analysis_days)
@@ -84,6 +116,8 @@ def _live_api(settings: Settings) -> Source:
     )
 
 
-def _unknown_kind(spec: str) -> str:
+def _unknown_kind(spec: str, kind: str = "") -> str:
     kinds = "; ".join(SOURCE_KINDS.values())
-    return f"unknown source {spec!r}; use one of: {kinds}"
+    close = difflib.get_close_matches(kind, SOURCE_KINDS, n=1, cutoff=0.6) if kind else []
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown source {spec!r}{hint}; use one of: {kinds}"
