@@ -385,9 +385,10 @@ async def export_approved(
     path: Path,
     *,
     dialect: Dialect | None = None,
+    include_approved: bool = True,
     include_deployed: bool = False,
 ) -> int:
-    """Write the approved automations as one YAML list Home Assistant can include.
+    """Write the approved (and/or deployed) automations as one YAML list Home Assistant includes.
 
     Use it with `automation homehabits: !include homehabits.yaml`. The dialect is the given
     one, else the settings' (legacy when it is `auto`: no Home Assistant is asked, and every
@@ -395,7 +396,7 @@ async def export_approved(
     Returns how many automations were written.
     """
     target = dialect or choose_dialect(settings.dialect, None)
-    statuses = [SuggestionStatus.APPROVED]
+    statuses = [SuggestionStatus.APPROVED] if include_approved else []
     if include_deployed:
         statuses.append(SuggestionStatus.DEPLOYED)
     automations: list[dict[str, Any]] = []
@@ -439,7 +440,8 @@ def _list_item(automation: dict[str, Any]) -> str:
 
 def _export_header(count: int, dialect: Dialect) -> str:
     return (
-        f"# {count} automations approved in homehabits ({dialect.value} dialect).\n"
+        f"# {count} automation{'' if count == 1 else 's'} from homehabits "
+        f"({dialect.value} dialect).\n"
         "# Include in configuration.yaml:  automation homehabits: !include homehabits.yaml\n"
     )
 
