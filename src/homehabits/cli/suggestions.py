@@ -197,6 +197,36 @@ def suggestions_approve(
         console.print("No suggestion is pending.")
 
 
+@suggestions_app.command("edit")
+def suggestions_edit(
+    suggestion_id: Annotated[int, typer.Argument(metavar="ID", help="The suggestion's id.")],
+    yaml_file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="The edited automation as YAML ('-': stdin).")
+    ],
+    db: Annotated[str | None, typer.Option("--db", help="homehabits database URL.")] = None,
+) -> None:
+    """Replace a suggestion's automation by edited YAML, checked and judged by the safety rules."""
+    settings = settings_with(**({"database_url": db} if db else {}))
+    try:
+        text = sys.stdin.read() if str(yaml_file) == "-" else yaml_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        fail(f"cannot read {escape(str(yaml_file))}: {escape(str(err))}")
+
+    async def _edit() -> SuggestionRecord:
+        from homehabits import review
+        from homehabits.automations.safety import limits_from
+
+        async with open_store(settings) as sessions:
+            return await review.edit(sessions, suggestion_id, text, limits=limits_from(settings))
+
+    done = run_async(_edit())
+    console.print(f"Suggestion {done.id} edited: {escape(done.title)}")
+    if done.sensitive:
+        err_console.print(
+            f"[yellow]Sensitive, approve it on its own:[/yellow] {escape(done.sensitive_reason or '')}"
+        )
+
+
 @suggestions_app.command("reopen")
 def suggestions_reopen(
     suggestion_id: Annotated[int, typer.Argument(metavar="ID", help="The suggestion's id.")],
