@@ -272,6 +272,7 @@ async def test_undeploying_an_override_gives_the_owner_their_own_automation_back
     home_assistant = FakeHomeAssistant(token="ha-token-for-review", version="2024.11.1")
     theirs = {"id": "1700000000001", **_morning_light("light.living_room", "06:00:00")}
     home_assistant.add_automation(theirs)
+    home_assistant.set_state("light.living_room", "off", {"friendly_name": "Living room"})
     settings = _settings(tmp_path, ha_url="http://ha.local:8123", ha_token="ha-token-for-review")
     (override,) = await _store(
         sessions,

@@ -13,7 +13,6 @@ __all__ = [
     "ACTIONABLE_DOMAINS",
     "EVENT_SCHEMA",
     "MANUAL_ORIGINS",
-    "SENSITIVE_DOMAINS",
     "CheckedEvents",
     "Origin",
     "RejectedRow",
@@ -64,9 +63,6 @@ ACTIONABLE_DOMAINS: Final = frozenset(
         "alarm_control_panel",
     }
 )
-
-#: Domains whose actions are always flagged sensitive.
-SENSITIVE_DOMAINS: Final = frozenset({"lock", "alarm_control_panel"})
 
 _ENTITY_ID_PATTERN: Final = r"^[a-z0-9_]+\.[a-z0-9_]+$"
 

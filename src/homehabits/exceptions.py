@@ -13,6 +13,9 @@ HomeHabitsError
 │       └── NotHomeAssistantError   something answered, but it is not Home Assistant
 ├── AutomationError                 an automation could not be compiled
 │   └── AutomationCheckError        a config Home Assistant would reject (with the reason)
+│       └── UnsafeAutomationError   one homehabits will not write (an edit's template or
+│           │                       a service outside the allowed domains)
+│           └── NeverSuggestedError unlocking, disarming, opening a garage door
 ├── WriterError                     the language model's words could not be used
 │   └── ModelResponseError          the model answered, but not with valid JSON words
 ├── StoreError                      the homehabits database failed
@@ -22,6 +25,8 @@ HomeHabitsError
 ├── AnalysisError                   an analysis run failed
 │   └── RunInProgressError          an analysis is already running
 └── DeployError                     Home Assistant did not take the automation (message kept)
+    └── DeployRefusedError          refused before sending: a never-rule, unknown entities, an
+                                    override whose original Home Assistant cannot show
 """
 
 from __future__ import annotations
@@ -32,11 +37,13 @@ __all__ = [
     "AutomationError",
     "ConfigError",
     "DeployError",
+    "DeployRefusedError",
     "HomeAssistantAuthError",
     "HomeAssistantError",
     "HomeAssistantUnreachableError",
     "HomeHabitsError",
     "ModelResponseError",
+    "NeverSuggestedError",
     "NotHomeAssistantError",
     "RecorderError",
     "RecorderSchemaError",
@@ -48,6 +55,7 @@ __all__ = [
     "StatusChangeError",
     "StoreError",
     "SuggestionNotFoundError",
+    "UnsafeAutomationError",
     "WriterError",
 ]
 
@@ -131,6 +139,14 @@ class AutomationCheckError(AutomationError):
         self.path = path
 
 
+class UnsafeAutomationError(AutomationCheckError):
+    """An automation homehabits will not write or deploy; the message says why."""
+
+
+class NeverSuggestedError(UnsafeAutomationError):
+    """A habit homehabits will never automate: unlocking, disarming, opening a garage door."""
+
+
 class WriterError(HomeHabitsError):
     """The words for a suggestion could not be written by the language model."""
 
@@ -165,3 +181,7 @@ class RunInProgressError(AnalysisError):
 
 class DeployError(HomeHabitsError):
     """Home Assistant did not take the automation; the message is Home Assistant's."""
+
+
+class DeployRefusedError(DeployError):
+    """A deploy refused before anything was sent: a never-rule, unknown entities, no original."""

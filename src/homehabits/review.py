@@ -16,18 +16,29 @@ import httpx
 
 from homehabits.automations.checker import check_automation
 from homehabits.automations.dialects import choose_dialect, convert_dialect
+from homehabits.automations.safety import (
+    SafetyLimits,
+    SafetyVerdict,
+    entities_named,
+    judge,
+    limits_from,
+)
 from homehabits.automations.yaml_text import automation_from_yaml, automation_to_yaml
 from homehabits.config import Dialect, Settings
+from homehabits.context import Entity, HomeContext
 from homehabits.exceptions import (
     ConfigError,
     DeployError,
+    DeployRefusedError,
     HomeAssistantAuthError,
     HomeAssistantError,
     HomeAssistantUnreachableError,
     StatusChangeError,
     SuggestionNotFoundError,
+    UnsafeAutomationError,
 )
 from homehabits.sources.ha_client import HomeAssistantClient
+from homehabits.sources.ha_records import HaConfig, HaState
 from homehabits.store import repository
 from homehabits.store.engine import Sessions
 from homehabits.store.records import SuggestionRecord, SuggestionStatus
@@ -36,12 +47,14 @@ __all__ = [
     "DEPLOYABLE",
     "BulkApproval",
     "approve",
+    "approve_all_pending",
     "approve_many",
     "automation_id_for",
     "deploy",
     "edit",
     "export_approved",
     "reject",
+    "reopen",
     "undeploy",
 ]
 
@@ -57,8 +70,16 @@ DEPLOYABLE = frozenset(
 _ENTITY_WAIT_SECONDS = 20.0
 
 
-async def approve(sessions: Sessions, suggestion_id: int) -> SuggestionRecord:
-    """Approve a suggestion (it can then be deployed or exported)."""
+async def approve(
+    sessions: Sessions, suggestion_id: int, *, limits: SafetyLimits | None = None
+) -> SuggestionRecord:
+    """Approve a suggestion (it can then be deployed or exported), after checking it again.
+
+    The stored automation is judged again by the safety rules: a never-rule (a row changed
+    behind homehabits' back) is refused with NeverSuggestedError; a new verdict is stored.
+    """
+    record = await repository.get_suggestion(sessions, suggestion_id)
+    await _judged_again(sessions, record, limits)
     return await repository.change_status(sessions, suggestion_id, SuggestionStatus.APPROVED)
 
 
@@ -70,26 +91,40 @@ class BulkApproval:
     skipped: list[tuple[int, str]]  # (suggestion id, why it was not approved)
 
 
-async def approve_many(sessions: Sessions, suggestion_ids: Sequence[int]) -> BulkApproval:
+async def approve_many(
+    sessions: Sessions, suggestion_ids: Sequence[int], *, limits: SafetyLimits | None = None
+) -> BulkApproval:
     """Approve several pending suggestions; sensitive ones are never approved in bulk.
 
     A lock, an alarm, a garage door or heating beyond the limits must be approved one by one,
     after reading its warning; those (and ids that cannot be approved) are skipped with why.
+    The verdict is the one the safety rules give the stored automation now, not an old flag.
     """
     approved: list[SuggestionRecord] = []
     skipped: list[tuple[int, str]] = []
     for suggestion_id in dict.fromkeys(suggestion_ids):
         try:
             record = await repository.get_suggestion(sessions, suggestion_id)
-            if record.sensitive:
+            verdict = await _judged_again(sessions, record, limits)
+            if verdict.sensitive:
                 skipped.append(
-                    (suggestion_id, f"sensitive, approve it on its own: {record.sensitive_reason}")
+                    (suggestion_id, f"sensitive, approve it on its own: {verdict.reason}")
                 )
                 continue
-            approved.append(await approve(sessions, suggestion_id))
-        except (SuggestionNotFoundError, StatusChangeError) as err:
+            approved.append(
+                await repository.change_status(sessions, suggestion_id, SuggestionStatus.APPROVED)
+            )
+        except (SuggestionNotFoundError, StatusChangeError, UnsafeAutomationError) as err:
             skipped.append((suggestion_id, str(err)))
     return BulkApproval(approved=approved, skipped=skipped)
+
+
+async def approve_all_pending(
+    sessions: Sessions, *, limits: SafetyLimits | None = None
+) -> BulkApproval:
+    """Approve every pending suggestion that is not sensitive, however few are pending."""
+    pending = await _all_suggestions(sessions, SuggestionStatus.PENDING)
+    return await approve_many(sessions, [record.id for record in pending], limits=limits)
 
 
 async def reject(sessions: Sessions, suggestion_id: int, reason: str = "") -> SuggestionRecord:
@@ -99,10 +134,24 @@ async def reject(sessions: Sessions, suggestion_id: int, reason: str = "") -> Su
     )
 
 
-async def edit(sessions: Sessions, suggestion_id: int, yaml_text: str) -> SuggestionRecord:
+async def reopen(sessions: Sessions, suggestion_id: int) -> SuggestionRecord:
+    """Bring a rejected suggestion back to pending (its habit may be suggested again)."""
+    return await repository.change_status(sessions, suggestion_id, SuggestionStatus.PENDING)
+
+
+async def edit(
+    sessions: Sessions,
+    suggestion_id: int,
+    yaml_text: str,
+    *,
+    limits: SafetyLimits | None = None,
+) -> SuggestionRecord:
     """Replace a suggestion's automation by the owner's YAML, checked in its dialect.
 
-    Raises AutomationCheckError with the reason (the stored automation is then unchanged).
+    The safety verdict is recomputed and stored with it. Raises AutomationCheckError with the
+    reason (the stored automation is then unchanged); its subclass NeverSuggestedError for an
+    unlock, a disarm or an opened garage door, UnsafeAutomationError for a template or a
+    service outside the allowed domains that the edit brings in.
     """
     record = await repository.get_suggestion(sessions, suggestion_id)
     if record.status is SuggestionStatus.DEPLOYED:
@@ -111,7 +160,49 @@ async def edit(sessions: Sessions, suggestion_id: int, yaml_text: str) -> Sugges
             f"suggestion {suggestion_id} is deployed; undeploy it before editing"
         )
     automation = automation_from_yaml(yaml_text, Dialect(record.dialect))
-    return await repository.update_automation(sessions, suggestion_id, automation, yaml_text)
+    verdict = judge(
+        automation, _known_home(record), limits or SafetyLimits(), before=record.automation
+    )
+    return await repository.update_automation(
+        sessions,
+        suggestion_id,
+        automation,
+        yaml_text,
+        sensitive=verdict.sensitive,
+        sensitive_reason=verdict.reason,
+    )
+
+
+async def _judged_again(
+    sessions: Sessions, record: SuggestionRecord, limits: SafetyLimits | None
+) -> SafetyVerdict:
+    """The safety verdict of the stored automation now; stored when it changed."""
+    verdict = judge(record.automation, _known_home(record), limits or SafetyLimits())
+    # a flag set when the habit was found (or by the owner's tools) is never taken away here
+    sensitive = verdict.sensitive or record.sensitive
+    reason = verdict.reason or record.sensitive_reason
+    if (sensitive, reason) != (record.sensitive, record.sensitive_reason):
+        await repository.store_verdict(sessions, record.id, sensitive, reason)
+    return SafetyVerdict(sensitive=sensitive, reason=reason)
+
+
+def _known_home(record: SuggestionRecord) -> HomeContext:
+    """What the review knows of the home without asking it: the habit's own entity."""
+    entities: dict[str, Entity] = {}
+    target = record.target_entity
+    if target.startswith("cover.") and record.pattern.get("sensitive"):
+        # the miner flagged this cover when the home said it is a garage door
+        name = target.split(".", 1)[-1].replace("_", " ").capitalize()
+        entities[target] = Entity(entity_id=target, name=name, device_class="garage")
+    return HomeContext(time_zone="UTC", entities=entities, temperature_unit=_unit_of(record))
+
+
+def _unit_of(record: SuggestionRecord) -> str:
+    # the habit's own setpoint tells the unit: no thermostat is set above 40 °C or below 40 °F
+    setpoint = record.pattern.get("action_attributes", {}).get("temperature")
+    if isinstance(setpoint, int | float) and not isinstance(setpoint, bool) and setpoint > 40:
+        return "°F"
+    return "°C"
 
 
 def automation_id_for(record: SuggestionRecord) -> str:
@@ -131,13 +222,18 @@ async def deploy(
     settings: Settings,
     suggestion_id: int,
     *,
+    force: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> SuggestionRecord:
     """Put an approved suggestion into Home Assistant, in the dialect that Home Assistant speaks.
 
-    Returns the suggestion `deployed` with the Home Assistant id, or `deploy_failed` with Home
-    Assistant's message (retryable). Raises StatusChangeError when it is not approved and
-    ConfigError when no Home Assistant is configured.
+    Right before sending, the automation is judged again against what Home Assistant shows
+    (names, device classes, unit): a never-rule, an entity Home Assistant does not have
+    (unless `force`: then it is deployed with a warning) or an override whose original
+    Home Assistant cannot show is refused: recorded as `deploy_failed` with why, and raised
+    as DeployRefusedError. Returns the suggestion `deployed` with the Home Assistant id, or
+    `deploy_failed` with Home Assistant's message (retryable). Raises StatusChangeError when
+    it is not approved and ConfigError when no Home Assistant is configured.
     """
     record = await repository.get_suggestion(sessions, suggestion_id)
     if record.status not in DEPLOYABLE:
@@ -146,6 +242,7 @@ async def deploy(
         )
     url, token = _home_assistant(settings)
     automation_id = automation_id_for(record)
+    warning = ""
     try:
         async with HomeAssistantClient(
             url, token, timeout=settings.ha_timeout_seconds, transport=transport
@@ -154,10 +251,18 @@ async def deploy(
             dialect = choose_dialect(settings.dialect, config.version)
             automation = convert_dialect(record.automation, dialect)
             check_automation(automation, dialect)
+            states = await client.get_states()
+            warning = _judge_before_sending(automation, config, states, settings, force=force)
             # an override overwrites one of the owner's automations: keep theirs to give back
             replaced = None
             if not automation_id.startswith(_OUR_PREFIX):
                 replaced = record.replaced_automation or await client.get_automation(automation_id)
+                if replaced is None:
+                    raise DeployRefusedError(
+                        f"Home Assistant cannot show your automation {automation_id!r} that this "
+                        "suggestion changes (deleted, or written in YAML only), so it could not "
+                        "be given back on undeploy; change it in Home Assistant instead"
+                    )
             await client.save_automation(automation_id, automation)
             if await client.get_automation(automation_id) is None:
                 raise DeployError(
@@ -165,6 +270,13 @@ async def deploy(
                     "is automations.yaml included in configuration.yaml?"
                 )
             entity_id = await client.wait_for_automation_entity(automation_id, _ENTITY_WAIT_SECONDS)
+    except (DeployRefusedError, UnsafeAutomationError) as err:
+        message = f"refused before sending: {err}"
+        _log.warning("deploying suggestion %s refused: %s", suggestion_id, err)
+        await repository.change_status(
+            sessions, suggestion_id, SuggestionStatus.DEPLOY_FAILED, deploy_message=message
+        )
+        raise DeployRefusedError(message) from err
     except (DeployError, HomeAssistantError) as err:
         message = _deploy_failure(err)
         _log.warning("deploying suggestion %s failed: %s", suggestion_id, message)
@@ -177,9 +289,53 @@ async def deploy(
         suggestion_id,
         SuggestionStatus.DEPLOYED,
         ha_automation_id=automation_id,
-        deploy_message=f"live in Home Assistant as {entity_id} ({dialect.value} dialect)",
+        deploy_message=f"live in Home Assistant as {entity_id} ({dialect.value} dialect)" + warning,
         replaced_automation=replaced,
     )
+
+
+def _judge_before_sending(
+    automation: dict[str, Any],
+    config: HaConfig,
+    states: list[HaState],
+    settings: Settings,
+    *,
+    force: bool,
+) -> str:
+    """The last door: the safety rules against the home as Home Assistant shows it now.
+
+    Returns a warning to keep with the deploy ("" when none); raises NeverSuggestedError
+    or DeployRefusedError.
+    """
+    entities = {
+        state.entity_id: Entity(
+            entity_id=state.entity_id,
+            name=str(state.attributes.get("friendly_name") or state.entity_id),
+            device_class=_text_or_none(state.attributes.get("device_class")),
+        )
+        for state in states
+    }
+    home = HomeContext(
+        time_zone=config.time_zone or "UTC",
+        entities=entities,
+        temperature_unit=config.temperature_unit,
+    )
+    # sensitive but approved is fine: the owner read the warning; a never-rule never is
+    judge(automation, home, limits_from(settings))
+    unknown = sorted(entity for entity in entities_named(automation) if entity not in entities)
+    if not unknown:
+        return ""
+    names = ", ".join(unknown)
+    if not force:
+        raise DeployRefusedError(
+            f"Home Assistant has no entity {names}; is this the home the suggestion was "
+            "found in? (deploy with --force / force=true to send it all the same)"
+        )
+    return f"; warning: deployed with --force although Home Assistant has no entity {names}"
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 async def undeploy(
@@ -229,9 +385,10 @@ async def export_approved(
     path: Path,
     *,
     dialect: Dialect | None = None,
+    include_approved: bool = True,
     include_deployed: bool = False,
 ) -> int:
-    """Write the approved automations as one YAML list Home Assistant can include.
+    """Write the approved (and/or deployed) automations as one YAML list Home Assistant includes.
 
     Use it with `automation homehabits: !include homehabits.yaml`. The dialect is the given
     one, else the settings' (legacy when it is `auto`: no Home Assistant is asked, and every
@@ -239,7 +396,7 @@ async def export_approved(
     Returns how many automations were written.
     """
     target = dialect or choose_dialect(settings.dialect, None)
-    statuses = [SuggestionStatus.APPROVED]
+    statuses = [SuggestionStatus.APPROVED] if include_approved else []
     if include_deployed:
         statuses.append(SuggestionStatus.DEPLOYED)
     automations: list[dict[str, Any]] = []
@@ -283,7 +440,8 @@ def _list_item(automation: dict[str, Any]) -> str:
 
 def _export_header(count: int, dialect: Dialect) -> str:
     return (
-        f"# {count} automations approved in homehabits ({dialect.value} dialect).\n"
+        f"# {count} automation{'' if count == 1 else 's'} from homehabits "
+        f"({dialect.value} dialect).\n"
         "# Include in configuration.yaml:  automation homehabits: !include homehabits.yaml\n"
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from homehabits.api.app import create_app
 from homehabits.api.deps import Service
 from homehabits.config import Settings
+from homehabits.context import HomeContext
 from homehabits.sources.base import Source
 from homehabits.sources.simulator import DemoSource, SimulationConfig
 from tests.fakes.fake_home_assistant import FakeHomeAssistant
@@ -22,6 +24,11 @@ from tests.fakes.fake_home_assistant import FakeHomeAssistant
 HA_TOKEN = "ha-long-lived-token-7f3a9c2e5b1d"
 API_TOKEN = "api-token-3c9e1f7a2b6d4e8f"
 HA_URL = "http://ha.local:8123"
+
+
+@functools.cache
+def _demo_context() -> HomeContext:
+    return DemoSource(SimulationConfig(days=14)).home.context
 
 
 @dataclass
@@ -54,7 +61,10 @@ def small_demo_home() -> Source:
 
 @pytest.fixture
 def home_assistant() -> FakeHomeAssistant:
-    return FakeHomeAssistant(token=HA_TOKEN, version="2024.11.1", reload_delay=0.01)
+    fake = FakeHomeAssistant(token=HA_TOKEN, version="2024.11.1", reload_delay=0.01)
+    # the Home Assistant of the demo home: its entities are there to deploy to
+    fake.show_entities_of(_demo_context())
+    return fake
 
 
 @pytest.fixture

@@ -48,6 +48,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from homehabits.context import HomeContext
 from tests.fakes.serving import InProcessWebSocket, in_process_websocket, serve_in_thread
 
 __all__ = ["FakeHomeAssistant", "RecordedRequest", "serve_in_thread"]
@@ -256,6 +257,16 @@ class FakeHomeAssistant:
             "last_updated": moment,
             "context": {"id": uuid.uuid4().hex.upper()[:26], "parent_id": None, "user_id": None},
         }
+
+    def show_entities_of(self, context: HomeContext) -> None:
+        """Give every entity of a home a current state, with its name and device class."""
+        for entity in context.entities.values():
+            if entity.domain == "automation":
+                continue  # automations appear when they are added or deployed
+            attributes: dict[str, Any] = {"friendly_name": entity.name}
+            if entity.device_class:
+                attributes["device_class"] = entity.device_class
+            self.set_state(entity.entity_id, "unknown", attributes)
 
     def record(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ import uvicorn
 
 from homehabits.api.app import create_app
 from homehabits.config import Settings
+from homehabits.context import HomeContext
 from homehabits.job import AnalysisRunner
 from homehabits.sources.base import Source
 from homehabits.sources.simulator import DemoSource, SimulationConfig
@@ -51,6 +53,11 @@ def small_demo_home() -> Source:
     return DemoSource(SimulationConfig(days=14))
 
 
+@functools.cache
+def _demo_context() -> HomeContext:
+    return DemoSource(SimulationConfig(days=14)).home.context
+
+
 @dataclass
 class ReviewSite:
     """A running homehabits service with a stored demo analysis, and its fake Home Assistant."""
@@ -64,6 +71,8 @@ class ReviewSite:
 def home_assistant() -> Iterator[tuple[FakeHomeAssistant, str]]:
     """The fake Home Assistant, served over real HTTP on 127.0.0.1."""
     fake = FakeHomeAssistant(token=HA_TOKEN, version="2024.11.1", reload_delay=0.01)
+    # the Home Assistant of the demo home: its entities are there to deploy to
+    fake.show_entities_of(_demo_context())
     url, stop = serve_in_thread(fake.app)
     yield fake, url
     stop()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import API_TOKEN, BROWSER_TESTS, ReviewSite
@@ -354,3 +355,49 @@ def test_approve_all_here_leaves_the_sensitive_cards_to_review(
     assert {item["id"] for item in _suggestions(site, status="pending")} == {
         item["id"] for item in sensitive
     }
+
+
+def _send(site: ReviewSite, method: str, path: str, body: dict[str, Any]) -> Any:
+    headers = (
+        {"Authorization": f"Bearer {site.settings.api_token}"} if site.settings.api_token else {}
+    )
+    response = httpx.request(method, f"{site.url}{path}", json=body, headers=headers, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_approve_all_with_one_edited_lock_pending_approves_nothing(
+    site: ReviewSite, page: Page
+) -> None:
+    pending = _suggestions(site, status="pending")
+    kept = next(item for item in pending if not item["sensitive"])
+    for item in pending:
+        if item["id"] != kept["id"]:
+            _send(site, "POST", f"/api/suggestions/{item['id']}/reject", {})
+    detail = _api(site, f"/api/suggestions/{kept['id']}")
+    key = "actions" if "actions" in detail["automation"] else "action"
+    service_key = "action" if key == "actions" else "service"
+    locking = {
+        **detail["automation"],
+        key: [{service_key: "lock.lock", "target": {"entity_id": "lock.front_door"}}],
+    }
+    _send(site, "PATCH", f"/api/suggestions/{kept['id']}", {"yaml": yaml.safe_dump(locking)})
+    page.goto(site.url)
+
+    page.get_by_role("button", name="Approve all here except sensitive ones").click()
+
+    expect(page.locator("#approve-all-status")).to_contain_text("0 approved")
+    expect(page.locator(f"[data-group='pending'] #suggestion-{kept['id']}")).to_be_visible()
+    assert _api(site, f"/api/suggestions/{kept['id']}")["status"] == "pending"
+
+
+def test_reopen_on_a_rejected_card_brings_it_back_to_pending(site: ReviewSite, page: Page) -> None:
+    suggestion = _suggestions(site, status="pending")[0]
+    _send(site, "POST", f"/api/suggestions/{suggestion['id']}/reject", {"reason": "later"})
+    page.goto(f"{site.url}/?status=rejected")
+    card = _card(page, suggestion["id"])
+
+    card.get_by_role("button", name="Reopen").click()
+
+    expect(card.locator("[data-status-text]")).to_have_text("To review")
+    assert _api(site, f"/api/suggestions/{suggestion['id']}")["status"] == "pending"

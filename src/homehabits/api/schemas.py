@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homehabits.store.pattern_records import StoredPattern
 from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord, SuggestionStatus
@@ -13,6 +13,7 @@ from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord, Sug
 __all__ = [
     "ApproveManyBody",
     "ApproveManyResult",
+    "DeployBody",
     "EditBody",
     "HealthOut",
     "LastRunOut",
@@ -179,7 +180,22 @@ class PatternOut(BaseModel):
 class ApproveManyBody(BaseModel):
     """Suggestions to approve at once (sensitive ones are left for one-by-one review)."""
 
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[int] = Field(default_factory=list, max_length=500)
+    all_pending: bool = Field(
+        default=False, description="approve every pending suggestion (ids are then ignored)"
+    )
+
+    @model_validator(mode="after")
+    def _something_to_approve(self) -> ApproveManyBody:
+        if not self.ids and not self.all_pending:
+            raise ValueError("give the ids to approve, or all_pending: true")
+        return self
+
+
+class DeployBody(BaseModel):
+    """How to deploy: `force` sends it although Home Assistant lacks an entity (warned)."""
+
+    force: bool = False
 
 
 class SkippedApproval(BaseModel):

@@ -1,13 +1,25 @@
-"""Safety: automations that need a careful look, and those homehabits never suggests."""
+"""Safety at every door: compile, edit, approve and deploy ask the same rules (homehabits.safety).
+
+`never_reason` names what homehabits never writes (unlocking, disarming, opening a garage
+door); `assess_safety` flags what needs a careful look (locks, alarms, garage doors, heating
+outside the limits, many entities, services homehabits does not write itself);
+`edit_refusal` names what an owner's edit may not bring in (templates, services outside the
+allowed domains); `judge` puts them together for a door.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from homehabits import safety as rules
 from homehabits.automations.calls import FoundCall, find_calls
+from homehabits.automations.fields import is_entity_id, is_template
+from homehabits.config import Settings
 from homehabits.context import HomeContext
+from homehabits.exceptions import NeverSuggestedError, UnsafeAutomationError
+from homehabits.safety import is_garage
 
 __all__ = [
     "DEFAULT_SAFETY",
@@ -15,6 +27,10 @@ __all__ = [
     "SafetyLimits",
     "SafetyVerdict",
     "assess_safety",
+    "edit_refusal",
+    "entities_named",
+    "judge",
+    "limits_from",
     "never_reason",
 ]
 
@@ -35,6 +51,13 @@ class SafetyLimits:
 #: The limits used when none are given: 16–24 °C.
 DEFAULT_SAFETY: Final = SafetyLimits()
 
+_ACTION_KEYS: Final = ("actions", "action")
+
+
+def limits_from(settings: Settings) -> SafetyLimits:
+    """The heating limits the owner set (HOMEHABITS_HEATING_MIN_C / _MAX_C)."""
+    return SafetyLimits(settings.heating_min_c, settings.heating_max_c)
+
 
 @dataclass(frozen=True, slots=True)
 class SafetyVerdict:
@@ -46,21 +69,13 @@ class SafetyVerdict:
 
 def never_reason(config: Mapping[str, Any], context: HomeContext) -> str | None:
     """Why an automation must never be suggested (unlock, disarm, open a garage), or None."""
-    for call in find_calls(config):
-        domain, _, name = call.service.partition(".")
+    for call in _every_call(config):
         names = ", ".join(context.friendly_name(entity) for entity in call.entity_ids)
-        if domain == "lock" and name in ("unlock", "open"):
-            return f"never suggested: unlocking {names or 'a lock'} automatically is not safe"
-        if domain == "alarm_control_panel" and name == "alarm_disarm":
-            return f"never suggested: disarming {names or 'the alarm'} automatically is not safe"
-        if domain == "cover" and _opens(call):
-            garages = [entity for entity in call.entity_ids if _is_garage(entity, context)]
-            if garages:
-                garage_names = ", ".join(context.friendly_name(entity) for entity in garages)
-                return (
-                    f"never suggested: opening the garage door ({garage_names}) automatically "
-                    "is not safe"
-                )
+        garages = [entity for entity in call.entity_ids if is_garage(entity, context)]
+        garage = ", ".join(context.friendly_name(entity) for entity in garages) or None
+        reason = rules.never_rule(call.service, call.data, names=names, garage=garage)
+        if reason is not None:
+            return reason
     return None
 
 
@@ -71,7 +86,7 @@ def assess_safety(
 ) -> SafetyVerdict:
     """Flag locks, alarms, garage doors, heating extremes and actions on many entities."""
     reasons: list[str] = []
-    for call in find_calls(config):
+    for call in _every_call(config):
         reasons.extend(_call_reasons(call, context, limits))
     unique = list(dict.fromkeys(reasons))
     if not unique:
@@ -79,17 +94,131 @@ def assess_safety(
     return SafetyVerdict(sensitive=True, reason="; ".join(unique) + _CHECK)
 
 
+def judge(
+    config: Mapping[str, Any],
+    context: HomeContext,
+    limits: SafetyLimits = DEFAULT_SAFETY,
+    *,
+    before: Mapping[str, Any] | None = None,
+) -> SafetyVerdict:
+    """The verdict of one door: raises for a never-rule (or, with `before`, a refused edit).
+
+    Raises NeverSuggestedError for unlocking, disarming or opening a garage door, and
+    UnsafeAutomationError when an edit (the automation was `before`) brings in a template or
+    a service outside the allowed domains.
+    """
+    forbidden = never_reason(config, context)
+    if forbidden is not None:
+        raise NeverSuggestedError(forbidden)
+    if before is not None:
+        refused = edit_refusal(before, config)
+        if refused is not None:
+            raise UnsafeAutomationError(refused)
+    return assess_safety(config, context, limits)
+
+
+def edit_refusal(before: Mapping[str, Any], after: Mapping[str, Any]) -> str | None:
+    """Why an edit may not be stored: a template or a service outside the allowed domains.
+
+    Only what the edit brings in counts: an override keeps the owner's own automation, which
+    may use templates or other services already.
+    """
+    new_templates = sorted(_templates(after) - _templates(before))
+    if new_templates:
+        return (
+            f"an edit may not bring in templates ({new_templates[0]!r}): homehabits writes "
+            "plain values only, so what the automation does can be checked before it runs"
+        )
+    known = {call.service for call in _every_call(before)}
+    for call in _every_call(after):
+        domain = call.service.partition(".")[0]
+        if domain not in rules.ALLOWED_DOMAINS and call.service not in known:
+            allowed = ", ".join(sorted(rules.ALLOWED_DOMAINS))
+            return (
+                f"an edit may not call {call.service}: homehabits only writes actions on {allowed}"
+            )
+    return None
+
+
+def entities_named(config: Mapping[str, Any]) -> set[str]:
+    """Every entity id an automation names: in triggers, conditions and actions."""
+    found: set[str] = set()
+    _collect_entities(config, found)
+    return found
+
+
+def _collect_entities(node: Any, found: set[str]) -> None:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key in ("entity_id", "scene"):
+                items = value.split(",") if isinstance(value, str) else value
+                for item in items if isinstance(items, list | tuple) else ():
+                    text = str(item).strip()
+                    if is_entity_id(text):
+                        found.add(text)
+            else:
+                _collect_entities(value, found)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            _collect_entities(item, found)
+
+
+def _templates(node: Any) -> set[str]:
+    found: set[str] = set()
+    if is_template(node):
+        found.add(str(node))
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            if str(key).endswith("_template"):
+                found.add(f"{key}: {value}")
+            found |= _templates(key) | _templates(value)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            found |= _templates(item)
+    return found
+
+
+def _every_call(config: Mapping[str, Any]) -> Iterator[FoundCall]:
+    """Service calls, and the device actions and scenes that act like them."""
+    yield from find_calls(config)
+    for key in _ACTION_KEYS:
+        yield from _device_and_scene_actions(config.get(key))
+
+
+def _device_and_scene_actions(node: Any) -> Iterator[FoundCall]:
+    if isinstance(node, list | tuple):
+        for item in node:
+            yield from _device_and_scene_actions(item)
+        return
+    if not isinstance(node, Mapping):
+        return
+    domain, kind = node.get("domain"), node.get("type")
+    if "device_id" in node and isinstance(domain, str) and isinstance(kind, str):
+        # a device action: {device_id, domain: lock, type: unlock, entity_id}
+        entity = node.get("entity_id")
+        entities = (entity,) if isinstance(entity, str) and "." in entity else ()
+        yield FoundCall(service=f"{domain}.{kind}".lower(), entity_ids=entities)
+    scene = node.get("scene")
+    if isinstance(scene, str):
+        yield FoundCall(service="scene.turn_on", entity_ids=(scene,))
+    for value in node.values():
+        if isinstance(value, list | tuple | Mapping):
+            yield from _device_and_scene_actions(value)
+
+
 def _call_reasons(call: FoundCall, context: HomeContext, limits: SafetyLimits) -> list[str]:
     domain, _, name = call.service.partition(".")
     names = ", ".join(context.friendly_name(entity) for entity in call.entity_ids)
     reasons: list[str] = []
+    if not rules.is_allowed_service(call.service):
+        reasons.append(f"Calls {call.service}, which homehabits does not write itself")
     if domain == "lock":
         reasons.append(f"Locks {names or 'a lock'} automatically")
     if domain == "alarm_control_panel":
         verb = "Arms" if name.startswith("alarm_arm") else "Changes"
         reasons.append(f"{verb} {names or 'the alarm'} automatically")
     if domain == "cover":
-        garages = [entity for entity in call.entity_ids if _is_garage(entity, context)]
+        garages = [entity for entity in call.entity_ids if is_garage(entity, context)]
         if garages:
             garage_names = ", ".join(context.friendly_name(entity) for entity in garages)
             reasons.append(f"Moves the garage door ({garage_names}) automatically")
@@ -117,25 +246,6 @@ def _call_reasons(call: FoundCall, context: HomeContext, limits: SafetyLimits) -
     elif len(call.entity_ids) > MAX_ENTITIES_AT_ONCE:
         reasons.append(f"Runs {call.service} on {len(call.entity_ids)} entities at once")
     return reasons
-
-
-def _opens(call: FoundCall) -> bool:
-    name = call.service.partition(".")[2]
-    if name in ("open_cover", "toggle"):
-        return True
-    position = call.data.get("position")
-    return name == "set_cover_position" and not (
-        isinstance(position, int | float) and position <= 0
-    )
-
-
-def _is_garage(entity_id: str, context: HomeContext) -> bool:
-    entity = context.entities.get(entity_id)
-    if entity is not None and entity.device_class:
-        return entity.device_class == "garage"
-    # without a device class (event files, bare recorders) err on the side of caution
-    named = f"{entity_id} {context.friendly_name(entity_id)}".lower()
-    return entity_id.startswith("cover.") and "garage" in named
 
 
 def _fahrenheit(celsius: float) -> float:

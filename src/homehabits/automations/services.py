@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from homehabits.automations.dialects import SERVICE_KEY
 from homehabits.config import Dialect
 from homehabits.events import ACTIONABLE_DOMAINS
-from homehabits.exceptions import AutomationError
+from homehabits.exceptions import AutomationError, NeverSuggestedError
+from homehabits.safety import never_rule
 
 __all__ = [
     "HVAC_MODES",
@@ -59,10 +60,6 @@ _OFF_SERVICES: Final = frozenset(
 )
 
 
-class NeverSuggestedError(AutomationError):
-    """A habit homehabits will never automate: unlocking, disarming, opening a garage door."""
-
-
 @dataclass(frozen=True, slots=True)
 class ServiceCall:
     """One service call on one entity: light.turn_on with its data."""
@@ -106,16 +103,12 @@ def service_call_for(
         if state in ("locked", "locking"):
             return ServiceCall("lock.lock", entity_id)
         if state in ("unlocked", "unlocking", "open", "opening"):
-            raise NeverSuggestedError(
-                f"never suggested: unlocking {called} automatically is not safe"
-            )
+            _refuse("lock.unlock", {}, called, garage=None)
     elif domain == "alarm_control_panel":
         if state in _ALARM:
             return ServiceCall(f"alarm_control_panel.{_ALARM[state]}", entity_id)
         if state in ("disarmed", "disarming"):
-            raise NeverSuggestedError(
-                f"never suggested: disarming {called} automatically is not safe"
-            )
+            _refuse("alarm_control_panel.alarm_disarm", {}, called, garage=None)
     elif domain == "media_player" and state in _MEDIA:
         return ServiceCall(f"media_player.{_MEDIA[state]}", entity_id)
     elif domain == "vacuum" and state in _VACUUM:
@@ -146,6 +139,12 @@ def direction_of(service: str, data: Mapping[str, Any] | None = None) -> str:
     if name == "toggle":
         return "any"
     return "set"
+
+
+def _refuse(service: str, data: Mapping[str, Any], called: str, *, garage: str | None) -> NoReturn:
+    # the same rule every door of the review asks (homehabits.safety)
+    reason = never_rule(service, data, names=called, garage=garage)
+    raise NeverSuggestedError(reason or f"never suggested: {service} on {called}")
 
 
 def _on_off(entity_id: str, state: str) -> str:
@@ -184,9 +183,7 @@ def _cover(
     position = _number(attributes.get("position", attributes.get("current_position")))
     opening = state in ("open", "opening") or (position is not None and position > 0)
     if device_class == "garage" and opening:
-        raise NeverSuggestedError(
-            f"never suggested: opening the garage door ({called}) automatically is not safe"
-        )
+        _refuse("cover.open_cover", {}, called, garage=called)
     if position is not None and 0 < position < 100:
         return ServiceCall("cover.set_cover_position", entity_id, {"position": round(position)})
     if state in ("open", "opening"):

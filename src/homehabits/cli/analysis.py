@@ -110,7 +110,7 @@ def analyze(
         sys.stdout.write(json.dumps(document, default=str) + "\n")
         return
     show_run(run)
-    show_suggestions(stored, title=f"{len(stored)} new suggestions")
+    show_suggestions(stored, title=f"{len(stored)} new suggestion{'' if len(stored) == 1 else 's'}")
     if run.summary.status.value == "failed":
         raise typer.Exit(1)
 

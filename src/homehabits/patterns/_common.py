@@ -12,8 +12,9 @@ from pydantic import ValidationError
 
 from homehabits.config import MiningSettings
 from homehabits.context import HomeContext
-from homehabits.events import ACTIONABLE_DOMAINS, MANUAL_ORIGINS, SENSITIVE_DOMAINS
+from homehabits.events import ACTIONABLE_DOMAINS, MANUAL_ORIGINS
 from homehabits.exceptions import ConfigError
+from homehabits.safety import sensitive_entity
 
 __all__ = [
     "MINUTES_PER_DAY",
@@ -98,11 +99,7 @@ def habit_days(
 
 def is_sensitive(entity_id: str, context: HomeContext) -> bool:
     """Locks, alarms and garage doors: actions a person must approve with care."""
-    domain = entity_id.split(".", 1)[0]
-    if domain in SENSITIVE_DOMAINS:
-        return True
-    entity = context.entities.get(entity_id)
-    return domain == "cover" and entity is not None and entity.device_class == "garage"
+    return sensitive_entity(entity_id, context)
 
 
 def settings_for(settings: MiningSettings, domain: str) -> MiningSettings:

@@ -39,6 +39,7 @@ from homehabits.store.suggestions import (
     pending_by_fingerprint,
     rejected_fingerprint_times,
     rejected_fingerprints,
+    store_verdict,
     update_automation,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "rejected_fingerprints",
     "review_history",
     "set_phase_seconds",
+    "store_verdict",
     "update_automation",
 ]
 

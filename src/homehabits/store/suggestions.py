@@ -36,6 +36,7 @@ __all__ = [
     "pending_by_fingerprint",
     "rejected_fingerprint_times",
     "rejected_fingerprints",
+    "store_verdict",
     "update_automation",
 ]
 
@@ -182,9 +183,21 @@ async def change_status(
 
 
 async def update_automation(
-    sessions: Sessions, suggestion_id: int, automation: dict[str, Any], yaml: str
+    sessions: Sessions,
+    suggestion_id: int,
+    automation: dict[str, Any],
+    yaml: str,
+    *,
+    sensitive: bool | None = None,
+    sensitive_reason: str | None = None,
 ) -> SuggestionRecord:
-    """Replace a suggestion's automation (the owner edited it); not while it is deployed."""
+    """Replace a suggestion's automation (the owner edited it); not while it is deployed.
+
+    With `sensitive`, the safety verdict recomputed for the new automation is stored with it.
+    """
+    verdict: dict[str, Any] = {}
+    if sensitive is not None:
+        verdict = {"sensitive": sensitive, "sensitive_reason": sensitive_reason}
     async with transaction(sessions, f"editing suggestion {suggestion_id}") as session:
         row = await session.scalar(
             update(SuggestionRow)
@@ -193,13 +206,30 @@ async def update_automation(
                 # Home Assistant runs the deployed version: editing only ours would hide that.
                 SuggestionRow.status != _S.DEPLOYED.value,
             )
-            .values(automation=automation, yaml=yaml, updated_at=utc_now())
+            .values(automation=automation, yaml=yaml, updated_at=utc_now(), **verdict)
             .returning(SuggestionRow)
             .execution_options(synchronize_session=False)
         )
         if row is None:
             await _refuse(session, suggestion_id, "edit")
         await _note(session, row, "edited", None)
+        return _record(row)
+
+
+async def store_verdict(
+    sessions: Sessions, suggestion_id: int, sensitive: bool, sensitive_reason: str | None
+) -> SuggestionRecord:
+    """Keep the safety verdict a door recomputed for the stored automation."""
+    async with transaction(sessions, f"storing the safety verdict of {suggestion_id}") as session:
+        row = await session.scalar(
+            update(SuggestionRow)
+            .where(SuggestionRow.id == suggestion_id)
+            .values(sensitive=sensitive, sensitive_reason=sensitive_reason)
+            .returning(SuggestionRow)
+            .execution_options(synchronize_session=False)
+        )
+        if row is None:
+            raise SuggestionNotFoundError(f"no suggestion with id {suggestion_id}")
         return _record(row)
 
 

@@ -67,6 +67,7 @@ ACTIONS: Mapping[str, frozenset[SuggestionStatus]] = {
     "undeploy": frozenset({_S.DEPLOYED}),
     "edit": frozenset({_S.PENDING, _S.APPROVED, _S.DEPLOY_FAILED, _S.REMOVED}),
     "reject": frozenset({_S.PENDING, _S.APPROVED, _S.DEPLOY_FAILED, _S.REMOVED}),
+    "reopen": frozenset({_S.REJECTED}),
 }
 
 # rejected suggestions are done with: their group starts folded, unless asked for

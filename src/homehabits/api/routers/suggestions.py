@@ -12,6 +12,7 @@ from homehabits.api.deps import HaTransportDep, SessionsDep, SettingsDep
 from homehabits.api.schemas import (
     ApproveManyBody,
     ApproveManyResult,
+    DeployBody,
     EditBody,
     RejectBody,
     SkippedApproval,
@@ -19,6 +20,7 @@ from homehabits.api.schemas import (
     SuggestionOut,
     SuggestionPage,
 )
+from homehabits.automations.safety import limits_from
 from homehabits.exceptions import DeployError
 from homehabits.store import repository
 from homehabits.store.records import SuggestionStatus
@@ -54,9 +56,15 @@ async def list_suggestions(
 
 
 @router.post("/approve", response_model=ApproveManyResult)
-async def approve_many(body: ApproveManyBody, sessions: SessionsDep) -> ApproveManyResult:
-    """Approve several suggestions at once; sensitive ones are skipped, never approved in bulk."""
-    done = await review.approve_many(sessions, body.ids)
+async def approve_many(
+    body: ApproveManyBody, sessions: SessionsDep, settings: SettingsDep
+) -> ApproveManyResult:
+    """Approve several suggestions (or every pending one); sensitive ones are never approved."""
+    limits = limits_from(settings)
+    if body.all_pending:
+        done = await review.approve_all_pending(sessions, limits=limits)
+    else:
+        done = await review.approve_many(sessions, body.ids, limits=limits)
     return ApproveManyResult(
         approved=[record.id for record in done.approved],
         skipped=[SkippedApproval(id=sid, reason=why) for sid, why in done.skipped],
@@ -70,9 +78,18 @@ async def get_suggestion(suggestion_id: int, sessions: SessionsDep) -> Suggestio
 
 
 @router.post("/{suggestion_id}/approve", response_model=SuggestionDetail)
-async def approve(suggestion_id: int, sessions: SessionsDep) -> SuggestionDetail:
-    """Approve a suggestion, so it can be deployed."""
-    return SuggestionDetail.from_record(await review.approve(sessions, suggestion_id))
+async def approve(
+    suggestion_id: int, sessions: SessionsDep, settings: SettingsDep
+) -> SuggestionDetail:
+    """Approve a suggestion, so it can be deployed (422 when the safety rules refuse it)."""
+    done = await review.approve(sessions, suggestion_id, limits=limits_from(settings))
+    return SuggestionDetail.from_record(done)
+
+
+@router.post("/{suggestion_id}/reopen", response_model=SuggestionDetail)
+async def reopen(suggestion_id: int, sessions: SessionsDep) -> SuggestionDetail:
+    """Bring a rejected suggestion back to pending."""
+    return SuggestionDetail.from_record(await review.reopen(sessions, suggestion_id))
 
 
 @router.post("/{suggestion_id}/reject", response_model=SuggestionDetail)
@@ -85,17 +102,36 @@ async def reject(
 
 
 @router.patch("/{suggestion_id}", response_model=SuggestionDetail)
-async def edit(suggestion_id: int, body: EditBody, sessions: SessionsDep) -> SuggestionDetail:
-    """Replace the automation by edited YAML (422 with the reason when Home Assistant would refuse it)."""
-    return SuggestionDetail.from_record(await review.edit(sessions, suggestion_id, body.yaml))
+async def edit(
+    suggestion_id: int, body: EditBody, sessions: SessionsDep, settings: SettingsDep
+) -> SuggestionDetail:
+    """Replace the automation by edited YAML; 422 with the reason when it is refused.
+
+    Refused: YAML Home Assistant would not accept, and what the safety rules forbid (unlock,
+    disarm, open a garage door; a template or a service outside the allowed domains).
+    """
+    done = await review.edit(sessions, suggestion_id, body.yaml, limits=limits_from(settings))
+    return SuggestionDetail.from_record(done)
 
 
 @router.post("/{suggestion_id}/deploy", response_model=SuggestionDetail)
 async def deploy(
-    suggestion_id: int, sessions: SessionsDep, settings: SettingsDep, transport: HaTransportDep
+    suggestion_id: int,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    transport: HaTransportDep,
+    body: DeployBody | None = None,
+    force: Annotated[
+        bool, Query(description="deploy although Home Assistant lacks an entity (warned)")
+    ] = False,
 ) -> SuggestionDetail:
-    """Put an approved suggestion into Home Assistant (502 with its message when it refuses)."""
-    done = await review.deploy(sessions, settings, suggestion_id, transport=transport)
+    """Put an approved suggestion into Home Assistant (502 with its message when it refuses).
+
+    Refused before sending (422 with why, recorded as deploy_failed): a never-rule, an entity
+    Home Assistant does not have (unless `force`), an override whose original it cannot show.
+    """
+    forced = force or (body is not None and body.force)
+    done = await review.deploy(sessions, settings, suggestion_id, force=forced, transport=transport)
     if done.status is SuggestionStatus.DEPLOY_FAILED:
         raise DeployError(done.deploy_message or "Home Assistant did not take the automation")
     return SuggestionDetail.from_record(done)

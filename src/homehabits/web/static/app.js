@@ -242,6 +242,7 @@
     approve: (card) => act(card, 'approve', undefined, 'Approving…'),
     deploy: (card) => act(card, 'deploy', undefined, 'Deploying to Home Assistant…'),
     undeploy: (card) => act(card, 'undeploy', undefined, 'Removing from Home Assistant…'),
+    reopen: (card) => act(card, 'reopen', undefined, 'Reopening…'),
     copy: (card, button) => copyYaml(card, button),
     edit: (card) => openEditor(card),
     'edit-cancel': (card) => closeEditor(card),

@@ -1,0 +1,104 @@
+"""The safety rules, in one table: what homehabits never automates, and what needs a careful look.
+
+Miners (patterns), the service table (automations.services) and every door of the review
+(compile, edit, approve, deploy: automations.safety) ask these same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from homehabits.context import HomeContext
+from homehabits.events import ACTIONABLE_DOMAINS
+
+__all__ = [
+    "ALLOWED_DOMAINS",
+    "ALLOWED_SERVICES",
+    "SENSITIVE_DOMAINS",
+    "is_allowed_service",
+    "is_garage",
+    "never_rule",
+    "opens_cover",
+    "sensitive_entity",
+]
+
+#: Domains whose entities homehabits may act on; an edit may not call services of any other.
+ALLOWED_DOMAINS: Final = ACTIONABLE_DOMAINS
+
+#: Domains whose actions are always flagged sensitive.
+SENSITIVE_DOMAINS: Final = frozenset({"lock", "alarm_control_panel"})
+
+_ON_OFF: Final = frozenset({"turn_on", "turn_off", "toggle"})
+
+#: The services homehabits writes itself (and their plain siblings); any other is flagged.
+ALLOWED_SERVICES: Final[Mapping[str, frozenset[str]]] = {
+    "light": _ON_OFF,
+    "switch": _ON_OFF,
+    "fan": _ON_OFF,
+    "input_boolean": _ON_OFF,
+    "humidifier": _ON_OFF,
+    "cover": frozenset({"open_cover", "close_cover", "set_cover_position", "stop_cover"}),
+    "climate": frozenset({"set_temperature", "set_hvac_mode", "turn_on", "turn_off"}),
+    "media_player": frozenset({"media_play", "media_pause", "media_stop", "turn_on", "turn_off"}),
+    "vacuum": frozenset({"start", "stop", "pause", "return_to_base"}),
+    "lock": frozenset({"lock"}),
+    "alarm_control_panel": frozenset(
+        {"alarm_arm_away", "alarm_arm_home", "alarm_arm_night", "alarm_arm_vacation"}
+    ),
+}
+
+
+def is_allowed_service(service: str) -> bool:
+    """Whether a service (domain.name) is one homehabits itself would write."""
+    domain, _, name = service.lower().partition(".")
+    return name in ALLOWED_SERVICES.get(domain, frozenset())
+
+
+def is_garage(entity_id: str, context: HomeContext, *, by_name: bool = True) -> bool:
+    """Whether a cover is a garage door: by device class, else (`by_name`) by its name."""
+    if not entity_id.startswith("cover."):
+        return False
+    entity = context.entities.get(entity_id)
+    if entity is not None and entity.device_class:
+        return entity.device_class == "garage"
+    # without a device class (event files, bare recorders, an edit) a door errs on caution
+    return by_name and "garage" in f"{entity_id} {context.friendly_name(entity_id)}".lower()
+
+
+def sensitive_entity(entity_id: str, context: HomeContext) -> bool:
+    """Locks, alarms and garage doors (by device class): a habit to approve with care.
+
+    The miners go by what the home says; the doors (automations.safety) also go by names.
+    """
+    domain = entity_id.split(".", 1)[0]
+    return domain in SENSITIVE_DOMAINS or is_garage(entity_id, context, by_name=False)
+
+
+def opens_cover(service: str, data: Mapping[str, Any]) -> bool:
+    """Whether a cover service opens (or may open) the cover."""
+    name = service.lower().partition(".")[2]
+    if name in ("open_cover", "toggle"):
+        return True
+    position = data.get("position")
+    return name == "set_cover_position" and not (
+        isinstance(position, int | float) and not isinstance(position, bool) and position <= 0
+    )
+
+
+def never_rule(
+    service: str, data: Mapping[str, Any], *, names: str, garage: str | None
+) -> str | None:
+    """Why one service call must never be automated (unlock, disarm, open a garage), or None.
+
+    `names` are the targets as the owner knows them; `garage` the names of the garage doors
+    among them (None when none is a garage door).
+    """
+    domain, _, name = service.lower().partition(".")
+    if domain == "lock" and name in ("unlock", "open"):
+        return f"never suggested: unlocking {names or 'a lock'} automatically is not safe"
+    if domain == "alarm_control_panel" and name == "alarm_disarm":
+        return f"never suggested: disarming {names or 'the alarm'} automatically is not safe"
+    if domain == "cover" and garage is not None and opens_cover(service, data):
+        return f"never suggested: opening the garage door ({garage}) automatically is not safe"
+    return None
