@@ -20,6 +20,7 @@ from homehabits.store import repository
 from homehabits.store.engine import Sessions, make_engine, make_sessionmaker
 from homehabits.store.migrate import migrate
 from homehabits.store.records import RunStatus
+from tests.waiting import wait_until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -152,8 +153,8 @@ async def test_scheduler_reports_running_and_next_time_in_home_time(tmp_path: Pa
         )
     finally:
         scheduler.shutdown()
-    await asyncio.sleep(0)  # APScheduler stops on the loop's next turn
-    assert not scheduler.running
+    # APScheduler stops on a later turn of the loop
+    await wait_until(lambda: not scheduler.running, "the scheduler stops")
 
 
 async def test_a_scheduled_run_is_skipped_while_another_analysis_is_running(

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from tests.api.conftest import Running
+from tests.waiting import wait_until
 
 
 async def _first_pending(running: Running, **filters: Any) -> dict[str, Any]:
@@ -23,7 +24,7 @@ async def test_a_run_finds_suggestions_that_can_be_listed_and_read(running: Runn
     page = (await running.client.get("/api/suggestions", params={"limit": 2})).json()
     detail = (await running.client.get(f"/api/suggestions/{page['items'][0]['id']}")).json()
 
-    assert run["status"] in ("succeeded", "partial")
+    assert run["status"] == "succeeded", run["errors"]
     assert run["trigger"] == "api"
     assert run["suggestions_created"] == page["total"] > 0
     assert set(run["phase_seconds"]) >= {"events", "mine", "compile", "write", "store"}
@@ -70,7 +71,7 @@ async def test_approve_deploy_and_undeploy_reach_home_assistant(running: Running
     assert entity in body["deploy_message"]
 
     removed = await running.client.post(f"/api/suggestions/{chosen['id']}/undeploy")
-    await asyncio.sleep(ha.reload_delay * 5)  # Home Assistant reloads after the delete
+    await wait_until(lambda: entity not in ha.states, f"Home Assistant drops {entity}")
 
     assert removed.json()["status"] == "removed"
     assert automation_id not in ha.automations
@@ -137,7 +138,7 @@ async def test_a_rejected_habit_is_not_suggested_again_by_the_next_run(running: 
 
     assert rejected.json()["status"] == "rejected"
     assert rejected.json()["reject_reason"] == "we like it dark"
-    assert second_run["status"] in ("succeeded", "partial")
+    assert second_run["status"] == "succeeded", second_run["errors"]
     same_habit = [s for s in everything["items"] if s["fingerprint"] == chosen["fingerprint"]]
     assert [s["id"] for s in same_habit] == [chosen["id"]]
 

@@ -24,7 +24,7 @@ def test_a_recorder_spec_gives_a_recorder_source_with_the_service_accounts() -> 
     )
 
     assert isinstance(source, RecorderSource)
-    assert "postgresql+psycopg2://ha:***@db/ha" in source.description
+    assert "postgresql+psycopg://ha:***@db/ha" in source.description
 
 
 def test_a_config_folder_spec_gives_the_config_folder_source(tmp_path: Path) -> None:

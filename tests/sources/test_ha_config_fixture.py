@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from homehabits.sources.ha_config import HaConfigSource
+from tests.required_services import missing_service
 from tests.shared_fixture import HA_FIXTURE
 
 FIXTURE = HA_FIXTURE
@@ -22,7 +23,7 @@ SWITCHABLE = ["light", "switch", "input_boolean"]
 @pytest.fixture
 def config_folder(tmp_path: Path) -> Path:
     if not FIXTURE.is_dir():
-        pytest.skip("the shared Home Assistant fixture is not on this machine")
+        missing_service("the shared Home Assistant fixture is not on this machine")
     folder = tmp_path / "config"
     shutil.copytree(FIXTURE, folder)
     for path in [folder, *folder.rglob("*")]:

@@ -15,6 +15,7 @@ from polars.testing import assert_frame_equal
 
 from homehabits.context import HomeContext
 from homehabits.sources.recorder import RecorderSource
+from tests.required_services import missing_service
 
 from .recorder_builder import RecorderBuilder, new_context_id
 
@@ -64,7 +65,7 @@ def _server_database(server_url: str, create: str, drop: str) -> Iterator[str]:
             connection.execute(sa.text(create.format(name=name)))
     except sa.exc.OperationalError as err:
         admin.dispose()
-        pytest.skip(f"local database server not available: {err.orig}")
+        missing_service(f"local database server not available: {err.orig}")
     try:
         yield name
     finally:
@@ -88,11 +89,11 @@ def mariadb_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    server = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+    server = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     for name in _server_database(
         server, "CREATE DATABASE {name}", "DROP DATABASE {name} WITH (FORCE)"
     ):
-        url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
         engine = sa.create_engine(url)
         _a_short_evening().write(engine)
         engine.dispose()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import asyncpg
+import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from homehabits.store.engine import Sessions, make_engine, make_sessionmaker
 from homehabits.store.migrate import migrate
 from homehabits.store.records import NewSuggestion
+from tests.required_services import missing_service
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 _TABLES = "analysis_runs, patterns, suggestions, feedback, writer_cache"
@@ -26,11 +27,11 @@ WINDOW_START = WINDOW_END - timedelta(days=30)
 
 
 async def _postgres_admin(statement: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
-    try:
+    # CREATE/DROP DATABASE cannot run inside a transaction.
+    async with await psycopg.AsyncConnection.connect(
+        POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=5
+    ) as connection:
         await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +40,8 @@ def postgres_url() -> Iterator[str]:
     name = f"homehabits_store_{uuid4().hex[:12]}"
     try:
         asyncio.run(_postgres_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncpg.PostgresError) as err:
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 is not usable: {err}")
+    except (OSError, psycopg.Error) as err:
+        missing_service(f"PostgreSQL on 127.0.0.1:5432 is not usable: {err}")
     yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     asyncio.run(_postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

@@ -65,10 +65,10 @@ async def test_wal_mode_is_kept_in_the_database_file(tmp_path: Path) -> None:
     [
         ("sqlite:///./data/homehabits.db", "sqlite+aiosqlite"),
         ("sqlite+aiosqlite:///./data/homehabits.db", "sqlite+aiosqlite"),
-        ("postgresql://habits:pw@db.local/habits", "postgresql+asyncpg"),
-        ("postgres://habits:pw@db.local/habits", "postgresql+asyncpg"),
-        ("postgresql+psycopg2://habits:pw@db.local/habits", "postgresql+asyncpg"),
-        ("postgresql+asyncpg://habits:pw@db.local/habits", "postgresql+asyncpg"),
+        ("postgresql://habits:pw@db.local/habits", "postgresql+psycopg"),
+        ("postgres://habits:pw@db.local/habits", "postgresql+psycopg"),
+        ("postgresql+psycopg2://habits:pw@db.local/habits", "postgresql+psycopg"),
+        ("postgresql+asyncpg://habits:pw@db.local/habits", "postgresql+psycopg"),
     ],
 )
 async def test_plain_urls_get_the_async_driver(
@@ -78,6 +78,21 @@ async def test_plain_urls_get_the_async_driver(
     engine = make_engine(url)
     try:
         assert engine.url.drivername == driver
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://habits:pw@db.local/habits?sslmode=require",
+        "postgresql+asyncpg://habits:pw@db.local/habits?ssl=require",
+    ],
+)
+async def test_a_postgresql_url_keeps_asking_for_tls(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        assert engine.url.query == {"sslmode": "require"}
     finally:
         await engine.dispose()
 

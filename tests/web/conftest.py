@@ -23,6 +23,7 @@ from homehabits.sources.simulator import DemoSource, SimulationConfig
 from homehabits.store.engine import make_engine, make_sessionmaker
 from homehabits.store.migrate import migrate
 from tests.fakes.fake_home_assistant import FakeHomeAssistant, serve_in_thread
+from tests.required_services import missing_service, services_required
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,13 +39,13 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 HA_TOKEN = "ha-long-lived-token-5d2e8a1c9f3b"
 API_TOKEN = "review-page-token-8b4f2c7e1a9d"
 
-#: Marks for the browser tests: skipped, saying why, where Debian's Chromium is missing.
+_NO_CHROMIUM = f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install chromium)"
+
+#: Marks for the browser tests: skipped, saying why, where Debian's Chromium is missing
+#: (failed instead where the services are required: the browser fixture says why).
 BROWSER_TESTS = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install chromium)",
-    ),
+    pytest.mark.skipif(not CHROMIUM.exists() and not services_required(), reason=_NO_CHROMIUM),
 ]
 
 
@@ -121,6 +122,8 @@ def browser() -> Iterator[Any]:
     # runs, and the async tests of other modules need the thread free
     from playwright.sync_api import sync_playwright
 
+    if not CHROMIUM.exists():
+        missing_service(_NO_CHROMIUM)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium

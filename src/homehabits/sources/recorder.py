@@ -240,7 +240,7 @@ def _reading_url(url: str) -> URL:
     if backend in {"mysql", "mariadb"}:
         return parsed.set(drivername="mysql+pymysql")
     if backend in {"postgresql", "postgres"}:
-        return parsed.set(drivername="postgresql+psycopg2")
+        return parsed.set(drivername="postgresql+psycopg")
     raise ConfigError(
         f"recorder URL {parsed.render_as_string(hide_password=True)!r}: use sqlite://, "
         "mysql://, mariadb:// or postgresql://"

@@ -43,11 +43,12 @@ _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+pysqlite": "sqlite+aiosqlite",
     "sqlite+aiosqlite": "sqlite+aiosqlite",
-    "postgres": "postgresql+asyncpg",
-    "postgresql": "postgresql+asyncpg",
-    "postgresql+psycopg2": "postgresql+asyncpg",
-    "postgresql+psycopg": "postgresql+asyncpg",
-    "postgresql+asyncpg": "postgresql+asyncpg",
+    # psycopg (version 3) speaks both ways: async here, sync where the recorder is read.
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg2": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+    "postgresql+asyncpg": "postgresql+psycopg",
 }
 
 
@@ -96,13 +97,12 @@ def _async_url(url: str) -> URL:
             f"the database {describe_url(url)} is not supported: use sqlite:///path/to/file.db "
             "or postgresql://user:password@host/database"
         )
-    parsed = parsed.set(drivername=driver)
-    if driver == "postgresql+asyncpg" and "sslmode" in parsed.query:
-        # libpq spells it sslmode, asyncpg spells it ssl; accept the usual libpq URL.
+    if parsed.drivername == "postgresql+asyncpg" and "ssl" in parsed.query:
+        # asyncpg spelt it ssl; psycopg is libpq and spells it sslmode.
         query = dict(parsed.query)
-        query["ssl"] = query.pop("sslmode")
+        query["sslmode"] = query.pop("ssl")
         parsed = parsed.set(query=query)
-    return parsed
+    return parsed.set(drivername=driver)
 
 
 def _create_parent_folder(url: URL) -> None:

@@ -12,10 +12,12 @@ ASGITransport) and `IN_PROCESS_BASE_URL`. It counts requests and the most it had
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -51,6 +53,27 @@ class FakeMode(StrEnum):
 Answer = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the starting thread when it listens (or has given up)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self.ready.set()
+
+    def serve_once(self) -> None:
+        """Serve until told to exit; a server that could not start still sets `ready`."""
+        try:
+            self.run()
+        finally:
+            self.ready.set()
+
+
 class FakeOpenAIServer:
     """An OpenAI-compatible Chat Completions server with settable latency, faults and modes."""
 
@@ -77,7 +100,10 @@ class FakeOpenAIServer:
         self._scripted = list(faults)
         self._ids = itertools.count(1)
         self._closing = threading.Event()
-        self._server: uvicorn.Server | None = None
+        # the loops and events of the requests that hang: stop() wakes them from its thread
+        self._hanging: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._hanging_lock = threading.Lock()
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.base_url = IN_PROCESS_BASE_URL
         self.app = Starlette(
@@ -118,14 +144,11 @@ class FakeOpenAIServer:
             lifespan="off",
             timeout_graceful_shutdown=2,
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="fake-openai", daemon=True)
+        self._server = server = _Server(config)
+        self._thread = threading.Thread(target=server.serve_once, name="fake-openai", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the fake OpenAI server did not start")
-            time.sleep(0.01)
+        if not server.ready.wait(timeout=10) or not server.started:
+            raise RuntimeError("the fake OpenAI server did not start")
         port = self._server.servers[0].sockets[0].getsockname()[1]
         self.base_url = f"http://127.0.0.1:{port}/v1"
         return self.base_url
@@ -133,6 +156,11 @@ class FakeOpenAIServer:
     def stop(self) -> None:
         """Stop listening; hanging requests are let go."""
         self._closing.set()
+        with self._hanging_lock:
+            hanging = list(self._hanging)
+        for loop, released in hanging:
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nothing waits
+                loop.call_soon_threadsafe(released.set)
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -223,12 +251,23 @@ class FakeOpenAIServer:
 
     async def _wait(self, user_text: str) -> None:
         if self.mode is FakeMode.HANG:
-            # the stop signal comes from another thread, so an asyncio.Event cannot carry it
-            while not self._closing.is_set():  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+            await self._hang()
             return
         chosen = self.latency_for(user_text) if self.latency_for else None
         await asyncio.sleep(self.latency if chosen is None else chosen)
+
+    async def _hang(self) -> None:
+        """Wait until stop() lets the request go (or the client gives up)."""
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        with self._hanging_lock:
+            self._hanging.add(waiter)
+        try:
+            # checked after registering, so a stop() in between cannot be missed
+            if not self._closing.is_set():
+                await waiter[1].wait()
+        finally:
+            with self._hanging_lock:
+                self._hanging.discard(waiter)
 
     def _content(self, words: dict[str, Any]) -> str:
         text = json.dumps(words, ensure_ascii=False)
