@@ -13,21 +13,13 @@ from fastapi.responses import JSONResponse
 
 from homehabits import __version__
 from homehabits.api.deps import Service
+from homehabits.api.errors import errors, status_of_error
 from homehabits.api.routers import analysis, health, metrics, patterns, suggestions
 from homehabits.api.security import forget_secrets, remember_secrets, require_token
 from homehabits.config import Settings, load_settings
 from homehabits.exceptions import (
-    AutomationCheckError,
-    ConfigError,
-    DeployError,
     HomeAssistantAuthError,
-    HomeAssistantError,
     HomeHabitsError,
-    RunInProgressError,
-    RunNotFoundError,
-    SourceError,
-    StatusChangeError,
-    SuggestionNotFoundError,
 )
 from homehabits.job import AnalysisRunner
 from homehabits.scheduler import AnalysisScheduler, home_time_zone
@@ -43,19 +35,6 @@ _log = logging.getLogger(__name__)
 SourceFactory = Callable[[], Source]
 
 _STOP_GRACE_SECONDS = 10.0
-
-# Which HTTP status each kind of error gets; the first match in this order wins.
-_STATUS_OF_ERROR: tuple[tuple[type[HomeHabitsError], int], ...] = (
-    (SuggestionNotFoundError, status.HTTP_404_NOT_FOUND),
-    (RunNotFoundError, status.HTTP_404_NOT_FOUND),
-    (StatusChangeError, status.HTTP_409_CONFLICT),
-    (RunInProgressError, status.HTTP_409_CONFLICT),
-    (AutomationCheckError, status.HTTP_422_UNPROCESSABLE_CONTENT),
-    (DeployError, status.HTTP_502_BAD_GATEWAY),
-    (HomeAssistantError, status.HTTP_502_BAD_GATEWAY),
-    (SourceError, status.HTTP_502_BAD_GATEWAY),
-    (ConfigError, status.HTTP_503_SERVICE_UNAVAILABLE),
-)
 
 
 def create_app(
@@ -92,10 +71,9 @@ def create_app(
     app.state.settings = settings
     protected = [Depends(require_token)]
     app.include_router(health.router)
-    app.include_router(metrics.router, dependencies=protected)
-    app.include_router(analysis.router, dependencies=protected)
-    app.include_router(patterns.router, dependencies=protected)
-    app.include_router(suggestions.router, dependencies=protected)
+    refused = errors(status.HTTP_401_UNAUTHORIZED) if settings.api_token else None
+    for router in (metrics.router, analysis.router, patterns.router, suggestions.router):
+        app.include_router(router, dependencies=protected, responses=refused)
     app.add_exception_handler(HomeHabitsError, _error_response)  # type: ignore[arg-type]
     _mount_review_page(app)
     return app
@@ -162,10 +140,7 @@ def _source_from_settings(settings: Settings) -> SourceFactory:
 
 
 async def _error_response(request: Request, err: HomeHabitsError) -> JSONResponse:
-    code = next(
-        (code for kind, code in _STATUS_OF_ERROR if isinstance(err, kind)),
-        status.HTTP_500_INTERNAL_SERVER_ERROR,
-    )
+    code = status_of_error(err)
     detail = str(err)
     if isinstance(err, HomeAssistantAuthError):
         detail = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -179,7 +179,7 @@ class PatternOut(BaseModel):
 class ApproveManyBody(BaseModel):
     """Suggestions to approve at once (sensitive ones are left for one-by-one review)."""
 
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(min_length=1, max_length=500)
 
 
 class SkippedApproval(BaseModel):
