@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import Depends, FastAPI, Request, status
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from homehabits import __version__
 from homehabits.api.deps import Service
 from homehabits.api.errors import errors, status_of_error
+from homehabits.api.home_assistant_status import HomeAssistantCheck
 from homehabits.api.routers import analysis, health, metrics, patterns, suggestions
 from homehabits.api.security import forget_secrets, remember_secrets, require_token
 from homehabits.config import Settings, load_settings
@@ -22,7 +24,7 @@ from homehabits.exceptions import (
     HomeHabitsError,
 )
 from homehabits.job import AnalysisRunner
-from homehabits.scheduler import AnalysisScheduler, home_time_zone
+from homehabits.scheduler import AnalysisScheduler
 from homehabits.sources.base import Source
 from homehabits.store import repository
 from homehabits.store.engine import make_engine, make_sessionmaker
@@ -103,7 +105,7 @@ async def _start_service(
             _log.warning("%s analysis run(s) were interrupted by a restart", interrupted)
         factory = source_factory or _source_from_settings(settings)
         runner = AnalysisRunner(settings, sessions, factory)
-        zone = await home_time_zone(settings, factory)
+        zone, fallback = await _schedule_zone(settings, factory)
         scheduler = AnalysisScheduler(runner, settings.schedule, zone)
         scheduler.start()
     except BaseException:
@@ -116,7 +118,25 @@ async def _start_service(
         runner=runner,
         scheduler=scheduler,
         ha_transport=ha_transport,
+        home_assistant=HomeAssistantCheck(settings, ha_transport),
+        time_zone_fallback=fallback,
     )
+
+
+async def _schedule_zone(settings: Settings, factory: SourceFactory) -> tuple[ZoneInfo, str | None]:
+    """The schedule's time zone, and why it is not the home's when it fell back to UTC."""
+    if settings.time_zone:
+        return ZoneInfo(settings.time_zone), None
+    try:
+        context = await factory().read_context()
+        return ZoneInfo(context.time_zone), None
+    except Exception as err:  # the service must start even when the home cannot be read now
+        why = (
+            f"the home's time zone could not be read ({err}); the schedule runs in UTC "
+            "(set HOMEHABITS_TIME_ZONE to choose)"
+        )
+        _log.warning("%s", why)
+        return ZoneInfo("UTC"), why
 
 
 async def _stop_service(service: Service) -> None:

@@ -10,6 +10,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from homehabits.api.errors import MAX_ROW_ID
+from homehabits.api.home_assistant_status import HomeAssistantCheck
 from homehabits.config import Settings
 from homehabits.job import AnalysisRunner
 from homehabits.scheduler import AnalysisScheduler
@@ -39,6 +40,8 @@ class Service:
     runner: AnalysisRunner
     scheduler: AnalysisScheduler
     ha_transport: httpx.AsyncBaseTransport | None = None
+    home_assistant: HomeAssistantCheck | None = None
+    time_zone_fallback: str | None = None  # why the schedule is not in the home's time zone
 
 
 def service_of(request: Request) -> Service:

@@ -226,6 +226,13 @@ class HealthOut(BaseModel):
     scheduler_running: bool
     analysis_running: bool
     time_zone: str
+    time_zone_fallback: str | None = Field(
+        default=None, description="why the schedule runs in another time zone than the home's"
+    )
+    home_assistant: str = Field(
+        description="ok, not_configured, token_refused, unreachable or error"
+    )
+    home_assistant_detail: str | None = None
     next_run: datetime | None
     last_run: LastRunOut | None
 
