@@ -106,7 +106,7 @@ async def test_the_service_answers_other_requests_while_a_deploy_waits_on_a_stuc
     faulty: Running,
 ) -> None:
     chosen = await _approved(faulty)
-    faulty.home_assistant.hang()
+    faulty.home_assistant.hang(path_prefix="/api/config")  # /api/ (the health check) answers
 
     deploying = asyncio.create_task(faulty.client.post(f"/api/suggestions/{chosen['id']}/deploy"))
     async with asyncio.timeout(5):  # the deploy is inside Home Assistant now
