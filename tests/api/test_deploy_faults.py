@@ -120,3 +120,25 @@ async def test_the_service_answers_other_requests_while_a_deploy_waits_on_a_stuc
     assert listed.status_code == 200
     assert health.status_code == 200
     assert failed.status_code == 504
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected_status"), [("down", 502), ("slow beyond the timeout", 504)]
+)
+async def test_undeploy_from_a_faulty_home_assistant_keeps_the_suggestion_deployed(
+    faulty: Running, fault: str, expected_status: int
+) -> None:
+    chosen = await _approved(faulty)
+    deployed = await faulty.client.post(f"/api/suggestions/{chosen['id']}/deploy")
+    assert deployed.status_code == 200, deployed.text
+    FAULTS[fault][0](faulty.home_assistant)
+
+    refused = await faulty.client.post(f"/api/suggestions/{chosen['id']}/undeploy")
+    stored = (await faulty.client.get(f"/api/suggestions/{chosen['id']}")).json()
+    faulty.home_assistant.heal()
+    retried = await faulty.client.post(f"/api/suggestions/{chosen['id']}/undeploy")
+
+    assert refused.status_code == expected_status, refused.text
+    assert stored["status"] == "deployed"
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["status"] == "removed"
