@@ -7,9 +7,10 @@ HomeHabitsError
 │   ├── SourceFormatError           a file is not in the expected format (names file/line/field)
 │   ├── RecorderError               the recorder database cannot be used
 │   │   └── RecorderSchemaError     the recorder schema is too old or unknown
-│   └── HomeAssistantError          the Home Assistant API answered badly
+│   └── HomeAssistantError          the Home Assistant API answered badly (.status, .ha_message)
 │       ├── HomeAssistantAuthError      401/403: the token is wrong
-│       ├── HomeAssistantUnreachableError   no answer: host down, DNS, timeout
+│       ├── HomeAssistantUnreachableError   no answer: host down, DNS, refused connection
+│       │   └── HomeAssistantTimeoutError   it did not answer within the timeout
 │       └── NotHomeAssistantError   something answered, but it is not Home Assistant
 ├── AutomationError                 an automation could not be compiled
 │   └── AutomationCheckError        a config Home Assistant would reject (with the reason)
@@ -24,7 +25,7 @@ HomeHabitsError
 │   └── StatusChangeError           that status change is not allowed (e.g. deploy a rejected one)
 ├── AnalysisError                   an analysis run failed
 │   └── RunInProgressError          an analysis is already running
-└── DeployError                     Home Assistant did not take the automation (message kept)
+└── DeployError                     Home Assistant did not take the automation (.status, .ha_message)
     └── DeployRefusedError          refused before sending: a never-rule, unknown entities, an
                                     override whose original Home Assistant cannot show
 """
@@ -40,6 +41,7 @@ __all__ = [
     "DeployRefusedError",
     "HomeAssistantAuthError",
     "HomeAssistantError",
+    "HomeAssistantTimeoutError",
     "HomeAssistantUnreachableError",
     "HomeHabitsError",
     "ModelResponseError",
@@ -111,7 +113,18 @@ class RecorderSchemaError(RecorderError):
 
 
 class HomeAssistantError(SourceError):
-    """The Home Assistant API answered with an error."""
+    """The Home Assistant API answered with an error.
+
+    `status` is the HTTP status Home Assistant answered (None when it gave none) and
+    `ha_message` Home Assistant's own words, when it said any.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, ha_message: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.ha_message = ha_message
 
 
 class HomeAssistantAuthError(HomeAssistantError):
@@ -119,7 +132,11 @@ class HomeAssistantAuthError(HomeAssistantError):
 
 
 class HomeAssistantUnreachableError(HomeAssistantError):
-    """Home Assistant did not answer: the host is down, unknown or too slow."""
+    """Home Assistant did not answer: the host is down, unknown or refuses connections."""
+
+
+class HomeAssistantTimeoutError(HomeAssistantUnreachableError):
+    """Home Assistant did not answer within the timeout."""
 
 
 class NotHomeAssistantError(HomeAssistantError):
@@ -180,7 +197,17 @@ class RunInProgressError(AnalysisError):
 
 
 class DeployError(HomeHabitsError):
-    """Home Assistant did not take the automation; the message is Home Assistant's."""
+    """Home Assistant did not take the automation; `status` and `ha_message` say how it answered.
+
+    `status` 400 means Home Assistant rejected the config (`ha_message` is its reason).
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, ha_message: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.ha_message = ha_message
 
 
 class DeployRefusedError(DeployError):

@@ -32,6 +32,7 @@ from homehabits.exceptions import (
     DeployRefusedError,
     HomeAssistantAuthError,
     HomeAssistantError,
+    HomeAssistantTimeoutError,
     HomeAssistantUnreachableError,
     StatusChangeError,
     SuggestionNotFoundError,
@@ -224,6 +225,7 @@ async def deploy(
     *,
     force: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
+    raise_failure: bool = False,
 ) -> SuggestionRecord:
     """Put an approved suggestion into Home Assistant, in the dialect that Home Assistant speaks.
 
@@ -232,8 +234,10 @@ async def deploy(
     (unless `force`: then it is deployed with a warning) or an override whose original
     Home Assistant cannot show is refused: recorded as `deploy_failed` with why, and raised
     as DeployRefusedError. Returns the suggestion `deployed` with the Home Assistant id, or
-    `deploy_failed` with Home Assistant's message (retryable). Raises StatusChangeError when
-    it is not approved and ConfigError when no Home Assistant is configured.
+    `deploy_failed` with Home Assistant's message (retryable); with `raise_failure`, that
+    failure is stored and then raised (DeployError or HomeAssistantError, with the status and
+    Home Assistant's message). Raises StatusChangeError when it is not approved and
+    ConfigError when no Home Assistant is configured.
     """
     record = await repository.get_suggestion(sessions, suggestion_id)
     if record.status not in DEPLOYABLE:
@@ -280,9 +284,12 @@ async def deploy(
     except (DeployError, HomeAssistantError) as err:
         message = _deploy_failure(err)
         _log.warning("deploying suggestion %s failed: %s", suggestion_id, message)
-        return await repository.change_status(
+        failed = await repository.change_status(
             sessions, suggestion_id, SuggestionStatus.DEPLOY_FAILED, deploy_message=message
         )
+        if raise_failure:
+            raise
+        return failed
     _log.info("suggestion %s deployed as %s (%s)", suggestion_id, automation_id, entity_id)
     return await repository.change_status(
         sessions,
@@ -473,6 +480,8 @@ def _deploy_failure(err: Exception) -> str:
             "Home Assistant refused the access token (HOMEHABITS_HA_TOKEN); "
             f"use a long-lived token of an administrator: {err}"
         )
+    if isinstance(err, HomeAssistantTimeoutError):
+        return f"Home Assistant did not answer in time: {err}"
     if isinstance(err, HomeAssistantUnreachableError):
         return f"Home Assistant did not answer: {err}"
     return str(err)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
+from homehabits.config import Settings
+from homehabits.context import HomeContext
+from homehabits.exceptions import SourceError
+from homehabits.sources.simulator import DemoSource
 from homehabits.store.records import SuggestionStatus
 from tests.api.conftest import Running
+
+StartService = Callable[..., AbstractAsyncContextManager[Running]]
 
 
 async def test_health_before_the_first_run_shows_the_next_run_in_home_time(
@@ -66,3 +74,41 @@ def _samples(text: str) -> dict[str, float]:
             name, _, value = line.rpartition(" ")
             found[name] = float(value)
     return found
+
+
+async def test_health_says_home_assistant_refused_the_token(
+    start_service: StartService, make_settings: Callable[..., Settings]
+) -> None:
+    async with start_service(make_settings(ha_token="a-token-that-is-not-the-right-one")) as wrong:
+        response = await wrong.client.get("/health")
+
+    body = response.json()
+    assert response.status_code == 503
+    assert body["status"] == "degraded"
+    assert body["home_assistant"] == "token_refused"
+    assert "refused the token" in body["home_assistant_detail"]
+
+
+async def test_health_says_home_assistant_is_ok_when_it_takes_the_token(running: Running) -> None:
+    body = (await running.client.get("/health")).json()
+
+    assert body["home_assistant"] == "ok"
+    assert body["home_assistant_detail"] is None
+    assert body["time_zone_fallback"] is None
+
+
+class _HomeThatCannotBeRead(DemoSource):
+    async def read_context(self) -> HomeContext:
+        raise SourceError("the recorder database is locked")
+
+
+async def test_health_says_when_the_schedule_fell_back_to_utc(
+    start_service: StartService, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(time_zone=None)
+    async with start_service(settings, source_factory=lambda: _HomeThatCannotBeRead()) as service:
+        body = (await service.client.get("/health")).json()
+
+    assert body["time_zone"] == "UTC"
+    assert "the recorder database is locked" in body["time_zone_fallback"]
+    assert "HOMEHABITS_TIME_ZONE" in body["time_zone_fallback"]

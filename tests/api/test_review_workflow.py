@@ -107,10 +107,10 @@ async def test_a_refused_deploy_keeps_home_assistants_message_and_can_be_retried
     stored = (await running.client.get(f"/api/suggestions/{chosen['id']}")).json()
     retried = await running.client.post(f"/api/suggestions/{chosen['id']}/deploy")
 
-    assert refused.status_code == 502
-    assert refused.json()["detail"] == "Fake failure"  # Home Assistant's own words
+    assert refused.status_code == 422  # Home Assistant rejected the config: not a gateway fault
+    assert refused.json()["detail"].endswith(": Fake failure")  # Home Assistant's own words
     assert stored["status"] == "deploy_failed"
-    assert stored["deploy_message"] == "Fake failure"
+    assert stored["deploy_message"].endswith(": Fake failure")
     assert retried.status_code == 200, retried.text
     assert retried.json()["status"] == "deployed"
 

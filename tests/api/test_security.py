@@ -124,3 +124,27 @@ def test_serve_refuses_a_network_address_without_an_api_token() -> None:
 
     with pytest.raises(ConfigError, match="without HOMEHABITS_API_TOKEN"):
         serve(unsafe)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/suggestions/9223372036854775808",
+        "/api/suggestions?offset=9223372036854775808",
+        "/api/analysis/runs/9223372036854775808",
+        "/api/patterns?run_id=9223372036854775808",
+        "/api/patterns?offset=99999999999999999999999",
+    ],
+)
+async def test_ids_and_offsets_beyond_64_bits_are_refused_not_a_server_error(
+    running: Running, path: str
+) -> None:
+    answer = await running.client.get(path)
+
+    assert answer.status_code == 422, answer.text
+
+
+async def test_bulk_approval_of_an_id_beyond_64_bits_is_refused(running: Running) -> None:
+    answer = await running.client.post("/api/suggestions/approve", json={"ids": [1, 2**64]})
+
+    assert answer.status_code == 422, answer.text

@@ -27,6 +27,10 @@ For tests: `requests` records every request (`count()` sums them), `fail()` make
 answers an error status, `delay()` slows answers down, `serve_html` turns the fake into a web
 page that is not Home Assistant, `automations` holds the saved configs, and
 `reload_delay` is how long a saved automation takes to appear as an `automation.*` state.
+
+Fault modes, each undone by `heal()`: `go_down()` (every connection refused), `hang()` (requests
+wait until healed, beyond any timeout), `fail(500)` / `fail(401)`, `answer_garbage()` (200 with a
+body that is not JSON) and `never_load = True` (automations are saved but never show up).
 """
 
 from __future__ import annotations
@@ -94,6 +98,22 @@ class _Fault:
     status: int | None = None
     times: int = 1
     seconds: float = 0.0
+    hang: bool = False  # wait until `heal()`
+    garbage: bool = False  # answer 200 with a body that is not JSON
+
+
+class _FaultyTransport(httpx.AsyncBaseTransport):
+    """The fake's in-process transport, which refuses every connection while it is down."""
+
+    def __init__(self, fake: FakeHomeAssistant) -> None:
+        self._fake = fake
+        self._asgi = httpx.ASGITransport(app=fake.app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._fake.down:
+            self._fake.requests.append(RecordedRequest(request.method, request.url.path))
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        return await self._asgi.handle_async_request(request)
 
 
 class FakeHomeAssistant:
@@ -125,6 +145,8 @@ class FakeHomeAssistant:
         self.logbook = logbook  # False: /api/logbook answers 404, as without `logbook:`
         self.serve_html = False  # True: every page is a router's HTML login page
         self.users_need_admin = False  # True: config/auth/list is refused, as for a non-admin
+        self.down = False  # True: the in-process transport refuses every connection
+        self.never_load = False  # True: saved automations never appear as entities
         self.states: dict[str, dict[str, Any]] = {}
         self.entity_registry: dict[str, dict[str, Any]] = {}
         self.device_registry: dict[str, dict[str, Any]] = {}
@@ -134,6 +156,9 @@ class FakeHomeAssistant:
         self.requests: list[RecordedRequest] = []
         self._changes: list[_Change] = []
         self._faults: list[_Fault] = []
+        self._healed: asyncio.Event | None = None
+        self._held = 0
+        self._holding = asyncio.Event()  # set once `hang()` holds a request
         self.app = self._build_app()
 
     # -- seeding ---------------------------------------------------------------------------
@@ -349,9 +374,45 @@ class FakeHomeAssistant:
         """Wait `seconds` before answering requests under `path_prefix`."""
         self._faults.append(_Fault(path_prefix, seconds=seconds, times=times))
 
-    def transport(self) -> httpx.ASGITransport:
+    def go_down(self) -> None:
+        """Refuse every connection (through `transport()`), as a host that is off."""
+        self.down = True
+
+    def hang(self, *, path_prefix: str = "/api") -> None:
+        """Keep requests under `path_prefix` waiting until `heal()`, as a stuck Home Assistant."""
+        self._faults.append(_Fault(path_prefix, times=1_000_000, hang=True))
+
+    def answer_garbage(self, *, times: int = 1_000_000, path_prefix: str = "/api") -> None:
+        """Answer requests under `path_prefix` with 200 and a body that is not JSON."""
+        self._faults.append(_Fault(path_prefix, times=times, garbage=True))
+
+    def heal(self) -> None:
+        """Undo every fault: up, answering, loading automations; held requests go on."""
+        self.down = False
+        self.never_load = False
+        self._faults.clear()
+        if self._healed is not None:
+            self._healed.set()
+            self._healed = None
+        for automation_id in self.automations:
+            if not any(
+                state["attributes"].get("id") == automation_id
+                for entity_id, state in self.states.items()
+                if entity_id.startswith("automation.")
+            ):
+                self._show_automation(automation_id)
+
+    def hanging(self) -> int:
+        """How many requests are being held by `hang()` right now."""
+        return self._held
+
+    async def wait_until_hanging(self) -> None:
+        """Return once a request is being held by `hang()`."""
+        await self._holding.wait()
+
+    def transport(self) -> httpx.AsyncBaseTransport:
         """An httpx transport that sends requests straight into the app, in process."""
-        return httpx.ASGITransport(app=self.app)
+        return _FaultyTransport(self)
 
     def ws_connect(self, url: str) -> AbstractAsyncContextManager[InProcessWebSocket]:
         """Open the app's WebSocket in process (the client's injectable `ws_connect`)."""
@@ -387,6 +448,11 @@ class FakeHomeAssistant:
                     self._faults.remove(fault)
                 if fault.seconds:
                     await asyncio.sleep(fault.seconds)
+                if fault.hang:
+                    await self._wait_until_healed()
+                    break
+                if fault.garbage:
+                    return Response(b'{"result": "ok", <html>', media_type="application/json")
                 if fault.status is not None:
                     return JSONResponse({"message": "Fake failure"}, status_code=fault.status)
             if self.serve_html:
@@ -550,7 +616,22 @@ class FakeHomeAssistant:
 
     # -- helpers ---------------------------------------------------------------------------
 
+    async def _wait_until_healed(self) -> None:
+        if self._healed is None:
+            self._healed = asyncio.Event()
+        healed = self._healed
+        self._held += 1
+        self._holding.set()
+        try:
+            await healed.wait()
+        finally:
+            self._held -= 1
+            if not self._held:
+                self._holding.clear()
+
     def _after_reload(self, apply: Any) -> None:
+        if self.never_load:
+            return
         asyncio.get_running_loop().call_later(self.reload_delay, apply)
 
     def _show_automation(self, automation_id: str) -> str:

@@ -204,7 +204,9 @@ async def test_home_assistant_rejecting_an_automation_is_a_deploy_error_with_its
         with pytest.raises(DeployError) as caught:
             await ha.save_automation("hh-3", MODERN_AUTOMATION)
 
-    assert str(caught.value) == "Message malformed: extra keys not allowed @ data['triggers']"
+    assert caught.value.status == 400
+    assert caught.value.ha_message == "Message malformed: extra keys not allowed @ data['triggers']"
+    assert str(caught.value).endswith(caught.value.ha_message)
     assert old.automations == {}
 
 

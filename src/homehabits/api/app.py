@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import Depends, FastAPI, Request, status
@@ -13,25 +14,17 @@ from fastapi.responses import JSONResponse
 
 from homehabits import __version__
 from homehabits.api.deps import Service
+from homehabits.api.errors import errors, status_of_error
+from homehabits.api.home_assistant_status import HomeAssistantCheck
 from homehabits.api.routers import analysis, health, metrics, patterns, suggestions
 from homehabits.api.security import forget_secrets, remember_secrets, require_token
 from homehabits.config import Settings, load_settings
 from homehabits.exceptions import (
-    AutomationCheckError,
-    ConfigError,
-    DeployError,
-    DeployRefusedError,
     HomeAssistantAuthError,
-    HomeAssistantError,
     HomeHabitsError,
-    RunInProgressError,
-    RunNotFoundError,
-    SourceError,
-    StatusChangeError,
-    SuggestionNotFoundError,
 )
 from homehabits.job import AnalysisRunner
-from homehabits.scheduler import AnalysisScheduler, home_time_zone
+from homehabits.scheduler import AnalysisScheduler
 from homehabits.sources.base import Source
 from homehabits.store import repository
 from homehabits.store.engine import make_engine, make_sessionmaker
@@ -44,20 +37,6 @@ _log = logging.getLogger(__name__)
 SourceFactory = Callable[[], Source]
 
 _STOP_GRACE_SECONDS = 10.0
-
-# Which HTTP status each kind of error gets; the first match in this order wins.
-_STATUS_OF_ERROR: tuple[tuple[type[HomeHabitsError], int], ...] = (
-    (SuggestionNotFoundError, status.HTTP_404_NOT_FOUND),
-    (RunNotFoundError, status.HTTP_404_NOT_FOUND),
-    (StatusChangeError, status.HTTP_409_CONFLICT),
-    (RunInProgressError, status.HTTP_409_CONFLICT),
-    (AutomationCheckError, status.HTTP_422_UNPROCESSABLE_CONTENT),
-    (DeployRefusedError, status.HTTP_422_UNPROCESSABLE_CONTENT),
-    (DeployError, status.HTTP_502_BAD_GATEWAY),
-    (HomeAssistantError, status.HTTP_502_BAD_GATEWAY),
-    (SourceError, status.HTTP_502_BAD_GATEWAY),
-    (ConfigError, status.HTTP_503_SERVICE_UNAVAILABLE),
-)
 
 
 def create_app(
@@ -94,10 +73,9 @@ def create_app(
     app.state.settings = settings
     protected = [Depends(require_token)]
     app.include_router(health.router)
-    app.include_router(metrics.router, dependencies=protected)
-    app.include_router(analysis.router, dependencies=protected)
-    app.include_router(patterns.router, dependencies=protected)
-    app.include_router(suggestions.router, dependencies=protected)
+    refused = errors(status.HTTP_401_UNAUTHORIZED) if settings.api_token else None
+    for router in (metrics.router, analysis.router, patterns.router, suggestions.router):
+        app.include_router(router, dependencies=protected, responses=refused)
     app.add_exception_handler(HomeHabitsError, _error_response)  # type: ignore[arg-type]
     _mount_review_page(app)
     return app
@@ -127,7 +105,7 @@ async def _start_service(
             _log.warning("%s analysis run(s) were interrupted by a restart", interrupted)
         factory = source_factory or _source_from_settings(settings)
         runner = AnalysisRunner(settings, sessions, factory)
-        zone = await home_time_zone(settings, factory)
+        zone, fallback = await _schedule_zone(settings, factory)
         scheduler = AnalysisScheduler(runner, settings.schedule, zone)
         scheduler.start()
     except BaseException:
@@ -140,7 +118,25 @@ async def _start_service(
         runner=runner,
         scheduler=scheduler,
         ha_transport=ha_transport,
+        home_assistant=HomeAssistantCheck(settings, ha_transport),
+        time_zone_fallback=fallback,
     )
+
+
+async def _schedule_zone(settings: Settings, factory: SourceFactory) -> tuple[ZoneInfo, str | None]:
+    """The schedule's time zone, and why it is not the home's when it fell back to UTC."""
+    if settings.time_zone:
+        return ZoneInfo(settings.time_zone), None
+    try:
+        context = await factory().read_context()
+        return ZoneInfo(context.time_zone), None
+    except Exception as err:  # the service must start even when the home cannot be read now
+        why = (
+            f"the home's time zone could not be read ({err}); the schedule runs in UTC "
+            "(set HOMEHABITS_TIME_ZONE to choose)"
+        )
+        _log.warning("%s", why)
+        return ZoneInfo("UTC"), why
 
 
 async def _stop_service(service: Service) -> None:
@@ -164,10 +160,7 @@ def _source_from_settings(settings: Settings) -> SourceFactory:
 
 
 async def _error_response(request: Request, err: HomeHabitsError) -> JSONResponse:
-    code = next(
-        (code for kind, code in _STATUS_OF_ERROR if isinstance(err, kind)),
-        status.HTTP_500_INTERNAL_SERVER_ERROR,
-    )
+    code = status_of_error(err)
     detail = str(err)
     if isinstance(err, HomeAssistantAuthError):
         detail = (

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import httpx
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from homehabits.api.errors import MAX_ROW_ID
+from homehabits.api.home_assistant_status import HomeAssistantCheck
 from homehabits.config import Settings
 from homehabits.job import AnalysisRunner
 from homehabits.scheduler import AnalysisScheduler
@@ -16,6 +18,9 @@ from homehabits.store.engine import Sessions
 
 __all__ = [
     "HaTransportDep",
+    "OffsetQuery",
+    "RowIdPath",
+    "RowIdQuery",
     "RunnerDep",
     "SchedulerDep",
     "Service",
@@ -35,6 +40,8 @@ class Service:
     runner: AnalysisRunner
     scheduler: AnalysisScheduler
     ha_transport: httpx.AsyncBaseTransport | None = None
+    home_assistant: HomeAssistantCheck | None = None
+    time_zone_fallback: str | None = None  # why the schedule is not in the home's time zone
 
 
 def service_of(request: Request) -> Service:
@@ -69,3 +76,10 @@ SessionsDep = Annotated[Sessions, Depends(_sessions)]
 RunnerDep = Annotated[AnalysisRunner, Depends(_runner)]
 SchedulerDep = Annotated[AnalysisScheduler, Depends(_scheduler)]
 HaTransportDep = Annotated[httpx.AsyncBaseTransport | None, Depends(_ha_transport)]
+
+#: A suggestion's or run's id in the path: a database row id, so at most a signed 64-bit integer.
+RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+#: A run's id as a query parameter.
+RowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="a run id")]
+#: How many rows to skip: at most what a database row count can be.
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_ROW_ID)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -180,7 +180,9 @@ class PatternOut(BaseModel):
 class ApproveManyBody(BaseModel):
     """Suggestions to approve at once (sensitive ones are left for one-by-one review)."""
 
-    ids: list[int] = Field(default_factory=list, max_length=500)
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        default_factory=list, max_length=500
+    )
     all_pending: bool = Field(
         default=False, description="approve every pending suggestion (ids are then ignored)"
     )
@@ -242,6 +244,13 @@ class HealthOut(BaseModel):
     scheduler_running: bool
     analysis_running: bool
     time_zone: str
+    time_zone_fallback: str | None = Field(
+        default=None, description="why the schedule runs in another time zone than the home's"
+    )
+    home_assistant: str = Field(
+        description="ok, not_configured, token_refused, unreachable or error"
+    )
+    home_assistant_detail: str | None = None
     next_run: datetime | None
     last_run: LastRunOut | None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -55,7 +57,36 @@ def serve(
     if db:
         overrides["database_url"] = db
     settings = settings_with(**overrides)
+    # before the URL is printed or the schedule starts: a second `serve` must only say why not
+    taken = _why_port_cannot_be_bound(settings.host, settings.port)
+    if taken is not None:
+        fail(taken)
     setup_logging(quiet=False)
     from homehabits.api.server import serve as serve_app
 
-    serve_app(settings)
+    try:
+        serve_app(settings)
+    except HomeHabitsError as err:
+        fail(str(err))
+
+
+def _why_port_cannot_be_bound(host: str, port: int) -> str | None:
+    """Why the service could not listen on host:port (taken, not ours to use), or None."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        return f"cannot serve on {host}:{port}: the address is unknown ({err.strerror})"
+    family, kind, protocol, _, address = addresses[0]
+    with socket.socket(family, kind, protocol) as probe:
+        # as uvicorn binds: a port left in TIME_WAIT by an earlier run is free to use
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is already in use (another homehabits serve?); "
+                    "stop it or choose another with --port or HOMEHABITS_PORT"
+                )
+            return f"cannot serve on {host}:{port}: {err.strerror or err}"
+    return None

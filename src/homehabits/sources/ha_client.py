@@ -26,6 +26,7 @@ from homehabits.exceptions import (
     DeployError,
     HomeAssistantAuthError,
     HomeAssistantError,
+    HomeAssistantTimeoutError,
     HomeAssistantUnreachableError,
     NotHomeAssistantError,
 )
@@ -242,12 +243,20 @@ class HomeAssistantClient:
         """Create or replace an automation; Home Assistant checks it, writes it and reloads."""
         path = _automation_path(automation_id)
         response = await self._request("POST", path, json=dict(config))
+        said = _message_of(response)
         if response.status_code == httpx.codes.BAD_REQUEST:
-            raise DeployError(_message_of(response) or "Home Assistant rejected the automation")
+            raise DeployError(
+                f"Home Assistant rejected automation {automation_id!r}: "
+                f"{said or 'no reason given'}",
+                status=response.status_code,
+                ha_message=said,
+            )
         if response.status_code != httpx.codes.OK:
             raise DeployError(
                 f"Home Assistant answered {response.status_code} when saving automation "
-                f"{automation_id!r}: {_message_of(response) or response.reason_phrase}"
+                f"{automation_id!r}: {said or response.reason_phrase}",
+                status=response.status_code,
+                ha_message=said,
             )
         self._json_of(response, "POST", path)
 
@@ -274,7 +283,9 @@ class HomeAssistantClient:
             return
         raise DeployError(
             f"Home Assistant answered {response.status_code} when removing automation "
-            f"{automation_id!r}: {message or response.reason_phrase}"
+            f"{automation_id!r}: {message or response.reason_phrase}",
+            status=response.status_code,
+            ha_message=message,
         )
 
     async def wait_for_automation_entity(
@@ -304,12 +315,16 @@ class HomeAssistantClient:
         response = await self._request("GET", path, params=params)
         if response.status_code == httpx.codes.NOT_FOUND:
             raise NotHomeAssistantError(
-                f"{self.url}{path} was not found — is this Home Assistant, with the API enabled?"
+                f"{self.url}{path} was not found — is this Home Assistant, with the API enabled?",
+                status=response.status_code,
             )
         if response.status_code != httpx.codes.OK:
+            said = _message_of(response)
             raise HomeAssistantError(
                 f"Home Assistant at {self.url} answered {response.status_code} to GET {path}: "
-                f"{_message_of(response) or response.reason_phrase}"
+                f"{said or response.reason_phrase}",
+                status=response.status_code,
+                ha_message=said,
             )
         return self._json_of(response, "GET", path)
 
@@ -320,7 +335,8 @@ class HomeAssistantClient:
             kind = response.headers.get("content-type", "").split(";")[0] or "no content type"
             raise NotHomeAssistantError(
                 f"{self.url} answered {method} {path} with {kind}, not Home Assistant's JSON "
-                "— is this the right address and port?"
+                "— is this the right address and port?",
+                status=response.status_code,
             ) from None
 
     async def _request(
@@ -342,7 +358,7 @@ class HomeAssistantClient:
 
         response: httpx.Response = await self._with_retries(method, path, once)
         if response.status_code in (httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN):
-            raise self._auth_error(response.status_code)
+            raise self._auth_error(response.status_code, _message_of(response))
         return response
 
     async def _with_retries(
@@ -357,7 +373,9 @@ class HomeAssistantClient:
                 if last:
                     raise HomeAssistantError(
                         f"Home Assistant at {self.url} answered {err.status} to {method} {path} "
-                        f"{number + 1} time(s): {err.message or 'server error'}"
+                        f"{number + 1} time(s): {err.message or 'server error'}",
+                        status=err.status,
+                        ha_message=err.message,
                     ) from None
                 reason = f"answered {err.status}"
             except (httpx.TransportError, OSError, WebSocketException, TimeoutError) as err:
@@ -387,7 +405,7 @@ class HomeAssistantClient:
             await ws.send(json.dumps({"type": "auth", "access_token": self._token}))
             verdict = await _receive(ws)
             if verdict.get("type") == "auth_invalid":
-                raise self._auth_error(401)
+                raise self._auth_error(401, text_or_none(verdict.get("message")))
             if verdict.get("type") != "auth_ok":
                 raise NotHomeAssistantError(
                     f"{self.url}/api/websocket answered the login with {verdict.get('type')!r}"
@@ -420,25 +438,30 @@ class HomeAssistantClient:
             )
             return None
         if code == "unauthorized":
-            raise self._auth_error(403)
+            raise self._auth_error(403, text_or_none(error.get("message")))
         raise HomeAssistantError(
             f"Home Assistant at {self.url} refused {command['type']} over the WebSocket: "
-            f"{error.get('message') or code}"
+            f"{error.get('message') or code}",
+            ha_message=text_or_none(error.get("message")),
         )
 
-    def _auth_error(self, status: int) -> HomeAssistantAuthError:
+    def _auth_error(self, status: int, said: str | None = None) -> HomeAssistantAuthError:
         return HomeAssistantAuthError(
             f"Home Assistant refused the token ({status}) at {self.url} — create a long-lived "
-            "access token in your profile"
+            "access token in your profile",
+            status=status,
+            ha_message=said,
         )
 
     def _unreachable(self, err: BaseException) -> HomeAssistantUnreachableError:
         if isinstance(err, TimeoutError | httpx.TimeoutException):
-            why = f"did not answer within {self._timeout:g} s"
-        else:
-            why = f"could not be reached ({type(err).__name__})"
+            return HomeAssistantTimeoutError(
+                f"Home Assistant at {self.url} did not answer within {self._timeout:g} s "
+                "— check that it is running and not overloaded"
+            )
         return HomeAssistantUnreachableError(
-            f"Home Assistant at {self.url} {why} — check the address, the port and that it is running"
+            f"Home Assistant at {self.url} could not be reached ({type(err).__name__}) "
+            "— check the address, the port and that it is running"
         )
 
 

@@ -29,13 +29,14 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 __all__ = ["IN_PROCESS_BASE_URL", "FakeMode", "FakeOpenAIServer", "default_answer", "facts_of"]
 
 IN_PROCESS_BASE_URL: Final = "http://fake-openai.invalid/v1"
 
+_JSON: Final = "application/json"
 _FACTS = re.compile(r"<<<FACTS\s*(\{.*\})\s*FACTS>>>", re.DOTALL)
 
 
@@ -48,6 +49,8 @@ class FakeMode(StrEnum):
     REJECT_JSON_SCHEMA = "reject_json_schema"  # 400 for response_format json_schema
     REJECT_RESPONSE_FORMAT = "reject_response_format"  # 400 for any response_format
     HANG = "hang"  # never answers (until the server stops)
+    GARBAGE = "garbage"  # 200 with a body that is not JSON at all (a broken proxy)
+    NO_CHOICES = "no_choices"  # 200 with JSON that is not a chat completion
 
 
 Answer = Callable[[dict[str, Any]], dict[str, Any]]
@@ -187,7 +190,7 @@ class FakeOpenAIServer:
     async def _models(self, request: Request) -> JSONResponse:
         return JSONResponse({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
 
-    async def _chat(self, request: Request) -> JSONResponse:
+    async def _chat(self, request: Request) -> Response:
         body = await request.json()
         self.requests += 1
         self.received.append(body)
@@ -204,6 +207,10 @@ class FakeOpenAIServer:
                 return refused
             await self._wait(user_text)
             content = self._content(self.answer(body))
+            if self.mode is FakeMode.GARBAGE:
+                return Response(b'{"id": "chatcmpl-x", "choices": [<html>', media_type=_JSON)
+            if self.mode is FakeMode.NO_CHOICES:
+                return JSONResponse({"id": "chatcmpl-x", "choices": "none today"})
             return JSONResponse(self._completion(body, content))
         finally:
             self.in_flight -= 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,13 +27,15 @@ from openai import AsyncOpenAI
 from homehabits.automations.draft import Draft
 from homehabits.config import Settings
 from homehabits.context import HomeContext
-from homehabits.exceptions import WriterError
+from homehabits.exceptions import ConfigError, ModelResponseError, WriterError
 from homehabits.writers.checks import check_answer
 from homehabits.writers.prompt import RESPONSE_SCHEMA, build_messages, read_answer
 from homehabits.writers.template import sensitive_note
 from homehabits.writers.words import Words
 
 __all__ = ["ModelConfig", "ModelWriter"]
+
+_LOGGER = logging.getLogger(__name__)
 
 # what the server is asked to shape its answer as, most precise first
 _FORMATS: Final[tuple[dict[str, Any] | None, ...]] = (
@@ -61,9 +64,9 @@ class ModelConfig:
     def __post_init__(self) -> None:
         """Refuse limits that would stall or flood the writer."""
         if self.concurrent_limit < 1:
-            raise ValueError(f"concurrent_limit must be at least 1, not {self.concurrent_limit}")
+            raise ConfigError(f"concurrent_limit must be at least 1, not {self.concurrent_limit}")
         if self.max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, not {self.max_retries}")
+            raise ConfigError(f"max_retries must be 0 or more, not {self.max_retries}")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ModelConfig | None:
@@ -131,13 +134,20 @@ class ModelWriter:
     async def write(self, draft: Draft, context: HomeContext, reference: Words) -> Words:
         """The model's words for one draft, checked; raises WriterError when they cannot be used."""
         messages = build_messages(draft, context, reference)
-        completion = await self._complete(messages)
-        tokens_in, tokens_out = _usage(completion)
-        cost = self.config.cost(tokens_in, tokens_out)
-        choices = completion.choices
-        text = choices[0].message.content if choices else None
-        answer = read_answer(text, fallback_category=draft.category)
-        check_answer(answer, draft, context, reference)
+        try:
+            completion = await self._complete(messages)
+            tokens_in, tokens_out = _usage(completion)
+            cost = self.config.cost(tokens_in, tokens_out)
+            answer = read_answer(_text_of(completion), fallback_category=draft.category)
+            check_answer(answer, draft, context, reference)
+        except ModelResponseError as err:
+            # one line per suggestion: the words fall back to the template's, nothing is lost
+            _LOGGER.warning(
+                "the model's words for %s cannot be used, template words instead: %s",
+                draft.automation_id,
+                err,
+            )
+            raise
         description = answer.description
         note = sensitive_note(draft)
         if note and note not in description:
@@ -192,6 +202,10 @@ class ModelWriter:
                     completion = await self._sdk().chat.completions.create(**request)
             except TimeoutError as err:
                 raise WriterError(self._timed_out()) from err
+            except ValueError as err:  # the SDK could not decode the body (JSONDecodeError)
+                raise ModelResponseError(
+                    f"the model's server answered with a body that is not JSON ({err})"
+                ) from None
             except openai.BadRequestError as err:
                 if level + 1 < len(_FORMATS) and _about_response_format(err):
                     # remembered for the rest of the run: later calls skip the refused format
@@ -212,6 +226,17 @@ class ModelWriter:
         if told is not None:
             return min(told, self.config.retry_after_cap_seconds)
         return float(self.config.retry_base_seconds * (2**attempt))
+
+
+def _text_of(completion: Any) -> str | None:
+    """The answer's text, whatever the server sent in place of a chat completion."""
+    try:
+        choices = completion.choices
+        return choices[0].message.content if choices else None
+    except (AttributeError, IndexError, KeyError, TypeError):
+        raise ModelResponseError(
+            f"the model's server did not answer with a chat completion: {str(completion)[:120]!r}"
+        ) from None
 
 
 class _FormatRefusedError(Exception):

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from homehabits.api.deps import RunnerDep, SessionsDep
+from homehabits.api.deps import RowIdPath, RunnerDep, SessionsDep
+from homehabits.api.errors import errors
 from homehabits.api.schemas import RunOut, RunStarted
 from homehabits.store import repository
 
@@ -15,7 +16,12 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/analysis", tags=["analysis"])
 
 
-@router.post("/run", status_code=status.HTTP_202_ACCEPTED, response_model=RunStarted)
+@router.post(
+    "/run",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RunStarted,
+    responses=errors(status.HTTP_409_CONFLICT),
+)
 async def start_run(runner: RunnerDep) -> RunStarted:
     """Start an analysis in the background (409 while one is running)."""
     return RunStarted(run_id=await runner.start("api"))
@@ -30,7 +36,7 @@ async def list_runs(
     return [RunOut.from_record(run) for run in await repository.list_runs(sessions, limit=limit)]
 
 
-@router.get("/runs/{run_id}", response_model=RunOut)
-async def get_run(run_id: int, sessions: SessionsDep) -> RunOut:
+@router.get("/runs/{run_id}", response_model=RunOut, responses=errors(status.HTTP_404_NOT_FOUND))
+async def get_run(run_id: RowIdPath, sessions: SessionsDep) -> RunOut:
     """One run: trigger, window, counts, seconds per phase, model use, errors, status."""
     return RunOut.from_record(await repository.get_run(sessions, run_id))

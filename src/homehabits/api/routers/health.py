@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from homehabits.api.deps import RunnerDep, SchedulerDep, SessionsDep
+from homehabits.api.deps import RunnerDep, SchedulerDep, SessionsDep, service_of
+from homehabits.api.home_assistant_status import HomeAssistantState, HomeAssistantStatus
 from homehabits.api.schemas import HealthOut, LastRunOut
 from homehabits.store import repository
 
@@ -13,14 +14,28 @@ __all__ = ["router"]
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=HealthOut)
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "Something is not well; see the fields."}},
+)
 async def health(
-    sessions: SessionsDep, scheduler: SchedulerDep, runner: RunnerDep, response: Response
+    request: Request,
+    sessions: SessionsDep,
+    scheduler: SchedulerDep,
+    runner: RunnerDep,
+    response: Response,
 ) -> HealthOut:
-    """Database reachable, schedule running, the last run and when the next one starts."""
+    """Database, schedule, Home Assistant (does it take the token?), the last and next run."""
+    service = service_of(request)
     database = await repository.ping(sessions)
     last = await repository.latest_run(sessions) if database else None
-    healthy = database and scheduler.running
+    home_assistant = (
+        await service.home_assistant.status()
+        if service.home_assistant is not None
+        else HomeAssistantStatus(HomeAssistantState.NOT_CONFIGURED)
+    )
+    healthy = database and scheduler.running and home_assistant.healthy
     if not healthy:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return HealthOut(
@@ -29,6 +44,9 @@ async def health(
         scheduler_running=scheduler.running,
         analysis_running=runner.running,
         time_zone=str(scheduler.zone),
+        time_zone_fallback=service.time_zone_fallback,
+        home_assistant=home_assistant.state.value,
+        home_assistant_detail=home_assistant.detail,
         next_run=scheduler.next_run_time(),
         last_run=(
             LastRunOut(

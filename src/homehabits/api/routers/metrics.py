@@ -23,7 +23,11 @@ _RUNS_SUMMED = 5000
 router = APIRouter(tags=["metrics"])
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get(
+    "/metrics",
+    # declared by hand: a response_class would make every answer, errors too, text/plain
+    responses={200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}}},
+)
 async def metrics(sessions: SessionsDep, runner: RunnerDep) -> PlainTextResponse:
     """The service's figures for Prometheus."""
     runs = await repository.list_runs(sessions, limit=_RUNS_SUMMED)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from homehabits.api.deps import SessionsDep
+from homehabits.api.deps import OffsetQuery, RowIdQuery, SessionsDep
 from homehabits.api.schemas import PatternOut
 from homehabits.store import repository
 
@@ -21,9 +21,9 @@ async def list_patterns(
     kind: Annotated[str | None, Query(description="time_of_day, sun, sequence, …")] = None,
     entity: Annotated[str | None, Query(description="an entity id, as target or trigger")] = None,
     area: Annotated[str | None, Query(description="an area id")] = None,
-    run_id: Annotated[int | None, Query(description="a run (default: the latest finished)")] = None,
+    run_id: RowIdQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[PatternOut]:
     """The habits found, best first, with their parameters and evidence."""
     found = await repository.list_patterns(

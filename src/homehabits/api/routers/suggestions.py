@@ -6,9 +6,17 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi import status as codes
 
 from homehabits import review
-from homehabits.api.deps import HaTransportDep, SessionsDep, SettingsDep
+from homehabits.api.deps import (
+    HaTransportDep,
+    OffsetQuery,
+    RowIdPath,
+    SessionsDep,
+    SettingsDep,
+)
+from homehabits.api.errors import errors
 from homehabits.api.schemas import (
     ApproveManyBody,
     ApproveManyResult,
@@ -21,13 +29,26 @@ from homehabits.api.schemas import (
     SuggestionPage,
 )
 from homehabits.automations.safety import limits_from
-from homehabits.exceptions import DeployError
 from homehabits.store import repository
 from homehabits.store.records import SuggestionStatus
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/suggestions", tags=["suggestions"])
+
+_NOT_FOUND = codes.HTTP_404_NOT_FOUND
+_CONFLICT = codes.HTTP_409_CONFLICT
+_REFUSED = codes.HTTP_422_UNPROCESSABLE_CONTENT
+_UNREADABLE = codes.HTTP_400_BAD_REQUEST  # a body that is not UTF-8 JSON
+# deploy and undeploy talk to Home Assistant: it may refuse, be away, or be slow
+_HOME_ASSISTANT_ANSWERS = (
+    _NOT_FOUND,
+    _CONFLICT,
+    _REFUSED,
+    codes.HTTP_502_BAD_GATEWAY,
+    codes.HTTP_503_SERVICE_UNAVAILABLE,
+    codes.HTTP_504_GATEWAY_TIMEOUT,
+)
 
 
 @router.get("", response_model=SuggestionPage)
@@ -37,7 +58,7 @@ async def list_suggestions(
     kind: str | None = None,
     area: Annotated[str | None, Query(description="an area id")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> SuggestionPage:
     """One page of suggestions, best first, and how many match in all."""
     # two reads on two pooled connections at once: the page answers in one round trip's time
@@ -55,7 +76,7 @@ async def list_suggestions(
     )
 
 
-@router.post("/approve", response_model=ApproveManyResult)
+@router.post("/approve", response_model=ApproveManyResult, responses=errors(_UNREADABLE))
 async def approve_many(
     body: ApproveManyBody, sessions: SessionsDep, settings: SettingsDep
 ) -> ApproveManyResult:
@@ -71,39 +92,55 @@ async def approve_many(
     )
 
 
-@router.get("/{suggestion_id}", response_model=SuggestionDetail)
-async def get_suggestion(suggestion_id: int, sessions: SessionsDep) -> SuggestionDetail:
+@router.get("/{suggestion_id}", response_model=SuggestionDetail, responses=errors(_NOT_FOUND))
+async def get_suggestion(suggestion_id: RowIdPath, sessions: SessionsDep) -> SuggestionDetail:
     """One suggestion: the automation, its YAML and the evidence behind it."""
     return SuggestionDetail.from_record(await repository.get_suggestion(sessions, suggestion_id))
 
 
-@router.post("/{suggestion_id}/approve", response_model=SuggestionDetail)
+@router.post(
+    "/{suggestion_id}/approve",
+    response_model=SuggestionDetail,
+    responses=errors(_NOT_FOUND, _CONFLICT, _REFUSED),
+)
 async def approve(
-    suggestion_id: int, sessions: SessionsDep, settings: SettingsDep
+    suggestion_id: RowIdPath, sessions: SessionsDep, settings: SettingsDep
 ) -> SuggestionDetail:
     """Approve a suggestion, so it can be deployed (422 when the safety rules refuse it)."""
     done = await review.approve(sessions, suggestion_id, limits=limits_from(settings))
     return SuggestionDetail.from_record(done)
 
 
-@router.post("/{suggestion_id}/reopen", response_model=SuggestionDetail)
-async def reopen(suggestion_id: int, sessions: SessionsDep) -> SuggestionDetail:
+@router.post(
+    "/{suggestion_id}/reopen",
+    response_model=SuggestionDetail,
+    responses=errors(_NOT_FOUND, _CONFLICT),
+)
+async def reopen(suggestion_id: RowIdPath, sessions: SessionsDep) -> SuggestionDetail:
     """Bring a rejected suggestion back to pending."""
     return SuggestionDetail.from_record(await review.reopen(sessions, suggestion_id))
 
 
-@router.post("/{suggestion_id}/reject", response_model=SuggestionDetail)
+@router.post(
+    "/{suggestion_id}/reject",
+    response_model=SuggestionDetail,
+    responses=errors(_UNREADABLE, _NOT_FOUND, _CONFLICT),
+)
 async def reject(
-    suggestion_id: int, sessions: SessionsDep, body: RejectBody | None = None
+    suggestion_id: RowIdPath, sessions: SessionsDep, body: RejectBody | None = None
 ) -> SuggestionDetail:
     """Reject a suggestion; the habit is not suggested again for a while."""
     reason = body.reason if body else ""
     return SuggestionDetail.from_record(await review.reject(sessions, suggestion_id, reason))
 
 
-@router.patch("/{suggestion_id}", response_model=SuggestionDetail)
+@router.patch(
+    "/{suggestion_id}",
+    response_model=SuggestionDetail,
+    responses=errors(_UNREADABLE, _NOT_FOUND, _CONFLICT, _REFUSED),
+)
 async def edit(
-    suggestion_id: int, body: EditBody, sessions: SessionsDep, settings: SettingsDep
+    suggestion_id: RowIdPath, body: EditBody, sessions: SessionsDep, settings: SettingsDep
 ) -> SuggestionDetail:
     """Replace the automation by edited YAML; 422 with the reason when it is refused.
 
@@ -114,9 +151,13 @@ async def edit(
     return SuggestionDetail.from_record(done)
 
 
-@router.post("/{suggestion_id}/deploy", response_model=SuggestionDetail)
+@router.post(
+    "/{suggestion_id}/deploy",
+    response_model=SuggestionDetail,
+    responses=errors(_UNREADABLE, *_HOME_ASSISTANT_ANSWERS),
+)
 async def deploy(
-    suggestion_id: int,
+    suggestion_id: RowIdPath,
     sessions: SessionsDep,
     settings: SettingsDep,
     transport: HaTransportDep,
@@ -125,21 +166,30 @@ async def deploy(
         bool, Query(description="deploy although Home Assistant lacks an entity (warned)")
     ] = False,
 ) -> SuggestionDetail:
-    """Put an approved suggestion into Home Assistant (502 with its message when it refuses).
+    """Put an approved suggestion into Home Assistant; a failure is stored as `deploy_failed`.
 
-    Refused before sending (422 with why, recorded as deploy_failed): a never-rule, an entity
-    Home Assistant does not have (unless `force`), an override whose original it cannot show.
+    Refused before sending (422 with why): a never-rule, an entity Home Assistant does not
+    have (unless `force`), an override whose original it cannot show. 422 with Home
+    Assistant's reason when it rejects the config, 502 when it cannot be reached or answers
+    badly, 504 when it does not answer in time.
     """
     forced = force or (body is not None and body.force)
-    done = await review.deploy(sessions, settings, suggestion_id, force=forced, transport=transport)
-    if done.status is SuggestionStatus.DEPLOY_FAILED:
-        raise DeployError(done.deploy_message or "Home Assistant did not take the automation")
+    done = await review.deploy(
+        sessions, settings, suggestion_id, force=forced, transport=transport, raise_failure=True
+    )
     return SuggestionDetail.from_record(done)
 
 
-@router.post("/{suggestion_id}/undeploy", response_model=SuggestionDetail)
+@router.post(
+    "/{suggestion_id}/undeploy",
+    response_model=SuggestionDetail,
+    responses=errors(*_HOME_ASSISTANT_ANSWERS),
+)
 async def undeploy(
-    suggestion_id: int, sessions: SessionsDep, settings: SettingsDep, transport: HaTransportDep
+    suggestion_id: RowIdPath,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    transport: HaTransportDep,
 ) -> SuggestionDetail:
     """Delete a deployed suggestion's automation from Home Assistant."""
     done = await review.undeploy(sessions, settings, suggestion_id, transport=transport)
