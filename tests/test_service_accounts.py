@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,13 @@ from homehabits.cli import app as cli_app
 from homehabits.config import Settings
 from homehabits.job import AnalysisRunner
 from homehabits.patterns.service_accounts import propose_service_accounts
+from homehabits.sources.ha_api import HomeAssistantApiSource
 from homehabits.sources.ha_config import HaConfigSource
 from homehabits.store import repository
 from homehabits.store.engine import make_engine, make_sessionmaker
 from homehabits.store.migrations import migrate
 from homehabits.store.records import RunRecord, RunStatus
+from tests.fakes.fake_home_assistant import FakeHomeAssistant
 from tests.service_account_home import FLOWS, build_home_with_a_machine_user
 from tests.shared_fixture import HA_FIXTURE
 
@@ -202,3 +204,44 @@ async def test_warnings_and_proposals_are_on_the_pages_and_one_click_confirms(
     assert confirmed.json() == {"user_id": FLOWS, "name": "flows", "newly_confirmed": True}
     assert again.json()["newly_confirmed"] is False
     assert bad.status_code == 422
+
+
+async def test_the_user_of_homehabits_own_token_never_counts_as_a_person(
+    db_url: str, sessions: Sessions
+) -> None:
+    fake = FakeHomeAssistant(token="live-token-4e7a1b9c2d", version="2024.11.1")
+    fake.add_user("Anna")
+    fake.users[fake.token_user_id] = {
+        "id": fake.token_user_id,
+        "name": "homehabits",
+        "is_owner": False,
+        "is_active": True,
+        "system_generated": False,
+    }
+    fake.add_entity("light.porch", name="Porch light", state="off", attributes={})
+    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    for day in range(1, 10):
+        # what a deploy test or a deployed override looks like: done with homehabits' token
+        fake.record(
+            "light.porch", "on", now - timedelta(days=day, hours=-7), user_id=fake.token_user_id
+        )
+        fake.record(
+            "light.porch", "off", now - timedelta(days=day, hours=-8), user_id=fake.token_user_id
+        )
+
+    def source() -> HomeAssistantApiSource:
+        return HomeAssistantApiSource(
+            "http://ha.local:8123",
+            "live-token-4e7a1b9c2d",
+            transport=fake.transport(),
+            ws_connect=fake.ws_connect,
+            backoff=0.0,
+        )
+
+    result = await AnalysisRunner(_settings(db_url), sessions, source).run("cli")
+
+    assert result.run.status is RunStatus.SUCCEEDED, result.run.summary.errors
+    assert result.suggestions == []
+    assert result.run.summary.service_account_proposals == []
+    confirmed = await repository.confirmed_service_accounts(sessions)
+    assert confirmed == {fake.token_user_id: "homehabits"}

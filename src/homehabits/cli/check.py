@@ -103,9 +103,8 @@ def check(
     try:
         report.source = _source_spec(demo, ha_config, recorder, ha_url, events, seed, settings)
     except typer.Exit:
-        report.errors.append(
-            "choose one source: --demo, --ha-config, --recorder, --ha-url or --events"
-        )
+        # the source options were refused; the reason is already printed on stderr
+        report.errors.append("the source options are not valid (see the message above)")
         _finish(report, as_json)
     try:
         _look_at_source(report, settings)
@@ -207,6 +206,8 @@ def _settings_for_display(settings: Settings) -> dict[str, str]:
             shown[name] = "****"
         elif name == "database_url" or (isinstance(value, str) and "://" in value):
             shown[name] = _without_password(str(value))
+        elif value is None:
+            shown[name] = "(not set)"
         else:
             shown[name] = value if isinstance(value, str) else json.dumps(value, default=str)
     return shown
