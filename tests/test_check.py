@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 from homehabits.cli import app
 from tests.service_account_home import FLOWS, OWNER, build_home_with_a_machine_user
+from tests.shared_fixture import HA_FIXTURE
 
 
 @pytest.fixture
@@ -92,3 +94,19 @@ def test_check_is_listed_in_the_help(runner: CliRunner) -> None:
     result = runner.invoke(app, ["--help"])
 
     assert "check" in result.output
+
+
+def test_check_of_the_real_home_assistant_fixture_proposes_no_service_account(
+    runner: CliRunner, tmp_path: Path, db_url: str
+) -> None:
+    folder = tmp_path / "config"
+    shutil.copytree(HA_FIXTURE, folder)
+
+    result = runner.invoke(app, ["check", "--ha-config", str(folder), "--db", db_url, "--json"])
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["home"]["ha_version"] == "2024.3.3"
+    assert document["home"]["recorder_schema_version"] == 42
+    assert document["service_account_proposals"] == []
+    assert document["home"]["persons"] == ["Acceptance Owner"]
