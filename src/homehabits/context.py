@@ -13,6 +13,7 @@ __all__ = [
     "Entity",
     "ExistingAutomation",
     "HomeContext",
+    "HomeUser",
     "Location",
 ]
 
@@ -95,6 +96,18 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class HomeUser:
+    """A Home Assistant user (a login), and the person it belongs to, if any."""
+
+    user_id: str  # hex, no dashes
+    name: str
+    is_owner: bool = False
+    is_active: bool = True
+    system_generated: bool = False  # made by Home Assistant itself (Supervisor, Cloud...)
+    person: str | None = None  # the name of the `person` linked to this user
+
+
+@dataclass(frozen=True, slots=True)
 class HomeContext:
     """Everything known about the home apart from its history; built once per run."""
 
@@ -108,6 +121,10 @@ class HomeContext:
     automations: tuple[ExistingAutomation, ...] = ()
     users: Mapping[str, str] = field(default_factory=dict)  # user id -> name
     service_user_ids: frozenset[str] = frozenset()
+    # the users in detail, when the source can see them (`.storage/auth`, the admin API)
+    user_details: Mapping[str, HomeUser] = field(default_factory=dict)
+    persons: tuple[str, ...] = ()  # names of the `person` entries, when known
+    own_user_id: str | None = None  # the user of the token homehabits itself uses
     temperature_unit: str = "°C"  # "°F" in a home on Home Assistant's US customary units
 
     @property

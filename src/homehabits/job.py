@@ -20,7 +20,9 @@ from homehabits.exceptions import HomeHabitsError, RunInProgressError
 from homehabits.patterns import mine
 from homehabits.patterns.habit import pattern_to_dict
 from homehabits.patterns.same_habit import keep_known_fingerprints
+from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
 from homehabits.sources.base import Source
+from homehabits.sources.registries import unmatched_service_users
 from homehabits.store import repository
 from homehabits.store.records import (
     NewSuggestion,
@@ -185,9 +187,11 @@ class AnalysisRunner:
                 context = _with_time_zone(context, settings.time_zone)
             summary.time_zone = context.time_zone
             summary.ha_version = context.ha_version
+            context = await self._with_service_accounts(context, summary)
 
         with clock("events"):
             read = await source.read_events(start, end, context)
+            read = replace(read, frame=count_as_service(read.frame, context.service_user_ids))
             summary.events_read = read.rows_read
             summary.events_rejected = read.rejected_count
             summary.rejected_examples = [
@@ -217,6 +221,9 @@ class AnalysisRunner:
                 settings=settings.mining,
             )
             summary.patterns_found = len(patterns)
+            proposals = propose_service_accounts(read.frame, context)
+            summary.service_account_proposals = [p.as_dict() for p in proposals]
+            summary.warnings.extend(p.warning() for p in proposals)
             progress("mine", f"{len(patterns)} habits found")
             # a habit found again a little changed keeps the fingerprint its rejection, pending
             # suggestion and cached words are remembered by
@@ -307,6 +314,28 @@ class AnalysisRunner:
         run = await repository.get_run(self._sessions, run_id)
         stored = await repository.list_suggestions(self._sessions, run_id=run_id, limit=10_000)
         return AnalysisResult(run=run, suggestions=stored)
+
+    async def _with_service_accounts(
+        self, context: HomeContext, summary: RunSummary
+    ) -> HomeContext:
+        """The context with every service account: configured, confirmed and our own token's."""
+        if context.users:
+            for name in unmatched_service_users(self._settings.service_users, context.users):
+                summary.warnings.append(
+                    f"service user '{name}' is not a user of this Home Assistant: "
+                    "its actions are counted as a person's"
+                )
+        if context.own_user_id:
+            # homehabits' own deploys are never a person's doing; remembered for later runs
+            # from sources (a recorder) that cannot tell which user the token belongs to
+            await repository.confirm_service_account(
+                self._sessions,
+                context.own_user_id,
+                context.users.get(context.own_user_id, "homehabits"),
+                reason="the user of homehabits' own Home Assistant token",
+            )
+        confirmed = await repository.confirmed_service_accounts(self._sessions)
+        return replace(context, service_user_ids=context.service_user_ids | confirmed.keys())
 
 
 def _new_suggestion(draft: Draft, words: Words, context: HomeContext) -> NewSuggestion:

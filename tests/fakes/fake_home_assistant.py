@@ -144,6 +144,7 @@ class FakeHomeAssistant:
         self.reload_delay = reload_delay
         self.logbook = logbook  # False: /api/logbook answers 404, as without `logbook:`
         self.serve_html = False  # True: every page is a router's HTML login page
+        self.token_user_id = uuid.uuid4().hex  # the user `auth/current_user` names
         self.users_need_admin = False  # True: config/auth/list is refused, as for a non-admin
         self.down = False  # True: the in-process transport refuses every connection
         self.never_load = False  # True: saved automations never appear as entities
@@ -602,6 +603,8 @@ class FakeHomeAssistant:
             if self.users_need_admin:
                 return _ws_error(number, "unauthorized", "Unauthorized")
             result = list(self.users.values())
+        elif kind == "auth/current_user":
+            result = {"id": self.token_user_id, "name": "homehabits", "is_owner": False}
         elif kind == "automation/config":
             state = self.states.get(str(message.get("entity_id")))
             config = self.automations.get(str(state["attributes"].get("id"))) if state else None

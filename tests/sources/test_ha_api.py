@@ -104,6 +104,7 @@ async def test_context_is_read_in_one_bulk_read_per_kind_and_one_websocket() -> 
             "config/device_registry/list",
             "config/area_registry/list",
             "config/auth/list",
+            "auth/current_user",
             "automation/config",
         ]
     )

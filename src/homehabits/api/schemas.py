@@ -21,6 +21,9 @@ __all__ = [
     "RejectBody",
     "RunOut",
     "RunStarted",
+    "ServiceAccountIn",
+    "ServiceAccountOut",
+    "ServiceAccountProposalOut",
     "SkippedApproval",
     "SuggestionDetail",
     "SuggestionOut",
@@ -61,6 +64,8 @@ class RunOut(BaseModel):
     rejected_examples: list[dict[str, Any]]
     time_zone: str | None
     ha_version: str | None
+    warnings: list[str]
+    service_account_proposals: list[ServiceAccountProposalOut]
 
     @classmethod
     def from_record(cls, run: RunRecord) -> RunOut:
@@ -91,7 +96,39 @@ class RunOut(BaseModel):
             rejected_examples=list(summary.rejected_examples),
             time_zone=summary.time_zone,
             ha_version=summary.ha_version,
+            warnings=list(summary.warnings),
+            service_account_proposals=[
+                ServiceAccountProposalOut(
+                    user_id=str(p.get("user_id", "")),
+                    name=str(p.get("name", "")),
+                    evidence=str(p.get("evidence", "")),
+                )
+                for p in summary.service_account_proposals
+            ],
         )
+
+
+class ServiceAccountProposalOut(BaseModel):
+    """A Home Assistant user whose actions look machine-made, and why."""
+
+    user_id: str
+    name: str
+    evidence: str
+
+
+class ServiceAccountIn(BaseModel):
+    """The owner's confirmation that a user is a service account."""
+
+    user_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9a-fA-F-]+$")
+    name: str = Field(default="", max_length=255)
+
+
+class ServiceAccountOut(BaseModel):
+    """A confirmed service account: its actions are not mined from the next run on."""
+
+    user_id: str
+    name: str
+    newly_confirmed: bool
 
 
 class SuggestionOut(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from homehabits.cli._common import console, err_console
@@ -39,6 +40,8 @@ def show_run(run: RunRecord) -> None:
         )
     for error in summary.errors[:10]:
         err_console.print(f"[yellow]note:[/yellow] {error}")
+    for warning in summary.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 def show_suggestions(found: list[SuggestionRecord], *, title: str) -> None:
@@ -97,6 +100,8 @@ def run_json(run: RunRecord) -> dict[str, Any]:
         "tokens_out": summary.tokens_out,
         "cost": summary.cost,
         "errors": summary.errors,
+        "warnings": summary.warnings,
+        "service_account_proposals": summary.service_account_proposals,
     }
 
 

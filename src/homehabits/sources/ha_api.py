@@ -46,6 +46,7 @@ from homehabits.sources.registries import (
     automation_from_config,
     devices_from_registry,
     entities_from_registry,
+    home_users,
     tidy_entity_name,
     users_from_auth,
 )
@@ -141,6 +142,11 @@ class HomeAssistantApiSource:
             automation_states = [s for s in states if s.entity_id.startswith("automation.")]
             registries = await ha.read_registries(s.entity_id for s in automation_states)
         users = users_from_auth(registries.users or [])
+        persons = [s for s in states if s.entity_id.startswith("person.")]
+        person_entries = [
+            {"user_id": p.attributes.get("user_id"), "name": p.attributes.get("friendly_name")}
+            for p in persons
+        ]
         location = None
         if config.latitude is not None and config.longitude is not None:
             location = Location(config.latitude, config.longitude, config.elevation or 0.0)
@@ -155,6 +161,12 @@ class HomeAssistantApiSource:
             automations=_automations(registries, automation_states),
             users=users,
             service_user_ids=self._service_user_ids(users, known=registries.users is not None),
+            user_details=home_users(registries.users or [], person_entries),
+            persons=tuple(
+                str(p.attributes.get("friendly_name") or p.entity_id.split(".", 1)[1])
+                for p in persons
+            ),
+            own_user_id=registries.token_user_id,
             temperature_unit=config.temperature_unit,
         )
 

@@ -217,15 +217,16 @@ class HomeAssistantClient:
             {"type": "config/device_registry/list"},
             {"type": "config/area_registry/list"},
             {"type": "config/auth/list"},
+            {"type": "auth/current_user"},
         ]
         automation_ids = sorted(set(automation_entity_ids))
         commands += [{"type": "automation/config", "entity_id": eid} for eid in automation_ids]
         answers = await self._with_retries(
             "WebSocket", "/api/websocket", self._ws_session, commands
         )
-        entities, devices, areas, users = answers[:4]
+        entities, devices, areas, users, current_user = answers[:5]
         configs: dict[str, dict[str, Any]] = {}
-        for entity_id, answer in zip(automation_ids, answers[4:], strict=True):
+        for entity_id, answer in zip(automation_ids, answers[5:], strict=True):
             config = answer.get("config") if isinstance(answer, dict) else None
             if isinstance(config, dict):
                 configs[entity_id] = config
@@ -235,6 +236,9 @@ class HomeAssistantClient:
             areas=_dicts_or_empty(areas),
             users=_dicts_or_empty(users) if isinstance(users, list) else None,
             automation_configs=configs,
+            token_user_id=text_or_none(current_user.get("id"))
+            if isinstance(current_user, dict)
+            else None,
         )
 
     # -- deploying -------------------------------------------------------------------------
@@ -428,7 +432,7 @@ class HomeAssistantClient:
         code = error.get("code")
         # Listing users needs an admin token, and an automation may have no stored config: the
         # home can still be read without them.
-        if command["type"] in ("config/auth/list", "automation/config"):
+        if command["type"] in ("config/auth/list", "auth/current_user", "automation/config"):
             _LOGGER.info(
                 "Home Assistant at %s refused %s (%s): %s",
                 self.url,

@@ -24,6 +24,7 @@ from homehabits.sources.registries import (
     automations_from_configs,
     devices_from_registry,
     entities_from_registry,
+    home_users,
     service_user_ids,
     tidy_entity_name,
     users_from_auth,
@@ -125,6 +126,10 @@ class HaConfigSource:
         read = await self._recorder.read_events(start, end, context)
         return replace(read, warnings=(*read.warnings, *self._warnings))
 
+    async def read_schema_version(self) -> int:
+        """The schema version of the folder's recorder database."""
+        return await self._recorder.read_schema_version()
+
     def default_window_end(self) -> datetime | None:
         """The time of the newest state row in the folder's recorder database."""
         return self._recorder.default_window_end()
@@ -180,8 +185,10 @@ class HaConfigSource:
         device_entries = self._storage_list("core.device_registry", "devices")
         entities = entities_from_registry(entity_entries, device_entries)
         entities = _with_recorder_names(entities, recorder_names)
-        users = users_from_auth(self._storage_list("auth", "users"))
-        for person in self._storage_list("person", "items"):
+        auth_users = self._storage_list("auth", "users")
+        person_items = self._storage_list("person", "items")
+        users = users_from_auth(auth_users)
+        for person in person_items:
             user_id, name = person.get("user_id"), person.get("name")
             if isinstance(user_id, str) and isinstance(name, str):
                 users.setdefault(user_id, name)
@@ -199,6 +206,8 @@ class HaConfigSource:
             automations=automations_from_configs(self._automation_configs(), entity_entries),
             users=users,
             service_user_ids=service_user_ids(self._service_users, users),
+            user_details=home_users(auth_users, person_items),
+            persons=tuple(str(p["name"]) for p in person_items if isinstance(p.get("name"), str)),
             temperature_unit=_temperature_unit(core, home),
         )
 

@@ -69,6 +69,7 @@ class HaRegistries:
     areas: list[dict[str, Any]]
     users: list[dict[str, Any]] | None  # None: the token may not list users (not an admin)
     automation_configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # by entity id
+    token_user_id: str | None = None  # the user whose token reads (and deploys): homehabits
 
 
 def state_of(item: Mapping[str, Any]) -> HaState:

@@ -139,7 +139,18 @@ class RecorderSource:
             self._remember_latest()
         return self._latest
 
+    async def read_schema_version(self) -> int:
+        """The recorder's schema version (`schema_changes`), as `homehabits check` shows it."""
+        return await asyncio.to_thread(self._schema_version)
+
     # --- the blocking part, run in a worker thread ------------------------------------------
+
+    def _schema_version(self) -> int:
+        with self._connection() as connection:
+            version = connection.execute(
+                sa.text("SELECT MAX(schema_version) FROM schema_changes")
+            ).scalar()
+        return int(version or 0)
 
     def _remember_latest(self) -> None:
         with self._connection() as connection:

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from homehabits.context import Area, Device, Entity, ExistingAutomation
+from homehabits.context import Area, Device, Entity, ExistingAutomation, HomeUser
 
 __all__ = [
     "areas_from_registry",
@@ -21,9 +21,11 @@ __all__ = [
     "automations_from_configs",
     "devices_from_registry",
     "entities_from_registry",
+    "home_users",
     "service_user_ids",
     "slugify",
     "tidy_entity_name",
+    "unmatched_service_users",
     "users_from_auth",
 ]
 
@@ -113,6 +115,52 @@ def service_user_ids(service_users: Iterable[str], users: Mapping[str, str]) -> 
         user_id = by_name.get(user.strip().casefold(), user)
         found.add(user_id.strip().replace("-", "").lower())
     return frozenset(found)
+
+
+def unmatched_service_users(service_users: Iterable[str], users: Mapping[str, str]) -> list[str]:
+    """The configured service users that name no known user, by id or by name (as written)."""
+    names = {name.casefold() for name in users.values()}
+    ids = {_plain_id(user_id) for user_id in users}
+    return [
+        wanted.strip()
+        for wanted in service_users
+        if wanted.strip()
+        and wanted.strip().casefold() not in names
+        and _plain_id(wanted) not in ids
+    ]
+
+
+def home_users(
+    user_entries: Iterable[Mapping[str, Any]], person_entries: Iterable[Mapping[str, Any]]
+) -> dict[str, HomeUser]:
+    """Users in detail by id (`.storage/auth` or `config/auth/list`), each with its person.
+
+    `person_entries` are `.storage/person` items (or any mapping with `user_id` and `name`).
+    """
+    persons = {
+        _plain_id(str(entry["user_id"])): _text(entry.get("name")) or ""
+        for entry in person_entries
+        if isinstance(entry.get("user_id"), str) and entry.get("user_id")
+    }
+    users: dict[str, HomeUser] = {}
+    for entry in user_entries:
+        user_id = entry.get("id")
+        if not isinstance(user_id, str) or not user_id:
+            continue
+        plain = _plain_id(user_id)
+        users[plain] = HomeUser(
+            user_id=plain,
+            name=_text(entry.get("name")) or user_id,
+            is_owner=entry.get("is_owner") is True,
+            is_active=entry.get("is_active") is not False,
+            system_generated=entry.get("system_generated") is True,
+            person=persons.get(plain),
+        )
+    return users
+
+
+def _plain_id(user_id: str) -> str:
+    return user_id.strip().replace("-", "").lower()
 
 
 def automation_entity_ids(entity_entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:

@@ -61,6 +61,9 @@ class RunSummary:
     )  # {"row"/"line", "reason"}
     time_zone: str | None = None
     ha_version: str | None = None
+    # things the owner should know that did not stop the run (a service user not found...)
+    warnings: list[str] = field(default_factory=list)
+    service_account_proposals: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,10 @@ from homehabits.store.runs import (
     mark_interrupted_runs,
     set_phase_seconds,
 )
+from homehabits.store.service_accounts import (
+    confirm_service_account,
+    confirmed_service_accounts,
+)
 from homehabits.store.suggestions import (
     ACTIVE_STATUSES,
     TRANSITIONS,
@@ -54,6 +58,8 @@ __all__ = [
     "cache_put",
     "change_status",
     "complete_run",
+    "confirm_service_account",
+    "confirmed_service_accounts",
     "count_by_status",
     "count_suggestions",
     "create_run",

@@ -78,6 +78,8 @@ async def create_run(
                 cost=0.0,
                 errors=[],
                 rejected_examples=[],
+                warnings=[],
+                service_account_proposals=[],
             )
             .returning(AnalysisRunRow.id)
         )

@@ -15,6 +15,7 @@ __all__ = [
     "Base",
     "FeedbackRow",
     "PatternRow",
+    "ServiceAccountRow",
     "SuggestionRow",
     "UtcDateTime",
     "WriterCacheRow",
@@ -94,6 +95,9 @@ class AnalysisRunRow(Base):
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     errors: Mapped[list[Any]]
     rejected_examples: Mapped[list[Any]]
+    warnings: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # users whose actions look machine-made, {"user_id", "name", "evidence"}, for the owner
+    service_account_proposals: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
 
 class PatternRow(Base):
@@ -187,3 +191,14 @@ class WriterCacheRow(Base):
     tokens_in: Mapped[int] = mapped_column(Integer, default=0)
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+
+
+class ServiceAccountRow(Base):
+    """A Home Assistant user the owner confirmed as a service account (not a person)."""
+
+    __tablename__ = "service_accounts"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)  # confirmed on the page, or homehabits' own token
+    confirmed_at: Mapped[datetime]

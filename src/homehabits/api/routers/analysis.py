@@ -1,4 +1,4 @@
-"""Analysis runs: start one, list them, read one."""
+"""Analysis runs: start one, list them, read one; confirm a proposed service account."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from homehabits.api.deps import RowIdPath, RunnerDep, SessionsDep
 from homehabits.api.errors import errors
-from homehabits.api.schemas import RunOut, RunStarted
+from homehabits.api.schemas import RunOut, RunStarted, ServiceAccountIn, ServiceAccountOut
 from homehabits.store import repository
 
 __all__ = ["router"]
@@ -40,3 +40,18 @@ async def list_runs(
 async def get_run(run_id: RowIdPath, sessions: SessionsDep) -> RunOut:
     """One run: trigger, window, counts, seconds per phase, model use, errors, status."""
     return RunOut.from_record(await repository.get_run(sessions, run_id))
+
+
+@router.post(
+    "/service-accounts",
+    response_model=ServiceAccountOut,
+    responses=errors(status.HTTP_400_BAD_REQUEST),
+)
+async def confirm_service_account(
+    body: ServiceAccountIn, sessions: SessionsDep
+) -> ServiceAccountOut:
+    """Count a user's actions as a service's (not a person's) from the next run on."""
+    user_id = body.user_id.replace("-", "").lower()
+    name = body.name or user_id
+    added = await repository.confirm_service_account(sessions, user_id, name)
+    return ServiceAccountOut(user_id=user_id, name=name, newly_confirmed=added)

@@ -359,6 +359,26 @@
     if (button.dataset.running === 'true') waitForRun();
   }
 
+  // one click: a proposed service account is confirmed, and the next run mines none of its actions
+  document.addEventListener('click', async (event) => {
+    const button = event.target.closest('.confirm-service-account');
+    if (!button) return;
+    const item = button.closest('.service-account');
+    const status = item.querySelector('.service-account-status');
+    button.disabled = true;
+    const result = await callApi('POST', '/api/analysis/service-accounts', {
+      user_id: item.dataset.userId,
+      name: item.dataset.name,
+    });
+    if (result.ok) {
+      status.textContent = `Confirmed: ${item.dataset.name}'s actions are not mined from the next analysis on.`;
+      announce(status.textContent);
+    } else {
+      status.textContent = `Could not confirm: ${result.message}`;
+      button.disabled = false;
+    }
+  });
+
   function setup() {
     setupRunNow();
     setupApproveAll();

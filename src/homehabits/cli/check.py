@@ -1,0 +1,249 @@
+"""`homehabits check`: the effective settings, what the source can see, and every warning."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from homehabits.cli._common import app, console, err_console, setup_logging
+from homehabits.cli.analysis import _source_spec
+from homehabits.config import Settings, load_settings, settings_for_display
+from homehabits.context import HomeContext
+from homehabits.exceptions import HomeHabitsError
+
+__all__ = ["check"]
+
+
+@dataclass(slots=True)
+class _Report:
+    """What `check` found: the settings, the home as the source sees it, warnings, errors."""
+
+    settings: dict[str, str] = field(default_factory=dict)
+    source: str | None = None
+    home: dict[str, Any] = field(default_factory=dict)
+    service_accounts: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": not self.errors,
+            "settings": self.settings,
+            "source": self.source,
+            "home": self.home,
+            "service_account_proposals": self.service_accounts,
+            "warnings": self.warnings,
+            "errors": self.errors,
+        }
+
+
+@app.command()
+def check(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Check the built-in simulated home.")
+    ] = False,
+    ha_config: Annotated[
+        Path | None, typer.Option("--ha-config", help="A Home Assistant configuration folder.")
+    ] = None,
+    recorder: Annotated[
+        str | None,
+        typer.Option("--recorder", help="A recorder database URL (sqlite, mysql, postgresql)."),
+    ] = None,
+    ha_url: Annotated[
+        str | None, typer.Option("--ha-url", help="Home Assistant's URL, for the live API.")
+    ] = None,
+    ha_token: Annotated[
+        str | None,
+        typer.Option("--ha-token", help="A long-lived access token (or HOMEHABITS_HA_TOKEN)."),
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option("--events", help="An event file: CSV, JSON lines or Parquet.")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(help="Days of history to look at (default 30).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated home (--demo).")] = 42,
+    db: Annotated[str | None, typer.Option("--db", help="homehabits database URL.")] = None,
+    time_zone: Annotated[
+        str | None, typer.Option("--time-zone", help="Override the home's time zone.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")
+    ] = False,
+) -> None:
+    """Show the settings in effect, what the source can see, and every warning; 1 on an error."""
+    overrides: dict[str, Any] = {}
+    for name, value in (
+        ("analysis_days", days),
+        ("database_url", db),
+        ("time_zone", time_zone),
+        ("ha_url", ha_url),
+        ("ha_token", ha_token),
+    ):
+        if value:
+            overrides[name] = value
+    setup_logging(quiet=True)
+    report = _Report()
+    try:
+        settings = load_settings(**overrides)
+    except HomeHabitsError as err:
+        report.errors.append(str(err))
+        _finish(report, as_json)
+    report.settings = settings_for_display(settings)
+    try:
+        report.source = _source_spec(demo, ha_config, recorder, ha_url, events, seed, settings)
+    except typer.Exit:
+        # the source options were refused; the reason is already printed on stderr
+        report.errors.append("the source options are not valid (see the message above)")
+        _finish(report, as_json)
+    try:
+        _look_at_source(report, settings)
+    except HomeHabitsError as err:
+        report.errors.append(f"could not read the home: {err}")
+    except OSError as err:
+        report.errors.append(f"could not read the home: {err}")
+    _finish(report, as_json)
+
+
+def _look_at_source(report: _Report, settings: Settings) -> None:
+    asyncio.run(_read_home(report, settings))
+
+
+async def _read_home(report: _Report, settings: Settings) -> None:
+    from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
+    from homehabits.sources.factory import source_from_spec
+    from homehabits.sources.registries import unmatched_service_users
+
+    assert report.source is not None
+    source = source_from_spec(report.source, settings)
+    context = await source.read_context()
+    if settings.time_zone:
+        context = replace(context, time_zone=settings.time_zone)
+    confirmed = await _confirmed_service_accounts(settings, report)
+    context = replace(
+        context,
+        service_user_ids=context.service_user_ids
+        | confirmed
+        | ({context.own_user_id} if context.own_user_id else set()),
+    )
+    report.home = _home(context)
+    schema = getattr(source, "read_schema_version", None)
+    if schema is not None:
+        report.home["recorder_schema_version"] = await schema()
+    if context.users:
+        report.warnings += [
+            f"service user '{name}' is not a user of this Home Assistant: its actions are "
+            "counted as a person's"
+            for name in unmatched_service_users(settings.service_users, context.users)
+        ]
+    end = await asyncio.to_thread(source.default_window_end) or datetime.now(UTC)
+    read = await source.read_events(end - timedelta(days=settings.analysis_days), end, context)
+    report.warnings += list(read.warnings)
+    report.home["state_changes_in_window"] = read.frame.height
+    frame = count_as_service(read.frame, context.service_user_ids)
+    proposals = propose_service_accounts(frame, context)
+    report.service_accounts = [p.as_dict() for p in proposals]
+    report.warnings += [p.warning() for p in proposals]
+
+
+async def _confirmed_service_accounts(settings: Settings, report: _Report) -> set[str]:
+    from homehabits.cli._common import open_store
+    from homehabits.store import repository
+
+    try:
+        async with open_store(settings) as sessions:
+            return set(await repository.confirmed_service_accounts(sessions))
+    except HomeHabitsError as err:
+        report.warnings.append(f"the homehabits database could not be read: {err}")
+        return set()
+
+
+def _home(context: HomeContext) -> dict[str, Any]:
+    users = [
+        {
+            "user_id": user.user_id,
+            "name": user.name,
+            "person": user.person,
+            "owner": user.is_owner,
+            "system_generated": user.system_generated,
+            "service_account": user.user_id in context.service_user_ids,
+        }
+        for user in context.user_details.values()
+    ] or [
+        {"user_id": user_id, "name": name, "service_account": user_id in context.service_user_ids}
+        for user_id, name in context.users.items()
+    ]
+    location = context.location
+    return {
+        "name": context.name,
+        "ha_version": context.ha_version,
+        "time_zone": context.time_zone,
+        "location": None
+        if location is None
+        else {"latitude": location.latitude, "longitude": location.longitude},
+        "entities": len(context.entities),
+        "automations": len(context.automations),
+        "users": users,
+        "persons": list(context.persons),
+    }
+
+
+def _finish(report: _Report, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), default=str) + "\n")
+    else:
+        _show(report)
+    raise typer.Exit(1 if report.errors else 0)
+
+
+def _show(report: _Report) -> None:
+    if report.settings:
+        console.print("[bold]Settings[/bold]")
+        for name, value in report.settings.items():
+            console.print(f"  {name} = {escape(value)}", highlight=False, soft_wrap=True)
+    if report.source:
+        console.print(f"[bold]Source[/bold] {escape(report.source)}")
+    home = report.home
+    if home:
+        console.print("[bold]Home Assistant[/bold]")
+        for name in ("name", "ha_version", "recorder_schema_version", "time_zone", "entities"):
+            if name in home:
+                console.print(f"  {name.replace('_', ' ')}: {escape(str(home[name]))}")
+        location = home.get("location")
+        where = f"{location['latitude']}, {location['longitude']}" if location else "unknown"
+        console.print(f"  location: {where}")
+        console.print(f"  state changes in the window: {home.get('state_changes_in_window', 0)}")
+        console.print(f"  persons: {escape(', '.join(home['persons']) or 'none known')}")
+        console.print("  users:")
+        for user in home["users"]:
+            notes = [
+                f"person {user['person']}" if user.get("person") else "",
+                "owner" if user.get("owner") else "",
+                "system" if user.get("system_generated") else "",
+                "service account" if user.get("service_account") else "",
+            ]
+            note = ", ".join(n for n in notes if n)
+            console.print(
+                f"    {escape(user['name'])} ({user['user_id']}){' — ' + escape(note) if note else ''}"
+            )
+    for proposal in report.service_accounts:
+        console.print(
+            f"[bold]Service account?[/bold] {escape(proposal['name'])} "
+            f"({proposal['user_id']}): {escape(proposal['evidence'])}"
+        )
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    for error in report.errors:
+        err_console.print(f"[bold red]Error:[/bold red] {escape(error)}")
+    if not report.errors:
+        console.print(
+            "[green]ok[/green]" + (f" ({len(report.warnings)} warnings)" if report.warnings else "")
+        )
