@@ -42,7 +42,7 @@ def test_check_of_a_good_setup_shows_the_home_its_users_and_the_proposed_service
     assert as_json.exit_code == 0, as_json.output
     document = json.loads(as_json.stdout)
     assert document["ok"] is True
-    assert document["settings"]["ha_token"] == "****"
+    assert document["settings"]["HOMEHABITS_HA_TOKEN"] == "(set, hidden)"
     assert "a-real-long-lived-token" not in as_json.stdout
     assert document["home"]["ha_version"] == "2025.1.2"
     assert document["home"]["recorder_schema_version"] == 47
