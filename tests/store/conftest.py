@@ -19,7 +19,7 @@ from homehabits.store.migrate import migrate
 from homehabits.store.records import NewSuggestion
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-_TABLES = "analysis_runs, patterns, suggestions, feedback, writer_cache"
+_TABLES = "analysis_runs, analysis_lock, patterns, suggestions, feedback, writer_cache"
 
 WINDOW_END = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
 WINDOW_START = WINDOW_END - timedelta(days=30)
