@@ -23,7 +23,7 @@ from homehabits.patterns.same_habit import keep_known_fingerprints
 from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
 from homehabits.sources.base import Source
 from homehabits.sources.registries import unmatched_service_users
-from homehabits.store import repository
+from homehabits.store import repository, run_lease
 from homehabits.store.records import (
     NewSuggestion,
     RunRecord,
@@ -40,6 +40,8 @@ _log = logging.getLogger(__name__)
 
 #: The phases of a run, in order, as they appear in the run record.
 PHASES = ("context", "events", "mine", "compile", "write", "store")
+
+_CANCELLED = "interrupted: the analysis was stopped before it finished"
 
 #: Called with (phase, message) as the run goes on; the CLI shows it, the service logs it.
 ProgressCallback = Callable[[str, str], None]
@@ -66,8 +68,22 @@ class _StoreWordsCache:
         await repository.cache_put(self._sessions, key, words)
 
 
+@dataclass(frozen=True, slots=True)
+class _Hold:
+    """A run this process holds: its id, its owner name and window, and its heartbeat."""
+
+    run_id: int
+    owner: str
+    window: tuple[datetime, datetime]
+    heartbeat: asyncio.Task[None]
+
+
 class AnalysisRunner:
-    """Runs analyses one at a time; the CLI, the API and the scheduler share one runner."""
+    """Runs analyses one at a time; the CLI, the API and the scheduler share one runner.
+
+    One at a time holds across processes too: a run is started under the database's analysis
+    lock (store.run_lease), renewed by a heartbeat while it runs and given back at its end.
+    """
 
     def __init__(
         self,
@@ -88,11 +104,11 @@ class AnalysisRunner:
 
     async def start(self, trigger: str) -> int:
         """Start a run in the background and return its id at once (the API's 202)."""
-        source, run_id, window = await self._begin(trigger, None)
-        self._task = asyncio.create_task(self._run_locked(source, run_id, window, None))
+        source, hold = await self._begin(trigger, None)
+        self._task = asyncio.create_task(self._run_locked(source, hold, None))
         # the run records its own failure; nobody need await the task to hear of it
         self._task.add_done_callback(_forget_outcome)
-        return run_id
+        return hold.run_id
 
     async def run(
         self,
@@ -102,23 +118,23 @@ class AnalysisRunner:
         progress: ProgressCallback | None = None,
     ) -> AnalysisResult:
         """Run an analysis to the end (the CLI and the scheduler)."""
-        source, run_id, window = await self._begin(trigger, source)
-        return await self._run_locked(source, run_id, window, progress)
+        source, hold = await self._begin(trigger, source)
+        return await self._run_locked(source, hold, progress)
 
-    async def _begin(
-        self, trigger: str, source: Source | None
-    ) -> tuple[Source, int, tuple[datetime, datetime]]:
-        """Take the lock and record the new run; the lock is released when the run ends."""
+    async def _begin(self, trigger: str, source: Source | None) -> tuple[Source, _Hold]:
+        """Take the locks and record the new run; the locks are released when the run ends."""
         if self._lock.locked():
             raise RunInProgressError("an analysis is already running")
         await self._lock.acquire()
         try:
             source = source or self._source_factory()
-            run_id, window = await self._create_run(source, trigger)
+            owner = run_lease.new_owner()
+            run_id, window = await self._create_run(source, trigger, owner)
         except BaseException:
             self._lock.release()
             raise
-        return source, run_id, window
+        beat = asyncio.create_task(_keep_alive(self._sessions, owner, run_id))
+        return source, _Hold(run_id, owner, window, beat)
 
     async def wait(self) -> AnalysisResult | None:
         """Wait for the background run started by `start`, if any."""
@@ -128,7 +144,7 @@ class AnalysisRunner:
         return await task
 
     async def _create_run(
-        self, source: Source, trigger: str
+        self, source: Source, trigger: str, owner: str
     ) -> tuple[int, tuple[datetime, datetime]]:
         # a source may have to read or build the home to know its last moment: off the loop
         try:
@@ -143,18 +159,21 @@ class AnalysisRunner:
             source=source.description,
             window_start=start,
             window_end=end,
+            owner=owner,
         )
         return run_id, (start, end)
 
     async def _run_locked(
-        self,
-        source: Source,
-        run_id: int,
-        window: tuple[datetime, datetime],
-        progress: ProgressCallback | None,
+        self, source: Source, hold: _Hold, progress: ProgressCallback | None
     ) -> AnalysisResult:
+        run_id = hold.run_id
         try:
-            return await self._analyse(source, run_id, window, progress or _log_progress)
+            return await self._analyse(source, hold, progress or _log_progress)
+        except asyncio.CancelledError:
+            # stopped with the service: say so now rather than leave it to look abandoned
+            with _suppress_store_errors(run_id):
+                await repository.fail_run(self._sessions, run_id, _CANCELLED)
+            raise
         except Exception as err:
             if isinstance(err, HomeHabitsError):
                 # an expected failure (Home Assistant unreachable, a bad file): its message says it
@@ -166,17 +185,19 @@ class AnalysisRunner:
             await repository.fail_run(self._sessions, run_id, message)
             raise
         finally:
-            self._lock.release()
+            hold.heartbeat.cancel()
+            try:
+                with _suppress_store_errors(run_id):
+                    await run_lease.release_lock(self._sessions, hold.owner)
+            finally:
+                self._lock.release()
 
     async def _analyse(
-        self,
-        source: Source,
-        run_id: int,
-        window: tuple[datetime, datetime],
-        progress: ProgressCallback,
+        self, source: Source, hold: _Hold, progress: ProgressCallback
     ) -> AnalysisResult:
         settings = self._settings
-        start, end = window
+        run_id = hold.run_id
+        start, end = hold.window
         summary = RunSummary(status=RunStatus.SUCCEEDED)
         clock = _PhaseClock(summary.phase_seconds)
 
@@ -302,6 +323,7 @@ class AnalysisRunner:
                 ],
                 suggestions,
                 refreshed,
+                owner=hold.owner,
             )
             store_seconds = time.perf_counter() - started
         await repository.set_phase_seconds(self._sessions, run_id, "store", store_seconds)
@@ -369,6 +391,31 @@ def _new_suggestion(draft: Draft, words: Words, context: HomeContext) -> NewSugg
 
 def _with_time_zone(context: HomeContext, time_zone: str) -> HomeContext:
     return replace(context, time_zone=time_zone)
+
+
+async def _keep_alive(sessions: async_sessionmaker[AsyncSession], owner: str, run_id: int) -> None:
+    """Renew the run's lease until cancelled; a failed beat is retried at the next one."""
+    while True:
+        await asyncio.sleep(run_lease.HEARTBEAT_SECONDS)
+        try:
+            held = await run_lease.heartbeat(sessions, owner, run_id)
+        except HomeHabitsError as err:
+            _log.warning("analysis run %s could not renew its lease: %s", run_id, err)
+            continue
+        if not held:
+            _log.warning(
+                "analysis run %s lost the analysis lock; its results will not be stored", run_id
+            )
+            return
+
+
+@contextmanager
+def _suppress_store_errors(run_id: int) -> Iterator[None]:
+    # cleaning up after a run must not hide why the run ended
+    try:
+        yield
+    except HomeHabitsError as err:
+        _log.warning("analysis run %s: %s", run_id, err)
 
 
 def _forget_outcome(task: asyncio.Task[AnalysisResult]) -> None:

@@ -11,17 +11,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from homehabits.exceptions import StoreError
-from homehabits.store.engine import make_engine, make_sessionmaker
+from homehabits.store.engine import READS_ONLY, make_engine, make_sessionmaker
 from homehabits.store.migrate import migrate
 from homehabits.store.repository import ping
 
 EXPECTED_PRAGMAS = {
+    "busy_timeout": 30000,
     "journal_mode": "wal",
     "synchronous": 1,  # NORMAL
     "cache_size": -64000,
     "temp_store": 2,  # MEMORY
     "foreign_keys": 1,
-    "busy_timeout": 30000,
 }
 
 
@@ -32,6 +32,8 @@ async def test_every_sqlite_connection_gets_the_pragmas(tmp_path: Path) -> None:
         # through the connect hook, not just the first one.
         async with engine.connect() as first, engine.connect() as second:
             for connection in (first, second):
+                # readers both: a writer's BEGIN IMMEDIATE would wait for the other's lock
+                await connection.execution_options(**{READS_ONLY: True})
                 found = {
                     name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
                     for name in EXPECTED_PRAGMAS
@@ -138,6 +140,7 @@ async def test_a_reader_is_not_blocked_by_an_open_write_transaction(tmp_path: Pa
             await setup.execute(text("INSERT INTO habit VALUES ('morning lights')"))
 
         async with engine.connect() as writer, engine.connect() as reader:
+            await reader.execution_options(**{READS_ONLY: True})
             await writer.begin()
             await writer.execute(text("INSERT INTO habit VALUES ('evening blinds')"))
             # The writer holds SQLite's write lock now; in WAL mode a reader still reads

@@ -1,4 +1,4 @@
-"""Analysis runs: started at once, completed all-or-nothing, failed, interrupted, listed."""
+"""Analysis runs: started at once, completed all-or-nothing, failed, listed."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ from homehabits.store.repository import (
     list_patterns,
     list_runs,
     list_suggestions,
-    mark_interrupted_runs,
     set_phase_seconds,
     update_automation,
 )
@@ -161,23 +160,6 @@ async def test_a_failed_run_keeps_its_error(sessions: Sessions) -> None:
     assert run.status is RunStatus.FAILED
     assert run.summary.errors == ["the recorder schema is too old"]
     assert run.finished_at is not None
-
-
-async def test_runs_left_running_by_a_crash_become_interrupted(sessions: Sessions) -> None:
-    crashed = [
-        await create_run(sessions, "schedule", "demo", WINDOW_START, WINDOW_END) for _ in "ab"
-    ]
-    finished = await create_run(sessions, "cli", "demo", WINDOW_START, WINDOW_END)
-    await complete_run(sessions, finished, RunSummary(status=RunStatus.SUCCEEDED), [], [])
-
-    assert await mark_interrupted_runs(sessions) == 2
-    assert await mark_interrupted_runs(sessions) == 0
-
-    for run_id in crashed:
-        run = await get_run(sessions, run_id)
-        assert run.status is RunStatus.FAILED
-        assert run.summary.errors == ["interrupted"]
-    assert (await get_run(sessions, finished)).status is RunStatus.SUCCEEDED
 
 
 async def test_runs_are_listed_newest_first_page_by_page(sessions: Sessions) -> None:

@@ -100,9 +100,10 @@ async def _start_service(
     try:
         await migrate(engine)
         sessions = make_sessionmaker(engine)
-        interrupted = await repository.mark_interrupted_runs(sessions)
-        if interrupted:
-            _log.warning("%s analysis run(s) were interrupted by a restart", interrupted)
+        # only runs no live process holds (an analysis of the CLI may be running beside us)
+        abandoned = await repository.mark_abandoned_runs(sessions)
+        if abandoned:
+            _log.warning("%s analysis run(s) were abandoned by a stopped process", abandoned)
         factory = source_factory or _source_from_settings(settings)
         runner = AnalysisRunner(settings, sessions, factory)
         zone, fallback = await _schedule_zone(settings, factory)
@@ -143,7 +144,7 @@ async def _stop_service(service: Service) -> None:
     service.scheduler.shutdown()
     try:
         # a run started over the API gets a moment to finish; after that it is cancelled
-        # (awaiting it is what cancels it) and the next start records it as interrupted
+        # (awaiting it is what cancels it), and it records that it was stopped
         await asyncio.wait_for(service.runner.wait(), _STOP_GRACE_SECONDS)
     except Exception as err:
         _log.info("the running analysis was stopped with the service (%s)", type(err).__name__)

@@ -21,7 +21,7 @@ async def cache_get(sessions: Sessions, key: str) -> Words | None:
 
     Tokens are those the words cost when written; cost is 0: a cache hit spends nothing.
     """
-    async with transaction(sessions, "reading the words cache") as session:
+    async with transaction(sessions, "reading the words cache", writes=False) as session:
         row = await session.scalar(select(WriterCacheRow).where(WriterCacheRow.key == key))
         if row is None:
             return None

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 from homehabits.exceptions import StoreError
 
 __all__ = [
+    "READS_ONLY",
+    "SQLITE_BUSY_TIMEOUT_SECONDS",
     "SQLITE_PRAGMAS",
     "Sessions",
     "describe_url",
@@ -28,15 +30,22 @@ __all__ = [
 
 Sessions: TypeAlias = async_sessionmaker[AsyncSession]
 
+#: How long a SQLite writer waits for another process's write lock before it fails.
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
 # Set on every new SQLite connection: most pragmas are per connection, not per file.
 SQLITE_PRAGMAS: Mapping[str, str | int] = {
+    # first: switching a new file to WAL needs the lock another process may hold just then
+    "busy_timeout": SQLITE_BUSY_TIMEOUT_SECONDS * 1000,
     "journal_mode": "WAL",  # readers never wait for the nightly writer
     "synchronous": "NORMAL",  # safe with WAL; FULL would fsync every commit
     "cache_size": -64000,  # 64 MB page cache (negative: KiB)
     "temp_store": "MEMORY",
     "foreign_keys": "ON",  # SQLite ignores FOREIGN KEY clauses unless told
-    "busy_timeout": 30000,  # wait up to 30 s for a writer instead of failing at once
 }
+
+#: Execution option of a connection whose transaction only reads (see `make_engine`).
+READS_ONLY = "homehabits_reads_only"
 
 # A plain URL names the sync driver; the store is async, so it gets the async one.
 _ASYNC_DRIVERS = {
@@ -67,13 +76,23 @@ def make_engine(url: str, *, sqlite_pragmas: Mapping[str, str | int] | None = No
 
     `sqlite_pragmas` overrides single entries of SQLITE_PRAGMAS (the benchmark uses it to
     compare journal modes); other callers leave it alone.
+
+    On SQLite every transaction starts with BEGIN IMMEDIATE, taking the write lock at once
+    and waiting up to the busy timeout for it, unless its connection has the execution option
+    READS_ONLY (then a plain BEGIN: it reads beside a writer). A plain BEGIN that later
+    writes would fail at once with "database is locked" when another process writes, without
+    waiting: SQLite cannot wait there, as the snapshot it already read would be stale.
     """
     async_url = _async_url(url)
     is_sqlite = async_url.get_backend_name() == "sqlite"
     if is_sqlite:
         _create_parent_folder(async_url)
+    # sqlite3's own timeout is the busy handler until the pragmas run: the same 30 s
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS} if is_sqlite else {}
     try:
-        engine = create_async_engine(async_url, pool_pre_ping=not is_sqlite)
+        engine = create_async_engine(
+            async_url, pool_pre_ping=not is_sqlite, connect_args=connect_args
+        )
     except (ArgumentError, NoSuchModuleError, TypeError, ValueError) as err:
         raise StoreError(f"cannot use the database {describe_url(url)}: {err}") from err
     if is_sqlite:
@@ -135,4 +154,5 @@ def _use_sqlite_pragmas(engine: AsyncEngine, pragmas: Mapping[str, str | int]) -
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        reads_only = connection.get_execution_options().get(READS_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")

@@ -29,7 +29,7 @@ class FeedbackEntry:
 async def review_history(sessions: Sessions, suggestion_id: int) -> list[FeedbackEntry]:
     """What happened to one suggestion in the review, oldest first (empty for an unknown id)."""
     async with transaction(
-        sessions, f"reading the history of suggestion {suggestion_id}"
+        sessions, f"reading the history of suggestion {suggestion_id}", writes=False
     ) as session:
         rows = await session.scalars(
             select(FeedbackRow)

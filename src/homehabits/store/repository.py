@@ -11,10 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from homehabits.store.cache import cache_get, cache_put
-from homehabits.store.engine import Sessions, make_engine, make_sessionmaker
+from homehabits.store.engine import READS_ONLY, Sessions, make_engine, make_sessionmaker
 from homehabits.store.history import FeedbackEntry, review_history
 from homehabits.store.migrate import migrate
 from homehabits.store.pattern_records import StoredPattern
+from homehabits.store.run_lease import mark_abandoned_runs
 from homehabits.store.runs import (
     complete_run,
     create_run,
@@ -23,7 +24,6 @@ from homehabits.store.runs import (
     latest_run,
     list_patterns,
     list_runs,
-    mark_interrupted_runs,
     set_phase_seconds,
 )
 from homehabits.store.service_accounts import (
@@ -73,7 +73,7 @@ __all__ = [
     "list_suggestions",
     "make_engine",
     "make_sessionmaker",
-    "mark_interrupted_runs",
+    "mark_abandoned_runs",
     "migrate",
     "pending_by_fingerprint",
     "ping",
@@ -90,6 +90,8 @@ async def ping(sessions: Sessions) -> bool:
     """Whether the database answers (for the health check); never raises."""
     try:
         async with sessions() as session:
+            # a reader: the health check never waits for a writer's lock
+            await session.connection(execution_options={READS_ONLY: True})
             await session.execute(text("SELECT 1"))
     except (SQLAlchemyError, OSError):
         return False

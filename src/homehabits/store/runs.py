@@ -26,6 +26,7 @@ from homehabits.store.records import (
     SuggestionRefresh,
     SuggestionStatus,
 )
+from homehabits.store.run_lease import confirm_lock, mark_abandoned, set_lock_run, take_lock
 from homehabits.store.tables import AnalysisRunRow, PatternRow, SuggestionRow, utc_now
 
 __all__ = [
@@ -36,11 +37,8 @@ __all__ = [
     "latest_run",
     "list_patterns",
     "list_runs",
-    "mark_interrupted_runs",
     "set_phase_seconds",
 ]
-
-INTERRUPTED = "interrupted"
 _NEW_SUGGESTION_FIELDS = tuple(field.name for field in fields(NewSuggestion))
 _SUMMARY_FIELDS = tuple(field.name for field in fields(RunSummary))
 _FINISHED = (RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value)
@@ -52,16 +50,30 @@ async def create_run(
     source: str,
     window_start: datetime,
     window_end: datetime,
+    *,
+    owner: str | None = None,
 ) -> int:
-    """Record that a run has started (status running) and return its id at once."""
+    """Record that a run has started (status running) and return its id at once.
+
+    With an `owner` (run_lease.new_owner) the run is started under the analysis lock: taken
+    in the same transaction (RunInProgressError if a live process holds it), after runs
+    abandoned by a stopped process are marked failed. The owner then keeps it alive with
+    run_lease.heartbeat and gives it back with run_lease.release_lock.
+    """
     async with transaction(sessions, "starting an analysis run") as session:
+        if owner is not None:
+            await take_lock(session, owner)
+            await mark_abandoned(session, lock_taken=True)
+        now = utc_now()
         run_id: int | None = await session.scalar(
             insert(AnalysisRunRow)
             .values(
                 trigger=trigger,
                 source=source,
                 status=RunStatus.RUNNING.value,
-                started_at=utc_now(),
+                started_at=now,
+                owner=owner,
+                heartbeat_at=now,
                 window_start=window_start,
                 window_end=window_end,
                 events_read=0,
@@ -83,8 +95,10 @@ async def create_run(
             )
             .returning(AnalysisRunRow.id)
         )
-    if run_id is None:
-        raise StoreError("the database did not return the new run's id")
+        if run_id is None:
+            raise StoreError("the database did not return the new run's id")
+        if owner is not None:
+            await set_lock_run(session, owner, run_id)
     return run_id
 
 
@@ -95,18 +109,23 @@ async def complete_run(
     patterns: Sequence[Mapping[str, Any]],
     suggestions: Sequence[NewSuggestion],
     refreshed: Sequence[SuggestionRefresh] = (),
+    *,
+    owner: str | None = None,
 ) -> list[int]:
     """Record a run's outcome, its patterns and its suggestions, all or nothing.
 
     `patterns` are pattern_to_dict dicts, optionally with "area_id". `refreshed` brings
     pending suggestions found again up to date (one the owner reviewed meanwhile is left as it
     is). Returns the new suggestions' ids in the order given. If any row fails, nothing of this
-    call is kept (the run stays running) and StoreError is raised.
+    call is kept (the run stays running) and StoreError is raised. A run started with an
+    `owner` is stored only while that owner still holds the analysis lock.
     """
     pattern_rows = [_pattern_values(run_id, index, data) for index, data in enumerate(patterns)]
     now = utc_now()
     suggestion_rows = [_suggestion_values(run_id, now, new) for new in suggestions]
     async with transaction(sessions, f"storing the results of run {run_id}") as session:
+        if owner is not None:
+            await confirm_lock(session, owner, run_id)
         updated = await session.execute(
             update(AnalysisRunRow)
             .where(AnalysisRunRow.id == run_id, AnalysisRunRow.status == RunStatus.RUNNING.value)
@@ -163,21 +182,9 @@ async def set_phase_seconds(sessions: Sessions, run_id: int, phase: str, seconds
         run.phase_seconds = {**run.phase_seconds, phase: seconds}
 
 
-async def mark_interrupted_runs(sessions: Sessions) -> int:
-    """Mark runs left running by a crash or restart as failed ("interrupted"); return how many."""
-    async with transaction(sessions, "marking interrupted runs") as session:
-        interrupted = await session.scalars(
-            update(AnalysisRunRow)
-            .where(AnalysisRunRow.status == RunStatus.RUNNING.value)
-            .values(status=RunStatus.FAILED.value, finished_at=utc_now(), errors=[INTERRUPTED])
-            .returning(AnalysisRunRow.id)
-        )
-        return len(interrupted.all())
-
-
 async def get_run(sessions: Sessions, run_id: int) -> RunRecord:
     """One run by id; RunNotFoundError if there is none."""
-    async with transaction(sessions, f"reading run {run_id}") as session:
+    async with transaction(sessions, f"reading run {run_id}", writes=False) as session:
         run = await session.get(AnalysisRunRow, run_id)
         if run is None:
             raise RunNotFoundError(f"no analysis run with id {run_id}")
@@ -186,7 +193,7 @@ async def get_run(sessions: Sessions, run_id: int) -> RunRecord:
 
 async def list_runs(sessions: Sessions, limit: int = 50, offset: int = 0) -> list[RunRecord]:
     """Runs, newest first."""
-    async with transaction(sessions, "listing analysis runs") as session:
+    async with transaction(sessions, "listing analysis runs", writes=False) as session:
         runs = await session.scalars(
             select(AnalysisRunRow)
             .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
@@ -216,7 +223,7 @@ async def list_patterns(
 
     `entity` matches the target or the trigger entity; `area` is an area id.
     """
-    async with transaction(sessions, "listing patterns") as session:
+    async with transaction(sessions, "listing patterns", writes=False) as session:
         if run_id is None:
             run_id = await session.scalar(
                 select(AnalysisRunRow.id)

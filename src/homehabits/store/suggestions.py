@@ -84,7 +84,7 @@ async def list_suggestions(
     `status` is one status or several; `area` is an area id or name (any case); `run_id`
     keeps those created by one run.
     """
-    async with transaction(sessions, "listing suggestions") as session:
+    async with transaction(sessions, "listing suggestions", writes=False) as session:
         rows = await session.scalars(
             select(SuggestionRow)
             .where(*_filters(status, kind, area, run_id))
@@ -103,7 +103,7 @@ async def count_suggestions(
     run_id: int | None = None,
 ) -> int:
     """How many suggestions list_suggestions would give with these filters and no limit."""
-    async with transaction(sessions, "counting suggestions") as session:
+    async with transaction(sessions, "counting suggestions", writes=False) as session:
         total = await session.scalar(
             select(func.count(SuggestionRow.id)).where(*_filters(status, kind, area, run_id))
         )
@@ -112,7 +112,7 @@ async def count_suggestions(
 
 async def count_by_status(sessions: Sessions) -> dict[str, int]:
     """How many suggestions are in each status (every status present, zero included)."""
-    async with transaction(sessions, "counting suggestions by status") as session:
+    async with transaction(sessions, "counting suggestions by status", writes=False) as session:
         rows = await session.execute(
             select(SuggestionRow.status, func.count(SuggestionRow.id)).group_by(
                 SuggestionRow.status
@@ -125,7 +125,9 @@ async def count_by_status(sessions: Sessions) -> dict[str, int]:
 
 async def get_suggestion(sessions: Sessions, suggestion_id: int) -> SuggestionRecord:
     """One suggestion by id; SuggestionNotFoundError if there is none."""
-    async with transaction(sessions, f"reading suggestion {suggestion_id}") as session:
+    async with transaction(
+        sessions, f"reading suggestion {suggestion_id}", writes=False
+    ) as session:
         row = await session.get(SuggestionRow, suggestion_id)
         if row is None:
             raise SuggestionNotFoundError(f"no suggestion with id {suggestion_id}")
@@ -235,7 +237,7 @@ async def store_verdict(
 
 async def active_fingerprints(sessions: Sessions) -> set[str]:
     """Fingerprints of habits the owner already has in review or deployed."""
-    async with transaction(sessions, "reading active fingerprints") as session:
+    async with transaction(sessions, "reading active fingerprints", writes=False) as session:
         found = await session.scalars(
             select(SuggestionRow.fingerprint)
             .where(SuggestionRow.status.in_([status.value for status in ACTIVE_STATUSES]))
@@ -246,7 +248,7 @@ async def active_fingerprints(sessions: Sessions) -> set[str]:
 
 async def pending_by_fingerprint(sessions: Sessions) -> dict[str, tuple[int, bool]]:
     """Pending suggestions by fingerprint: (id, whether the owner edited its automation)."""
-    async with transaction(sessions, "reading pending suggestions") as session:
+    async with transaction(sessions, "reading pending suggestions", writes=False) as session:
         edited = (
             select(FeedbackRow.id)
             .where(FeedbackRow.suggestion_id == SuggestionRow.id, FeedbackRow.action == "edited")
@@ -262,7 +264,7 @@ async def pending_by_fingerprint(sessions: Sessions) -> dict[str, tuple[int, boo
 
 async def rejected_fingerprint_times(sessions: Sessions, since: datetime) -> dict[str, datetime]:
     """Fingerprints still rejected whose rejection was at or after `since`, with its time."""
-    async with transaction(sessions, "reading rejected fingerprints") as session:
+    async with transaction(sessions, "reading rejected fingerprints", writes=False) as session:
         rows = await session.execute(
             select(SuggestionRow.fingerprint, func.max(FeedbackRow.created_at))
             .join(FeedbackRow, FeedbackRow.suggestion_id == SuggestionRow.id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "AnalysisLockRow",
     "AnalysisRunRow",
     "Base",
     "FeedbackRow",
@@ -98,6 +99,21 @@ class AnalysisRunRow(Base):
     warnings: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     # users whose actions look machine-made, {"user_id", "name", "evidence"}, for the owner
     service_account_proposals: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # the process running it ("host:pid:token") and when it last said it is alive
+    owner: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None]
+
+
+class AnalysisLockRow(Base):
+    """The one row saying which process runs an analysis now, kept alive by its heartbeat."""
+
+    __tablename__ = "analysis_lock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(255))
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    taken_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
 
 
 class PatternRow(Base):
