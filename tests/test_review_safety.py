@@ -274,6 +274,26 @@ async def test_forced_deploy_of_unknown_entities_goes_through_with_a_warning(
     assert "homehabits_a1" in home_assistant.automations
 
 
+async def test_redeploying_a_removed_suggestion_to_a_home_without_its_entities_is_refused_and_kept(
+    tmp_path: Path, sessions: Sessions
+) -> None:
+    # seen on a real Home Assistant: deployed with --force, undeployed, then deployed again
+    home_assistant = _home_assistant("light.desk")
+    settings = _settings(tmp_path, ha_url="http://ha.local:8123", ha_token=HA_TOKEN)
+    approved = await _approved(sessions, "light.kitchen")
+    await review.deploy(
+        sessions, settings, approved.id, force=True, transport=home_assistant.transport()
+    )
+    await review.undeploy(sessions, settings, approved.id, transport=home_assistant.transport())
+
+    with pytest.raises(DeployRefusedError, match=r"light\.kitchen"):
+        await review.deploy(sessions, settings, approved.id, transport=home_assistant.transport())
+
+    stored = await repository.get_suggestion(sessions, approved.id)
+    assert stored.status is SuggestionStatus.DEPLOY_FAILED
+    assert home_assistant.automations == {}
+
+
 async def test_an_override_whose_original_home_assistant_cannot_show_is_refused(
     tmp_path: Path, sessions: Sessions
 ) -> None:

@@ -276,7 +276,8 @@ async def deploy(
             entity_id = await client.wait_for_automation_entity(automation_id, _ENTITY_WAIT_SECONDS)
     except (DeployRefusedError, UnsafeAutomationError) as err:
         message = f"refused before sending: {err}"
-        _log.warning("deploying suggestion %s refused: %s", suggestion_id, err)
+        # the caller shows the reason; the log keeps it for the service
+        _log.info("deploying suggestion %s refused: %s", suggestion_id, err)
         await repository.change_status(
             sessions, suggestion_id, SuggestionStatus.DEPLOY_FAILED, deploy_message=message
         )

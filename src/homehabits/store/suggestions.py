@@ -51,7 +51,7 @@ TRANSITIONS: Mapping[SuggestionStatus, frozenset[SuggestionStatus]] = {
     _S.APPROVED: frozenset({_S.DEPLOYED, _S.DEPLOY_FAILED, _S.REJECTED, _S.PENDING}),
     _S.DEPLOY_FAILED: frozenset({_S.DEPLOYED, _S.DEPLOY_FAILED, _S.REJECTED, _S.APPROVED}),
     _S.DEPLOYED: frozenset({_S.REMOVED}),
-    _S.REMOVED: frozenset({_S.APPROVED, _S.DEPLOYED, _S.REJECTED}),
+    _S.REMOVED: frozenset({_S.APPROVED, _S.DEPLOYED, _S.DEPLOY_FAILED, _S.REJECTED}),
     _S.REJECTED: frozenset({_S.PENDING}),
 }
 
