@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from homehabits.config import Settings, load_settings
 from homehabits.exceptions import HomeHabitsError, SourceError
@@ -89,7 +90,9 @@ def run_async(work: Coroutine[Any, Any, _T]) -> _T:
 
 
 def fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]Error:[/bold red] {message}")
+    # the message quotes file names, values and Home Assistant's words: never Rich markup
+    # (`x[red].csv` must stay `x[red].csv`)
+    err_console.print(f"[bold red]Error:[/bold red] {escape(message)}")
     raise typer.Exit(2)
 
 

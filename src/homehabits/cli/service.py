@@ -55,6 +55,13 @@ def serve(
     if db:
         overrides["database_url"] = db
     settings = settings_with(**overrides)
+    if not settings.source:
+        # no default home: the daily run would otherwise analyse nothing (or the demo home)
+        fail(
+            "serve needs a home to analyse: set HOMEHABITS_SOURCE to ha-config:DIR, "
+            "recorder:URL, ha-api (with HOMEHABITS_HA_URL and HOMEHABITS_HA_TOKEN), "
+            "events:FILE or demo"
+        )
     setup_logging(quiet=False)
     from homehabits.api.server import serve as serve_app
 
