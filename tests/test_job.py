@@ -8,20 +8,24 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from homehabits.config import Settings
+from homehabits.context import Location
 from homehabits.events import MANUAL_ORIGINS
 from homehabits.exceptions import SourceNotFoundError
 from homehabits.job import PHASES, AnalysisRunner
 from homehabits.patterns.habit import HabitKind
 from homehabits.sources.event_file import EventFileSource
+from homehabits.sources.recorder import RecorderSource
 from homehabits.sources.simulator import DemoSource, SimulatedHome, SimulationConfig
 from homehabits.store import repository
 from homehabits.store.engine import make_engine, make_sessionmaker
 from homehabits.store.migrations import migrate
 from homehabits.store.records import RunStatus, SuggestionRecord
 from homehabits.testing.fake_openai import FakeMode, FakeOpenAIServer
+from tests.sources.recorder_builder import RecorderBuilder
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -226,8 +230,15 @@ async def test_a_later_run_brings_pending_suggestions_up_to_date_instead_of_repe
 async def test_an_empty_window_is_a_finished_run_that_says_why_nothing_was_found(
     sessions: Sessions, tmp_path: Path
 ) -> None:
-    (tmp_path / "none.csv").write_text("time,entity_id,state,origin\n")
-    empty = EventFileSource(tmp_path / "none.csv")
+    # a recorder with no state rows (an event file without rows is refused as broken)
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'home-assistant_v2.db'}")
+    RecorderBuilder().write(engine)
+    engine.dispose()
+    empty = RecorderSource(
+        f"sqlite:///{tmp_path / 'home-assistant_v2.db'}",
+        time_zone="Europe/Berlin",
+        location=Location(52.52, 13.405),
+    )
 
     result = await AnalysisRunner(Settings(), sessions, lambda: empty).run("cli")
 

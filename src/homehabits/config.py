@@ -174,8 +174,12 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
 
     # the home and the analysis
-    source: str = "demo"  # demo | ha-config:DIR | recorder:URL | ha-api | events:FILE
+    # demo | ha-config:DIR | recorder:URL | ha-api | events:FILE; None: none chosen (refused)
+    source: str | None = None
     time_zone: str | None = None  # None: the home's own (from its context)
+    # where the home is, for sun habits; None: the home's own (from its context)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
     analysis_days: int = Field(default=30, ge=1, le=366)
     schedule: str = "0 3 * * *"
     service_users: list[str] = Field(default_factory=list)

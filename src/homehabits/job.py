@@ -218,7 +218,7 @@ class AnalysisRunner:
             summary.rejected_examples = [
                 {"row": row.row, "reason": row.reason} for row in read.rejected[:100]
             ]
-            summary.errors.extend(read.warnings)
+            summary.warnings.extend(read.warnings)  # a warning never makes a run partial
             if read.rejected_count:
                 reasons = ", ".join(f"{n} {why}" for why, n in read.rejected_by_reason.items())
                 summary.errors.append(f"{read.rejected_count} rows skipped ({reasons})")

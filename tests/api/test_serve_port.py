@@ -27,6 +27,7 @@ def test_serve_on_a_taken_port_fails_naming_the_port_before_printing_a_url(
 
     started: list[object] = []
     monkeypatch.setattr(server, "create_app", lambda *args, **kwargs: started.append(args))
+    monkeypatch.setenv("HOMEHABITS_SOURCE", "demo")  # a home to analyse, so only the port is wrong
 
     result = CliRunner().invoke(
         app,

@@ -482,3 +482,25 @@ def test_edited_yaml_may_be_a_list_of_one_automation() -> None:
 def test_edited_yaml_that_is_not_one_automation_is_refused(text: str, reason: str) -> None:
     with pytest.raises(AutomationCheckError, match=reason):
         automation_from_yaml(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # an unclosed quote on line 4: PyYAML marks the end of the text, past the last line
+        ("alias: Broken\ntriggers:\n  - trigger: time\n    at: '06:45:00\nactions: []\n", 4),
+        # an unclosed bracket on line 2
+        ("alias: Broken\ntriggers: [\nactions: []\n", 2),
+        # a tab where indentation belongs, on line 3
+        ("alias: Broken\ntriggers:\n\t- trigger: time\n", 3),
+        # a key indented out of line, on line 5
+        ("alias: x\ntriggers:\n  - trigger: time\n    at: '07:00'\n   bad: 1\n", 5),
+        # the first line (PyYAML counts it as 0)
+        ("alias: [x\n", 1),
+    ],
+)
+def test_a_yaml_syntax_error_names_the_line_the_owner_must_fix(text: str, line: int) -> None:
+    with pytest.raises(AutomationCheckError) as caught:
+        automation_from_yaml(text)
+
+    assert caught.value.path == f"line {line}"

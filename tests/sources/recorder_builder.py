@@ -96,6 +96,7 @@ class RecorderBuilder:
     _states: list[dict[str, Any]] = field(default_factory=list)
     _event_types: dict[str, int] = field(default_factory=dict)
     _events: list[dict[str, Any]] = field(default_factory=list)
+    _event_data: list[dict[str, Any]] = field(default_factory=list)
 
     def state(
         self,
@@ -141,16 +142,27 @@ class RecorderBuilder:
         *,
         context_id: str | None = None,
         parent_id: str | None = None,
+        data: dict[str, Any] | None = None,
     ) -> str:
-        """Record an event row (e.g. automation_triggered); its context id."""
+        """Record an event row (e.g. automation_triggered, with its data); its context id."""
         context_id = context_id or new_context_id()
         event_type_id = self._event_types.setdefault(event_type, len(self._event_types) + 1)
+        data_id = None
+        if data is not None:
+            data_id = len(self._event_data) + 1
+            self._event_data.append(
+                {
+                    "data_id": data_id,
+                    "hash": data_id,
+                    "shared_data": json.dumps(data, separators=(",", ":")),
+                }
+            )
         self._events.append(
             {
                 "event_id": len(self._events) + 1,
                 "origin_idx": 0,
                 "time_fired_ts": when.timestamp(),
-                "data_id": None,
+                "data_id": data_id,
                 "context_id_bin": bytes.fromhex(context_id),
                 "context_user_id_bin": None,
                 "context_parent_id_bin": bytes.fromhex(parent_id) if parent_id else None,
@@ -177,6 +189,7 @@ class RecorderBuilder:
                 {"event_type_id": number, "event_type": name}
                 for name, number in self._event_types.items()
             ],
+            "event_data": self._event_data,
             "events": self._events,
         }
         if self.schema_version is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from homehabits.config import Settings
+from homehabits.context import Location
 from homehabits.exceptions import ConfigError
 from homehabits.sources.event_file import EventFileSource
 from homehabits.sources.factory import source_from_spec
@@ -77,3 +78,29 @@ def test_the_demo_home_is_simulated_for_the_days_analysed() -> None:
     assert isinstance(source, DemoSource)
     assert "45 days" in source.description
     assert "seed 7" in source.description
+
+
+def test_no_source_is_an_error_listing_the_sources_never_the_demo_home() -> None:
+    assert _settings().source is None
+
+    with pytest.raises(ConfigError, match="no source given") as caught:
+        source_from_spec(_settings().source, _settings())
+
+    for kind in ("demo", "ha-config:DIR", "recorder:URL", "ha-api", "events:FILE"):
+        assert kind in str(caught.value)
+
+
+async def test_the_settings_location_reaches_the_source(tmp_path: Path) -> None:
+    events = tmp_path / "history.csv"
+    events.write_text("time,entity_id,state\n2024-03-04T06:30:00Z,light.hall,on\n")
+    settings = _settings(time_zone="Europe/Berlin", latitude=52.52, longitude=13.405)
+
+    context = await source_from_spec(f"events:{events}", settings).read_context()
+
+    assert context.location == Location(52.52, 13.405)
+    assert context.time_zone == "Europe/Berlin"
+
+
+def test_a_latitude_without_a_longitude_is_refused() -> None:
+    with pytest.raises(ConfigError, match="latitude and longitude together"):
+        source_from_spec("demo", _settings(latitude=52.52))

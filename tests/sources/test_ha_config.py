@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -263,11 +264,27 @@ async def test_a_registry_with_broken_json_names_the_file_and_line(tmp_path: Pat
         await HaConfigSource(folder).read_context()
 
 
-async def test_broken_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+async def test_broken_automations_yaml_is_a_warning_naming_the_file_and_line(
+    tmp_path: Path,
+) -> None:
     folder = _build_folder(tmp_path / "config")
     (folder / "automations.yaml").write_text("- id: one\n  alias: [unclosed\n  mode: single\n")
+    source = HaConfigSource(folder)
 
-    with pytest.raises(SourceFormatError, match=r"automations\.yaml, line \d: not valid YAML"):
+    context = await source.read_context()
+
+    assert context.automations == ()
+    assert any(
+        re.search(r"automations\.yaml, line \d: not valid YAML", warning)
+        for warning in source.warnings
+    )
+
+
+async def test_broken_configuration_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+    folder = _build_folder(tmp_path / "config")
+    (folder / "configuration.yaml").write_text("recorder:\n  db_url: [unclosed\n")
+
+    with pytest.raises(SourceFormatError, match=r"configuration\.yaml, line \d: not valid YAML"):
         await HaConfigSource(folder).read_context()
 
 

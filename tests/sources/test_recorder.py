@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from homehabits.context import HomeContext
+from homehabits.context import HomeContext, Location
 from homehabits.exceptions import (
     ConfigError,
     RecorderError,
@@ -19,6 +21,7 @@ from homehabits.exceptions import (
     SourceNotFoundError,
 )
 from homehabits.sources.recorder import RecorderSource
+from tests.shared_fixture import HA_FIXTURE
 
 from .recorder_builder import RecorderBuilder, new_context_id
 
@@ -201,7 +204,9 @@ async def test_the_window_end_defaults_to_the_newest_recorded_change(tmp_path: P
     empty = RecorderBuilder()
     empty_url = _write_sqlite(empty, tmp_path / "empty.db")
 
-    assert RecorderSource(url).default_window_end() == T0 + timedelta(minutes=6)
+    # just after the newest change: the window (start <= time < end) keeps it
+    newest = T0 + timedelta(minutes=6)
+    assert RecorderSource(url).default_window_end() == newest + timedelta(microseconds=1)
     assert RecorderSource(empty_url).default_window_end() is None
 
 
@@ -324,3 +329,118 @@ def test_the_description_hides_the_password() -> None:
 
     assert "s3cret-pass" not in source.description
     assert "db.local/ha" in source.description
+
+
+async def test_a_recorder_schema_newer_than_known_is_read_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    builder = _every_cause()
+    builder.schema_version = 99
+    url = _write_sqlite(builder, tmp_path / "home-assistant_v2.db")
+    source = RecorderSource(url)
+
+    read = await source.read_events(*WINDOW, _home())
+
+    assert read.frame.height > 0
+    [warning] = [w for w in read.warnings if "schema" in w]
+    assert "schema version 99 is newer than homehabits knows" in warning
+    assert source.warnings == (warning,)
+    assert warning in caplog.text
+
+
+async def test_a_known_recorder_schema_gives_no_warning(tmp_path: Path) -> None:
+    url = _write_sqlite(_every_cause(), tmp_path / "home-assistant_v2.db")
+
+    read = await RecorderSource(url).read_events(*WINDOW, _home())
+
+    assert read.warnings == ()
+
+
+async def test_the_newest_recorded_change_is_inside_the_default_window(tmp_path: Path) -> None:
+    url = _write_sqlite(_every_cause(), tmp_path / "home-assistant_v2.db")
+    source = RecorderSource(url)
+
+    end = source.default_window_end()
+    assert end is not None
+    read = await source.read_events(end - timedelta(days=30), end, _home())
+    later = await source.read_events(end, end + timedelta(days=1), _home())
+
+    assert read.frame["entity_id"][-1] == "light.desk"  # the newest change, at T0 + 6 min
+    assert later.frame.is_empty()  # the next window starts after it: never counted twice
+
+
+async def test_a_row_from_a_broken_clock_does_not_move_the_window_end(tmp_path: Path) -> None:
+    home = _every_cause()
+    home.state("sensor.clock", "broken", datetime(9999, 1, 1, tzinfo=UTC))
+    url = _write_sqlite(home, tmp_path / "home-assistant_v2.db")
+
+    end = RecorderSource(url).default_window_end()
+
+    assert end == T0 + timedelta(minutes=6, microseconds=1)
+
+
+async def test_a_recorder_that_does_not_say_its_time_zone_is_refused_without_one(
+    tmp_path: Path,
+) -> None:
+    url = _write_sqlite(_every_cause(), tmp_path / "home-assistant_v2.db")
+
+    with pytest.raises(ConfigError) as caught:
+        await RecorderSource(url).read_context()
+
+    assert "give --time-zone (and --latitude/--longitude for sun habits)" in str(caught.value)
+
+
+async def test_time_zone_and_location_come_from_where_home_assistant_left_them(
+    tmp_path: Path,
+) -> None:
+    home = _every_cause()
+    # onboarding (or Settings > General) fires core_config_updated with what changed
+    home.event("core_config_updated", T0 - timedelta(days=3), data={"time_zone": "UTC"})
+    home.event(
+        "core_config_updated",
+        T0 - timedelta(days=2),
+        data={"time_zone": "Europe/Vienna", "latitude": 1.0, "longitude": 2.0},
+    )
+    home.event("core_config_updated", T0 - timedelta(days=1), data={})
+    home.state(
+        "zone.home",
+        "0",
+        T0,
+        attributes={"latitude": 48.2082, "longitude": 16.3738, "radius": 100},
+    )
+    url = _write_sqlite(home, tmp_path / "home-assistant_v2.db")
+
+    context = await RecorderSource(url).read_context()
+
+    assert context.time_zone == "Europe/Vienna"
+    assert context.location == Location(48.2082, 16.3738)
+
+
+async def test_the_given_time_zone_and_location_win_over_the_recorders(tmp_path: Path) -> None:
+    home = _every_cause()
+    home.event("core_config_updated", T0, data={"time_zone": "Europe/Vienna"})
+    url = _write_sqlite(home, tmp_path / "home-assistant_v2.db")
+
+    context = await RecorderSource(
+        url, time_zone="Asia/Tokyo", location=Location(35.68, 139.69)
+    ).read_context()
+
+    assert context.time_zone == "Asia/Tokyo"
+    assert context.location == Location(35.68, 139.69)
+
+
+async def test_a_recorder_file_in_its_config_folder_reads_the_folders_time_zone(
+    tmp_path: Path,
+) -> None:
+    if not HA_FIXTURE.is_dir():
+        pytest.skip("the shared Home Assistant fixture is not on this machine")
+    folder = tmp_path / "config"
+    shutil.copytree(HA_FIXTURE, folder)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+    source = RecorderSource(f"sqlite:///{folder / 'home-assistant_v2.db'}")
+    context = await source.read_context()
+
+    assert context.time_zone == "Europe/Berlin"  # configuration.yaml's homeassistant: section
+    assert context.location == Location(52.52, 13.405)  # zone.home in the recorder

@@ -12,7 +12,7 @@ from homehabits.automations.checker import check_automation
 from homehabits.config import Dialect
 from homehabits.exceptions import AutomationCheckError
 
-__all__ = ["automation_from_yaml", "automation_to_yaml"]
+__all__ = ["automation_from_yaml", "automation_to_yaml", "yaml_error_where"]
 
 _TOP_ORDER: Final = (
     "id",
@@ -33,6 +33,8 @@ _ACTION_LISTS: Final = ("actions", "action", "sequence", "then", "else", "defaul
 # always quoted, so Home Assistant reads it as the text it is.
 _CLOCK_LIKE: Final = re.compile(r"^[+-]?\d{1,2}:\d{1,2}(:\d{1,2})?$")
 _PATH_PART: Final = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+# What YAML counts as a line break.
+_LINE_BREAK: Final = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 
 class _AutomationDumper(yaml.SafeDumper):
@@ -69,9 +71,8 @@ def automation_from_yaml(text: str, dialect: Dialect | None = None) -> dict[str,
     try:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = f"line {mark.line + 1}" if mark is not None else None
-        problem = err.problem or err.context or "unreadable"
+        line, problem = yaml_error_where(text, err)
+        where = f"line {line}" if line is not None else None
         raise AutomationCheckError(f"not valid YAML: {problem}", path=where) from err
     except yaml.YAMLError as err:
         raise AutomationCheckError(f"not valid YAML: {err}") from err
@@ -93,6 +94,27 @@ def automation_from_yaml(text: str, dialect: Dialect | None = None) -> dict[str,
             raise
         raise AutomationCheckError(f"{err.reason} (line {line})", path=err.path) from err
     return data
+
+
+def yaml_error_where(text: str, err: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """The 1-based line a YAML error is on, and its problem in words.
+
+    PyYAML's marks count lines from 0. An error found only at the end of the text (an
+    unclosed quote or bracket) is marked past the last line; it belongs to the line where
+    the unclosed part began.
+    """
+    problem = err.problem or err.context or "unreadable"
+    mark = err.problem_mark or err.context_mark
+    if mark is None:
+        return None, problem
+    context = err.context_mark
+    if context is not None and err.problem and mark.index >= len(text.rstrip()):
+        return context.line + 1, f"{problem} ({err.context})" if err.context else problem
+    last_line = len(_LINE_BREAK.split(text.rstrip())) if text.strip() else 1
+    line = min(mark.line + 1, last_line)
+    if err.problem and err.context and context is not None and context.line + 1 != line:
+        problem = f"{problem} ({err.context} from line {context.line + 1})"
+    return line, problem
 
 
 def _order_top(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,8 +20,12 @@ __all__ = [
 ]
 
 
+#: How many skipped rows `show_run` names by their line.
+_SKIPPED_ROWS_SHOWN = 5
+
+
 def show_progress(phase: str, message: str) -> None:
-    err_console.print(f"[cyan]{phase:>8}[/cyan]  {message}")
+    err_console.print(f"[cyan]{phase:>8}[/cyan]  {escape(message)}")
 
 
 def show_run(run: RunRecord) -> None:
@@ -39,9 +43,24 @@ def show_run(run: RunRecord) -> None:
             f"cost {summary.cost:.4f}"
         )
     for error in summary.errors[:10]:
-        err_console.print(f"[yellow]note:[/yellow] {error}")
+        err_console.print(f"[yellow]note:[/yellow] {escape(error)}")
     for warning in summary.warnings:
         err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    examples = summary.rejected_examples[:_SKIPPED_ROWS_SHOWN]
+    if examples:
+        named = "; ".join(_skipped_row(example) for example in examples)
+        more = summary.events_rejected - len(examples)
+        rest = f" (and {more:,} more: see `homehabits runs --json`)" if more > 0 else ""
+        err_console.print(f"[yellow]skipped:[/yellow] {escape(named)}{escape(rest)}")
+
+
+def _skipped_row(example: dict[str, Any]) -> str:
+    """One skipped row by its place: a file's line, or the recorder's state_id."""
+    row, reason = example.get("row"), str(example.get("reason", ""))
+    suffix = " (state_id)"
+    if reason.endswith(suffix):
+        return f"state_id {row}: {reason.removesuffix(suffix)}"
+    return f"line {row}: {reason}"
 
 
 def show_suggestions(found: list[SuggestionRecord], *, title: str) -> None:
@@ -55,22 +74,23 @@ def show_suggestions(found: list[SuggestionRecord], *, title: str) -> None:
             s.status.value,
             s.kind,
             f"{s.confidence:.2f}",
-            s.title + warning,
-            s.area_name or "",
+            escape(s.title) + warning,
+            escape(s.area_name or ""),
         )
     console.print(table)
 
 
 def show_one(s: SuggestionRecord) -> None:
     console.print(
-        f"[bold]{s.title}[/bold]  ({s.status.value}, {s.kind}, confidence {s.confidence:.2f})"
+        f"[bold]{escape(s.title)}[/bold]  ({s.status.value}, {s.kind}, "
+        f"confidence {s.confidence:.2f})"
     )
-    console.print(s.description)
-    console.print(f"[italic]{s.rationale}[/italic]")
+    console.print(s.description, markup=False)
+    console.print(f"[italic]{escape(s.rationale)}[/italic]")
     if s.sensitive:
-        console.print(f"[yellow]Sensitive:[/yellow] {s.sensitive_reason}")
+        console.print(f"[yellow]Sensitive:[/yellow] {escape(s.sensitive_reason or '')}")
     if s.diff:
-        console.print(s.diff)
+        console.print(s.diff, markup=False, highlight=False)
     console.print(s.yaml, markup=False, highlight=False)
 
 
@@ -89,6 +109,7 @@ def run_json(run: RunRecord) -> dict[str, Any]:
         "ha_version": summary.ha_version,
         "events_read": summary.events_read,
         "events_rejected": summary.events_rejected,
+        "rejected_examples": summary.rejected_examples,
         "patterns_found": summary.patterns_found,
         "suggestions_created": summary.suggestions_created,
         "suggestions_dropped": summary.suggestions_dropped,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from homehabits.cli._common import (
@@ -30,7 +31,18 @@ from homehabits.cli._display import (
 from homehabits.config import Settings
 from homehabits.store.records import RunRecord, SuggestionRecord
 
-__all__ = ["analyze", "runs"]
+__all__ = ["NO_SOURCE_MESSAGE", "analyze", "runs"]
+
+#: What `analyze` (and `serve`) say when no source is chosen.
+NO_SOURCE_MESSAGE = (
+    "no source given; choose one:\n"
+    "  --ha-config DIR     a Home Assistant config folder\n"
+    "  --recorder URL      a recorder database (sqlite://, mysql://, postgresql://)\n"
+    "  --ha-url URL        the live Home Assistant API (with --ha-token)\n"
+    "  --events FILE       a CSV, JSON lines or Parquet file of state changes\n"
+    "  --demo              the built-in simulated home\n"
+    "or set HOMEHABITS_SOURCE (ha-config:DIR, recorder:URL, ha-api, events:FILE, demo)"
+)
 
 
 @app.command()
@@ -68,7 +80,20 @@ def analyze(
     seed: Annotated[int, typer.Option(help="Seed of the simulated home (--demo).")] = 42,
     db: Annotated[str | None, typer.Option("--db", help="homehabits database URL.")] = None,
     time_zone: Annotated[
-        str | None, typer.Option("--time-zone", help="Override the home's time zone.")
+        str | None,
+        typer.Option(
+            "--time-zone",
+            help="The home's time zone (IANA, e.g. Europe/Berlin); needed when the source "
+            "does not say it.",
+        ),
+    ] = None,
+    latitude: Annotated[
+        float | None,
+        typer.Option("--latitude", help="Where the home is, for sun habits (with --longitude)."),
+    ] = None,
+    longitude: Annotated[
+        float | None,
+        typer.Option("--longitude", help="Where the home is, for sun habits (with --latitude)."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")
@@ -88,6 +113,11 @@ def analyze(
         overrides["ha_token"] = ha_token
     if assume_manual:
         overrides["events_assume_manual"] = True
+    if (latitude is None) != (longitude is None):
+        fail("give --latitude and --longitude together")
+    if latitude is not None:
+        overrides["latitude"] = latitude
+        overrides["longitude"] = longitude
     settings = settings_with(**overrides)
     spec = _source_spec(demo, ha_config, recorder, ha_url or None, events, seed, settings)
     setup_logging(quiet=as_json, job_speaks_for_itself=True)
@@ -139,6 +169,10 @@ def _source_spec(
         fail("choose one source: --demo, --ha-config, --recorder, --ha-url or --events")
     if chosen:
         return chosen[0]
+    if not settings.source:
+        # the demo home is never analysed unasked: its suggestions would be stored among the
+        # owner's and could be deployed to a real Home Assistant
+        fail(NO_SOURCE_MESSAGE)
     return settings.source
 
 
@@ -179,4 +213,4 @@ def runs(
     console.print(table)
     for run in found:
         for error in run.summary.errors[:3]:
-            err_console.print(f"[yellow]run {run.id}:[/yellow] {error}")
+            err_console.print(f"[yellow]run {run.id}:[/yellow] {escape(error)}")

@@ -57,6 +57,13 @@ def serve(
     if db:
         overrides["database_url"] = db
     settings = settings_with(**overrides)
+    if not settings.source:
+        # no default home: the daily run would otherwise analyse nothing (or the demo home)
+        fail(
+            "serve needs a home to analyse: set HOMEHABITS_SOURCE to ha-config:DIR, "
+            "recorder:URL, ha-api (with HOMEHABITS_HA_URL and HOMEHABITS_HA_TOKEN), "
+            "events:FILE or demo"
+        )
     # before the URL is printed or the schedule starts: a second `serve` must only say why not
     taken = _why_port_cannot_be_bound(settings.host, settings.port)
     if taken is not None:

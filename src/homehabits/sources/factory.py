@@ -6,13 +6,14 @@ import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from homehabits.context import Location
 from homehabits.exceptions import ConfigError
 
 if TYPE_CHECKING:  # the settings check specs with parse_source_spec, so no import cycle here
     from homehabits.config import Settings
     from homehabits.sources.base import Source
 
-__all__ = ["SOURCE_KINDS", "parse_source_spec", "source_from_spec"]
+__all__ = ["SOURCE_KINDS", "location_from_settings", "parse_source_spec", "source_from_spec"]
 
 #: Every kind of source, as written in a spec, with what follows the colon.
 SOURCE_KINDS: Final = {
@@ -54,9 +55,15 @@ def parse_source_spec(spec: str) -> tuple[str, str]:
     return kind, argument
 
 
-def source_from_spec(spec: str, settings: Settings) -> Source:
-    """The source a spec names; an unknown kind or a missing part is a ConfigError."""
+def source_from_spec(spec: str | None, settings: Settings) -> Source:
+    """The source a spec names; none, an unknown kind or a missing part is a ConfigError."""
+    if spec is None or not spec.strip():
+        # never a default home: analysing the demo home by mistake stores its suggestions
+        # among the owner's, and they deploy to the real Home Assistant
+        kinds = "; ".join(SOURCE_KINDS.values())
+        raise ConfigError(f"no source given (HOMEHABITS_SOURCE); use one of: {kinds}")
     kind, argument = parse_source_spec(spec)
+    location = location_from_settings(settings)
     service_users = tuple(settings.service_users)
     if kind == "demo":
         return _demo(argument, settings.analysis_days)
@@ -70,21 +77,43 @@ def source_from_spec(spec: str, settings: Settings) -> Source:
         from homehabits.sources.ha_config import HaConfigSource
 
         return HaConfigSource(
-            Path(argument), service_users=service_users, time_zone_override=settings.time_zone
+            Path(argument),
+            service_users=service_users,
+            time_zone_override=settings.time_zone,
+            location_override=location,
         )
     if kind == "recorder":
         from homehabits.sources.recorder import RecorderSource
 
-        return RecorderSource(argument, service_users=service_users, time_zone=settings.time_zone)
+        return RecorderSource(
+            argument,
+            service_users=service_users,
+            time_zone=settings.time_zone,
+            location=location,
+        )
     if kind == "events":
         from homehabits.sources.event_file import EventFileSource
 
         return EventFileSource(
             Path(argument),
-            time_zone=settings.time_zone or "UTC",
+            time_zone=settings.time_zone,
+            location=location,
             assume_manual=settings.events_assume_manual,
         )
     raise ConfigError(_unknown_kind(spec))
+
+
+def location_from_settings(settings: Settings) -> Location | None:
+    """Where the settings put the home; latitude and longitude go together."""
+    latitude, longitude = settings.latitude, settings.longitude
+    if latitude is None and longitude is None:
+        return None
+    if latitude is None or longitude is None:
+        raise ConfigError(
+            "give the home's latitude and longitude together (--latitude and --longitude, "
+            "or HOMEHABITS_LATITUDE and HOMEHABITS_LONGITUDE)"
+        )
+    return Location(latitude=latitude, longitude=longitude)
 
 
 def _demo(argument: str, days: int) -> Source:

@@ -179,25 +179,34 @@ class HomeAssistantApiSource:
         watched = sorted(e for e in context.entities if e.split(".", 1)[0] in WATCHED_DOMAINS)
         service_ids = context.service_user_ids | self._service_user_ids(context.users)
         gate = asyncio.Semaphore(self._concurrency)
-        total = sum(1 for _ in _days(start, end))
-        finished = 0
+        window_days = list(_days(start, end))
+        total = len(window_days)
+        finished = [False] * total
+        reported = 0
         async with self.client() as ha:
 
-            async def read_day(
-                day_start: datetime, day_end: datetime
-            ) -> tuple[list[LogbookEntry] | None, list[HaState]]:
-                nonlocal finished
+            async def read_day(index: int) -> tuple[list[LogbookEntry] | None, list[HaState]]:
+                nonlocal reported
+                day_start, day_end = window_days[index]
                 async with gate:
                     logbook = await ha.get_logbook(day_start, day_end)
                     history: list[HaState] = []
                     for batch in _batches(watched):
                         history += await ha.get_history(day_start, day_end, batch)
-                # a month of history takes a while: say how far it has got
-                finished += 1
-                _LOGGER.info("Read %s: %d of %d days", day_start.date(), finished, total)
+                # a month of history takes a while: say how far it has got, in date order
+                # (days are read in parallel and finish in any order)
+                finished[index] = True
+                while reported < total and finished[reported]:
+                    _LOGGER.info(
+                        "Read %s: %d of %d days",
+                        window_days[reported][0].date(),
+                        reported + 1,
+                        total,
+                    )
+                    reported += 1
                 return logbook, history
 
-            days = await asyncio.gather(*(read_day(a, b) for a, b in _days(start, end)))
+            days = await asyncio.gather(*(read_day(index) for index in range(total)))
 
         warnings: list[str] = []
         history_rows = [row for _, history in days for row in _history_rows(history)]

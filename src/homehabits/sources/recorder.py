@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 import sqlalchemy as sa
@@ -19,7 +21,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from homehabits.context import Entity, HomeContext
+from homehabits.context import Entity, HomeContext, Location
 from homehabits.events import Origin, check_events
 from homehabits.exceptions import (
     ConfigError,
@@ -28,12 +30,25 @@ from homehabits.exceptions import (
     SourceNotFoundError,
 )
 from homehabits.sources.base import EventRead
+from homehabits.sources.event_file import GIVE_TIME_ZONE
 from homehabits.sources.registries import service_user_ids
 
-__all__ = ["MIN_SCHEMA_VERSION", "RecorderSource", "attributes_that_matter"]
+__all__ = [
+    "MIN_SCHEMA_VERSION",
+    "NEWEST_KNOWN_SCHEMA_VERSION",
+    "HomeSettings",
+    "RecorderSource",
+    "attributes_that_matter",
+]
+
+_LOGGER = logging.getLogger(__name__)
 
 #: The oldest recorder schema read (Home Assistant 2023.4; binary context ids, states_meta).
 MIN_SCHEMA_VERSION: Final = 41
+#: The newest recorder schema homehabits was checked against (Home Assistant 2026.2).
+NEWEST_KNOWN_SCHEMA_VERSION: Final = 53
+# A row dated later than this after now (a broken clock) must not set the window's end.
+_FUTURE_SLACK: Final = timedelta(days=1)
 
 #: State attributes that habits use; everything else stays in the recorder.
 _ATTRIBUTES_KEPT: Final = (
@@ -74,6 +89,14 @@ def attributes_that_matter(shared_attrs: str | None) -> str | None:
     return json.dumps(kept, separators=(",", ":")) if kept else None
 
 
+@dataclass(frozen=True, slots=True)
+class HomeSettings:
+    """The time zone and location Home Assistant left in its recorder, where it left them."""
+
+    time_zone: str | None = None  # from a `core_config_updated` event (set in the UI)
+    location: Location | None = None  # from zone.home's attributes, else that event
+
+
 class RecorderSource:
     """A recorder database by SQLAlchemy URL; never written to (SQLite is opened `mode=ro`)."""
 
@@ -85,14 +108,22 @@ class RecorderSource:
         auth_users: Mapping[str, str] | None = None,
         context: HomeContext | None = None,
         time_zone: str | None = None,
+        location: Location | None = None,
     ) -> None:
         self._url = _reading_url(url)
         self._service_users = tuple(service_users)
         self._auth_users = dict(auth_users or {})
         self._context = context
-        self._time_zone = time_zone or "UTC"
+        self._time_zone = time_zone
+        self._location = location
         self._latest: datetime | None = None
         self._latest_known = False
+        self._warnings: list[str] = []
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the owner should know about the database (a schema newer than known)."""
+        return tuple(self._warnings)
 
     @property
     def description(self) -> str:
@@ -105,21 +136,45 @@ class RecorderSource:
         return self._url
 
     async def read_context(self) -> HomeContext:
-        """The context given by the config folder, else a minimal one from the database."""
+        """The context given by the config folder, else a minimal one from the database.
+
+        The time zone is the one given, else the one Home Assistant left in the recorder or
+        in the config folder beside an SQLite file; without one, reading is refused rather
+        than mining in UTC.
+        """
         if self._context is not None:
             await asyncio.to_thread(self._remember_latest)
             return self._context
         names = await self.read_friendly_names()
+        found = await asyncio.to_thread(self._home_settings_anywhere)
+        time_zone = self._time_zone or found.time_zone
+        if time_zone is None:
+            raise ConfigError(
+                f"{self.description}: the recorder does not say the home's time zone (Home "
+                "Assistant keeps it in .storage/core.config or configuration.yaml); "
+                f"{GIVE_TIME_ZONE}"
+            )
+        location = self._location or found.location
+        if location is None:
+            self._warn(
+                "the recorder does not say where the home is: habits that follow the sun "
+                "(sunset + offset) are not looked for; give --latitude/--longitude"
+            )
         entities = {
             entity_id: Entity(entity_id=entity_id, name=name) for entity_id, name in names.items()
         }
         users = dict(self._auth_users)
         return HomeContext(
-            time_zone=self._time_zone,
+            time_zone=time_zone,
+            location=location,
             entities=entities,
             users=users,
             service_user_ids=service_user_ids(self._service_users, users),
         )
+
+    async def read_home_settings(self) -> HomeSettings:
+        """The time zone and location Home Assistant left in the database, if any."""
+        return await asyncio.to_thread(self._home_settings)
 
     async def read_friendly_names(self) -> dict[str, str]:
         """Every entity id in the database with its latest `friendly_name` ("" when none)."""
@@ -131,10 +186,16 @@ class RecorderSource:
         service_ids = service_user_ids(self._service_users, users) | {
             _user_id(user) for user in context.service_user_ids
         }
-        return await asyncio.to_thread(self._read_events, start, end, frozenset(service_ids))
+        read = await asyncio.to_thread(self._read_events, start, end, frozenset(service_ids))
+        return replace(read, warnings=(*read.warnings, *self._warnings))
 
     def default_window_end(self) -> datetime | None:
-        """The time of the newest state row, so an old recorder file still gives a full window."""
+        """Just after the newest state row, so an old recorder file still gives a full window.
+
+        Windows are half-open (start <= time < end): ending one microsecond after the newest
+        row keeps that row in, and a later window starting at this end cannot count it twice.
+        Rows dated after tomorrow (a broken clock) do not move the end.
+        """
         if not self._latest_known:
             self._remember_latest()
         return self._latest
@@ -147,16 +208,72 @@ class RecorderSource:
 
     def _schema_version(self) -> int:
         with self._connection() as connection:
-            version = connection.execute(
-                sa.text("SELECT MAX(schema_version) FROM schema_changes")
-            ).scalar()
-        return int(version or 0)
+            return _check_schema(connection, self.description)
+
+    def _warn(self, message: str) -> None:
+        if message not in self._warnings:
+            _LOGGER.warning("%s", message)
+            self._warnings.append(message)
 
     def _remember_latest(self) -> None:
+        limit = (datetime.now(UTC) + _FUTURE_SLACK).timestamp()
         with self._connection() as connection:
-            newest = connection.execute(sa.text("SELECT MAX(last_updated_ts) FROM states")).scalar()
-        self._latest = None if newest is None else datetime.fromtimestamp(float(newest), tz=UTC)
+            newest = connection.execute(
+                sa.text("SELECT MAX(last_updated_ts) FROM states WHERE last_updated_ts <= :limit"),
+                {"limit": limit},
+            ).scalar()
+        self._latest = (
+            None
+            if newest is None
+            # fromtimestamp rounds to the nearest microsecond: one more keeps the row inside
+            else datetime.fromtimestamp(float(newest), tz=UTC) + timedelta(microseconds=1)
+        )
         self._latest_known = True
+
+    def _home_settings_anywhere(self) -> HomeSettings:
+        """The recorder's own settings, completed from a config folder beside an SQLite file."""
+        found = self._home_settings()
+        if found.time_zone is not None and found.location is not None:
+            return found
+        if self._url.get_backend_name() != "sqlite" or not self._url.database:
+            return found
+        # the lazy import keeps the config-folder reader (which uses this module) out of the
+        # recorder's own import
+        from homehabits.sources.ha_config import home_settings_in_folder
+
+        time_zone, location = home_settings_in_folder(Path(self._url.database).expanduser().parent)
+        return HomeSettings(
+            time_zone=found.time_zone or time_zone, location=found.location or location
+        )
+
+    def _home_settings(self) -> HomeSettings:
+        with self._connection() as connection:
+            zone_home = connection.execute(
+                sa.text(
+                    "SELECT a.shared_attrs FROM states s "
+                    "JOIN states_meta m ON m.metadata_id = s.metadata_id "
+                    "JOIN state_attributes a ON a.attributes_id = s.attributes_id "
+                    "WHERE m.entity_id = 'zone.home' AND a.shared_attrs IS NOT NULL "
+                    "ORDER BY s.last_updated_ts DESC LIMIT 1"
+                )
+            ).scalar()
+            # Home Assistant fires core_config_updated with what changed when the owner sets
+            # the time zone or location in the UI (onboarding included)
+            updates = connection.execute(
+                sa.text(
+                    "SELECT d.shared_data FROM events e "
+                    "JOIN event_types t ON t.event_type_id = e.event_type_id "
+                    "JOIN event_data d ON d.data_id = e.data_id "
+                    "WHERE t.event_type = 'core_config_updated' AND d.shared_data IS NOT NULL "
+                    "ORDER BY e.time_fired_ts DESC"
+                )
+            ).scalars()
+            changes = [_json_object(data) for data in updates]
+        time_zone = next((c["time_zone"] for c in changes if _known_zone(c.get("time_zone"))), None)
+        location = _location_of(_json_object(zone_home)) or next(
+            (found for c in changes if (found := _location_of(c)) is not None), None
+        )
+        return HomeSettings(time_zone=time_zone, location=location)
 
     def _friendly_names(self) -> dict[str, str]:
         latest_rows = sa.text(
@@ -210,7 +327,13 @@ class RecorderSource:
         engine = self._engine()
         try:
             with engine.connect() as connection:
-                _check_schema(connection, self.description)
+                version = _check_schema(connection, self.description)
+                if version > NEWEST_KNOWN_SCHEMA_VERSION:
+                    self._warn(
+                        f"recorder schema version {version} is newer than homehabits knows "
+                        f"({NEWEST_KNOWN_SCHEMA_VERSION}, Home Assistant 2026.2): it is read as "
+                        "that one, and what changed may be missed; update homehabits"
+                    )
                 yield connection
         except sqlite3.DatabaseError as err:
             raise self._database_error(err) from err
@@ -301,7 +424,7 @@ def _server_engine(url: URL) -> Engine:
     return engine
 
 
-def _check_schema(connection: Connection, where: str) -> None:
+def _check_schema(connection: Connection, where: str) -> int:
     tables = set(sa.inspect(connection).get_table_names())
     missing = [table for table in _REQUIRED_TABLES if table not in tables]
     if missing:
@@ -317,6 +440,7 @@ def _check_schema(connection: Connection, where: str) -> None:
             f"{where}: recorder schema version {version} is too old; homehabits reads "
             f"{MIN_SCHEMA_VERSION} and later (Home Assistant 2023.4+). Update Home Assistant."
         )
+    return int(version)
 
 
 def _firing_context_ids(connection: Connection, start_ts: float, end_ts: float) -> pl.Series:
@@ -498,6 +622,40 @@ def _friendly_name(shared_attrs: str | None) -> str:
         return ""
     name = attributes.get("friendly_name") if isinstance(attributes, dict) else None
     return name.strip() if isinstance(name, str) else ""
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _known_zone(name: Any) -> bool:
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _location_of(values: Mapping[str, Any]) -> Location | None:
+    latitude, longitude = values.get("latitude"), values.get("longitude")
+    if isinstance(latitude, bool) or isinstance(longitude, bool):
+        return None
+    if not isinstance(latitude, int | float) or not isinstance(longitude, int | float):
+        return None
+    elevation = values.get("elevation")
+    return Location(
+        float(latitude),
+        float(longitude),
+        float(elevation) if isinstance(elevation, int | float) else 0.0,
+    )
 
 
 def _epoch(moment: datetime) -> float:
