@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,19 @@ def test_export_can_leave_the_approved_out_and_take_the_deployed(
     assert approved.exit_code == 0, approved.output
     assert "Wrote 1 automation " in approved.output
     assert len(yaml.safe_load(out.read_text())) == 1
+
+
+def test_a_title_with_brackets_is_shown_as_written_when_approved(
+    runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    [first, *_] = _analyze(runner, db_url)
+    # titles carry the home's own names, which may hold brackets ("Lamp [red]on[/red]")
+    with sqlite3.connect(tmp_path / "homehabits.db") as database:
+        database.execute(
+            "UPDATE suggestions SET title = ? WHERE id = ?", ("Lamp [red]on[/red]", first["id"])
+        )
+
+    approved = runner.invoke(app, ["suggestions", "approve", str(first["id"]), "--db", db_url])
+
+    assert approved.exit_code == 0, approved.output
+    assert "Lamp [red]on[/red]" in approved.output

@@ -87,7 +87,9 @@ def _plural(count: int, word: str) -> str:
 
 
 def _print_done(done: SuggestionRecord) -> None:
-    console.print(f"Suggestion {done.id} is now [bold]{done.status.value}[/bold]: {done.title}")
+    console.print(
+        f"Suggestion {done.id} is now [bold]{done.status.value}[/bold]: {escape(done.title)}"
+    )
 
 
 _HA_URL = typer.Option("--ha-url", help="Home Assistant URL (overrides HOMEHABITS_HA_URL).")
@@ -188,7 +190,9 @@ def suggestions_approve(
 
     approved, skipped = run_async(_approve())
     for record in approved:
-        console.print(f"Suggestion {record.id} is now [bold]approved[/bold]: {record.title}")
+        console.print(
+            f"Suggestion {record.id} is now [bold]approved[/bold]: {escape(record.title)}"
+        )
     for suggestion_id, why in skipped:
         err_console.print(
             f"[yellow]Suggestion {suggestion_id} not approved:[/yellow] {escape(why)}"
@@ -296,7 +300,7 @@ def export(
             )
 
     count = run_async(_export())
-    console.print(f"Wrote {_plural(count, 'automation')} to {out}")
+    console.print(f"Wrote {_plural(count, 'automation')} to {escape(str(out))}")
     console.print(
-        f"Include it in configuration.yaml with:  automation homehabits: !include {out.name}"
+        f"Include it in configuration.yaml with:  automation homehabits: !include {escape(out.name)}"
     )
