@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -22,6 +22,7 @@ __all__ = [
     "console",
     "err_console",
     "fail",
+    "flags_of",
     "open_store",
     "run_async",
     "settings_with",
@@ -57,11 +58,15 @@ SETTING_FLAGS: dict[str, str] = {
 }
 
 
+def flags_of(overrides: Mapping[str, Any]) -> dict[str, str]:
+    """The flag each setting given on the command line came from, for error messages."""
+    return {name: SETTING_FLAGS.get(name, "--" + name.replace("_", "-")) for name in overrides}
+
+
 def settings_with(**overrides: Any) -> Settings:
     """The settings, with the values given as flags; a mistake names the flag and exits."""
-    flags = {name: SETTING_FLAGS.get(name, "--" + name.replace("_", "-")) for name in overrides}
     try:
-        return load_settings(flags=flags, **overrides)
+        return load_settings(flags=flags_of(overrides), **overrides)
     except HomeHabitsError as err:
         fail(str(err))
 

@@ -7,14 +7,29 @@ import json
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.markup import escape
 
-from homehabits.cli._common import app, console, err_console, setup_logging
-from homehabits.cli.analysis import _source_spec
+from homehabits.cli._common import app, console, err_console, flags_of, setup_logging
+from homehabits.cli._source_options import (
+    DaysFlag,
+    DbFlag,
+    DemoFlag,
+    EventsFlag,
+    HaConfigFlag,
+    HaTokenFlag,
+    HaUrlFlag,
+    JsonFlag,
+    LatitudeFlag,
+    LongitudeFlag,
+    RecorderFlag,
+    SeedFlag,
+    TimeZoneFlag,
+    source_overrides,
+    source_spec,
+)
 from homehabits.config import Settings, load_settings, settings_for_display
 from homehabits.context import HomeContext
 from homehabits.exceptions import HomeHabitsError
@@ -47,59 +62,40 @@ class _Report:
 
 @app.command()
 def check(
-    demo: Annotated[
-        bool, typer.Option("--demo", help="Check the built-in simulated home.")
-    ] = False,
-    ha_config: Annotated[
-        Path | None, typer.Option("--ha-config", help="A Home Assistant configuration folder.")
-    ] = None,
-    recorder: Annotated[
-        str | None,
-        typer.Option("--recorder", help="A recorder database URL (sqlite, mysql, postgresql)."),
-    ] = None,
-    ha_url: Annotated[
-        str | None, typer.Option("--ha-url", help="Home Assistant's URL, for the live API.")
-    ] = None,
-    ha_token: Annotated[
-        str | None,
-        typer.Option("--ha-token", help="A long-lived access token (or HOMEHABITS_HA_TOKEN)."),
-    ] = None,
-    events: Annotated[
-        Path | None, typer.Option("--events", help="An event file: CSV, JSON lines or Parquet.")
-    ] = None,
-    days: Annotated[
-        int | None, typer.Option(help="Days of history to look at (default 30).")
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the simulated home (--demo).")] = 42,
-    db: Annotated[str | None, typer.Option("--db", help="homehabits database URL.")] = None,
-    time_zone: Annotated[
-        str | None, typer.Option("--time-zone", help="Override the home's time zone.")
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")
-    ] = False,
+    demo: DemoFlag = False,
+    ha_config: HaConfigFlag = None,
+    recorder: RecorderFlag = None,
+    ha_url: HaUrlFlag = None,
+    ha_token: HaTokenFlag = None,
+    events: EventsFlag = None,
+    days: DaysFlag = None,
+    seed: SeedFlag = 42,
+    db: DbFlag = None,
+    time_zone: TimeZoneFlag = None,
+    latitude: LatitudeFlag = None,
+    longitude: LongitudeFlag = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Show the settings in effect, what the source can see, and every warning; 1 on an error."""
-    overrides: dict[str, Any] = {}
-    for name, value in (
-        ("analysis_days", days),
-        ("database_url", db),
-        ("time_zone", time_zone),
-        ("ha_url", ha_url),
-        ("ha_token", ha_token),
-    ):
-        if value:
-            overrides[name] = value
+    overrides = source_overrides(
+        days=days,
+        db=db,
+        time_zone=time_zone,
+        ha_url=ha_url,
+        ha_token=ha_token,
+        latitude=latitude,
+        longitude=longitude,
+    )
     setup_logging(quiet=True)
     report = _Report()
     try:
-        settings = load_settings(**overrides)
+        settings = load_settings(flags=flags_of(overrides), **overrides)
     except HomeHabitsError as err:
         report.errors.append(str(err))
         _finish(report, as_json)
     report.settings = settings_for_display(settings)
     try:
-        report.source = _source_spec(demo, ha_config, recorder, ha_url, events, seed, settings)
+        report.source = source_spec(demo, ha_config, recorder, ha_url, events, seed, settings)
     except typer.Exit:
         # the source options were refused; the reason is already printed on stderr
         report.errors.append("the source options are not valid (see the message above)")

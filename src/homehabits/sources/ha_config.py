@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from sqlalchemy.engine import make_url
@@ -22,7 +21,7 @@ from homehabits.context import Entity, HomeContext, Location
 from homehabits.exceptions import ConfigError, SourceError, SourceFormatError, SourceNotFoundError
 from homehabits.sources.base import EventRead
 from homehabits.sources.event_file import GIVE_TIME_ZONE
-from homehabits.sources.recorder import HomeSettings, RecorderSource
+from homehabits.sources.recorder import HomeSettings, RecorderSource, is_known_time_zone
 from homehabits.sources.registries import (
     areas_from_registry,
     automations_from_configs,
@@ -132,7 +131,11 @@ def home_settings_in_folder(folder: Path) -> tuple[str | None, Location | None]:
         section = loaded.get("homeassistant") if isinstance(loaded, dict) else None
         home = section if isinstance(section, Mapping) else {}
     time_zone = next(
-        (zone for zone in (core.get("time_zone"), home.get("time_zone")) if _known_zone(zone)),
+        (
+            zone
+            for zone in (core.get("time_zone"), home.get("time_zone"))
+            if is_known_time_zone(zone)
+        ),
         None,
     )
     return time_zone, _location(core) or _location(home)
@@ -402,7 +405,7 @@ class HaConfigSource:
         )
         for candidate in candidates:
             if isinstance(candidate, str) and candidate:
-                if not _known_zone(candidate):
+                if not is_known_time_zone(candidate):
                     self._warnings.append(f"unknown time zone {candidate!r} skipped")
                     continue
                 return candidate
@@ -484,16 +487,6 @@ def _automation_items(value: Any) -> list[Any]:
         # !include_dir_named: one automation (or a list of them) per file name
         return [item for entry in value.values() for item in _automation_items(entry)]
     return []
-
-
-def _known_zone(name: Any) -> bool:
-    if not isinstance(name, str) or not name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def _with_recorder_names(

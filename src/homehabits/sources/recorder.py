@@ -39,6 +39,7 @@ __all__ = [
     "HomeSettings",
     "RecorderSource",
     "attributes_that_matter",
+    "is_known_time_zone",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -269,7 +270,9 @@ class RecorderSource:
                 )
             ).scalars()
             changes = [_json_object(data) for data in updates]
-        time_zone = next((c["time_zone"] for c in changes if _known_zone(c.get("time_zone"))), None)
+        time_zone = next(
+            (c["time_zone"] for c in changes if is_known_time_zone(c.get("time_zone"))), None
+        )
         location = _location_of(_json_object(zone_home)) or next(
             (found for c in changes if (found := _location_of(c)) is not None), None
         )
@@ -634,7 +637,8 @@ def _json_object(text: str | None) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _known_zone(name: Any) -> bool:
+def is_known_time_zone(name: Any) -> bool:
+    """Whether a value Home Assistant stored is a time zone name this machine knows."""
     if not isinstance(name, str) or not name:
         return False
     try:
