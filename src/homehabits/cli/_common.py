@@ -111,9 +111,11 @@ def run_async(work: Coroutine[Any, Any, _T]) -> _T:
 
 
 def fail(message: str) -> NoReturn:
-    # the message is text, never markup: `x[red].csv` must be shown as it is
-    one_line = " ".join(message.split())
-    err_console.print(f"[bold red]Error:[/bold red] {escape(one_line)}", soft_wrap=True)
+    """Print the error (never wrapped mid-line, never read as markup) and exit with status 2."""
+    # `x[red].csv` must be shown as it is; a message laid out in lines (a list of choices)
+    # keeps them
+    lines = "\n".join(line.rstrip() for line in message.strip().splitlines())
+    err_console.print(f"[bold red]Error:[/bold red] {escape(lines)}", soft_wrap=True)
     raise typer.Exit(2)
 
 
