@@ -112,8 +112,8 @@ class RecorderSchemaError(RecorderError):
     """The recorder schema version is older than supported or unknown."""
 
 
-class HomeAssistantError(SourceError):
-    """The Home Assistant API answered with an error.
+class _HomeAssistantAnswerError(HomeHabitsError):
+    """An error that keeps how Home Assistant answered.
 
     `status` is the HTTP status Home Assistant answered (None when it gave none) and
     `ha_message` Home Assistant's own words, when it said any.
@@ -125,6 +125,10 @@ class HomeAssistantError(SourceError):
         super().__init__(message)
         self.status = status
         self.ha_message = ha_message
+
+
+class HomeAssistantError(_HomeAssistantAnswerError, SourceError):
+    """The Home Assistant API answered with an error (`status`, `ha_message`)."""
 
 
 class HomeAssistantAuthError(HomeAssistantError):
@@ -196,18 +200,11 @@ class RunInProgressError(AnalysisError):
     """An analysis is already running; only one runs at a time."""
 
 
-class DeployError(HomeHabitsError):
+class DeployError(_HomeAssistantAnswerError):
     """Home Assistant did not take the automation; `status` and `ha_message` say how it answered.
 
     `status` 400 means Home Assistant rejected the config (`ha_message` is its reason).
     """
-
-    def __init__(
-        self, message: str, *, status: int | None = None, ha_message: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.ha_message = ha_message
 
 
 class DeployRefusedError(DeployError):
