@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from homehabits.automations.dialects import choose_dialect
 from homehabits.cli import app
+from homehabits.config import DialectSetting
 from tests.real_ha.conftest import RealHomeAssistant
 
 pytestmark = pytest.mark.real_ha
@@ -52,6 +54,7 @@ def test_check_over_the_api_shows_the_real_version_its_owner_and_its_entities(
     assert document["source"] == "ha-api"
     home = document["home"]
     assert home["ha_version"] == ha.version
+    assert choose_dialect(DialectSetting.AUTO, home["ha_version"]).value == ha.dialect
     assert home["time_zone"] == "Europe/Berlin"
     assert home["location"] == {"latitude": 52.52, "longitude": 13.405}
     assert home["entities"] > 50  # the demo integration's lights, sensors, covers...
