@@ -58,6 +58,26 @@ from tests.fakes.serving import InProcessWebSocket, in_process_websocket, serve_
 __all__ = ["FakeHomeAssistant", "RecordedRequest", "serve_in_thread"]
 
 _MODERN_SINCE = (2024, 10)
+_LAST_REPORTED_SINCE = (2024, 4)  # states show last_reported from 2024.4 (2024.3.3 does not)
+# Home Assistant's two unit systems as /api/config shows them (2024.3 and later; 2025 adds area).
+_METRIC = {
+    "length": "km",
+    "accumulated_precipitation": "mm",
+    "mass": "g",
+    "pressure": "Pa",
+    "temperature": "°C",
+    "volume": "L",
+    "wind_speed": "m/s",
+}
+_US_CUSTOMARY = {
+    "length": "mi",
+    "accumulated_precipitation": "in",
+    "mass": "lb",
+    "pressure": "psi",
+    "temperature": "°F",
+    "volume": "gal",
+    "wind_speed": "mph",
+}
 _STATIC_ATTRIBUTES = ("friendly_name", "device_class", "supported_color_modes", "icon")
 _AUTOMATION_KEYS = {
     "id",
@@ -251,16 +271,18 @@ class FakeHomeAssistant:
     ) -> str:
         """Add a user (as `config/auth/list` shows it); returns its hex id."""
         user_id = user_id or uuid.uuid4().hex
+        # a system user (Supervisor, Home Assistant Content) has no login: no username, no credentials
         self.users[user_id] = {
             "id": user_id,
-            "username": name.lower().replace(" ", "_"),
+            "username": None if system_generated else name.lower().replace(" ", "_"),
             "name": name,
-            "is_owner": not self.users,
+            "is_owner": not system_generated
+            and not any(user["is_owner"] for user in self.users.values()),
             "is_active": True,
             "local_only": False,
             "system_generated": system_generated,
             "group_ids": ["system-admin"],
-            "credentials": [{"type": "homeassistant"}],
+            "credentials": [] if system_generated else [{"type": "homeassistant"}],
         }
         return user_id
 
@@ -274,15 +296,17 @@ class FakeHomeAssistant:
     ) -> None:
         """Set an entity's current state, as `/api/states` shows it."""
         moment = _iso(when or datetime.now(UTC))
-        self.states[entity_id] = {
+        shown: dict[str, Any] = {
             "entity_id": entity_id,
             "state": state,
             "attributes": dict(attributes or {}),
             "last_changed": moment,
-            "last_reported": moment,
             "last_updated": moment,
             "context": {"id": uuid.uuid4().hex.upper()[:26], "parent_id": None, "user_id": None},
         }
+        if _version(self.version) >= _LAST_REPORTED_SINCE:
+            shown["last_reported"] = moment
+        self.states[entity_id] = shown
 
     def show_entities_of(self, context: HomeContext) -> None:
         """Give every entity of a home a current state, with its name and device class."""
@@ -478,11 +502,7 @@ class FakeHomeAssistant:
                 "location_name": self.location_name,
                 "longitude": self.longitude,
                 "time_zone": self.time_zone,
-                "unit_system": (
-                    {"length": "km", "temperature": "°C"}
-                    if self.temperature_unit == "°C"
-                    else {"length": "mi", "temperature": "°F"}
-                ),
+                "unit_system": _METRIC if self.temperature_unit == "°C" else _US_CUSTOMARY,
                 "version": self.version,
                 "state": "RUNNING",
                 "safe_mode": False,
@@ -604,7 +624,7 @@ class FakeHomeAssistant:
                 return _ws_error(number, "unauthorized", "Unauthorized")
             result = list(self.users.values())
         elif kind == "auth/current_user":
-            result = {"id": self.token_user_id, "name": "homehabits", "is_owner": False}
+            result = self._current_user()
         elif kind == "automation/config":
             state = self.states.get(str(message.get("entity_id")))
             config = self.automations.get(str(state["attributes"].get("id"))) if state else None
@@ -618,6 +638,18 @@ class FakeHomeAssistant:
         return {"id": number, "type": "result", "success": True, "result": result}
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _current_user(self) -> dict[str, Any]:
+        """The token's user as `auth/current_user` shows it (an admin: it deploys)."""
+        user = self.users.get(self.token_user_id, {})
+        return {
+            "id": self.token_user_id,
+            "name": user.get("name", "homehabits"),
+            "is_owner": user.get("is_owner", False),
+            "is_admin": "system-admin" in user.get("group_ids", ["system-admin"]),
+            "credentials": [{"auth_provider_type": "homeassistant", "auth_provider_id": None}],
+            "mfa_modules": [{"id": "totp", "name": "Authenticator app", "enabled": False}],
+        }
 
     async def _wait_until_healed(self) -> None:
         if self._healed is None:

@@ -1,0 +1,1 @@
+"""Contract tests against the real Home Assistant instances on this machine."""
