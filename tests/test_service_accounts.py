@@ -245,3 +245,40 @@ async def test_the_user_of_homehabits_own_token_never_counts_as_a_person(
     assert result.run.summary.service_account_proposals == []
     confirmed = await repository.confirmed_service_accounts(sessions)
     assert confirmed == {fake.token_user_id: "homehabits"}
+
+
+async def test_the_owners_own_token_keeps_the_owners_habits(
+    db_url: str, sessions: Sessions
+) -> None:
+    """A token made on the owner's profile is a person's: their habits are still learnt."""
+    fake = FakeHomeAssistant(token="owner-token-6b2f90", version="2024.11.1")
+    anna = fake.add_user("Anna", user_id=fake.token_user_id)  # the first user: the owner
+    fake.set_state("person.anna", "home", {"user_id": anna, "friendly_name": "Anna"})
+    fake.add_entity("light.porch", name="Porch light", state="off", attributes={})
+    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    for day in range(1, 15):
+        fake.record("light.porch", "on", now - timedelta(days=day, hours=-7), user_id=anna)
+        fake.record("light.porch", "off", now - timedelta(days=day, hours=-9), user_id=anna)
+    # an earlier version took the token's user for homehabits' own and remembered it
+    await repository.confirm_service_account(
+        sessions, anna, "Anna", reason=repository.OWN_TOKEN_REASON
+    )
+
+    def source() -> HomeAssistantApiSource:
+        return HomeAssistantApiSource(
+            "http://ha.local:8123",
+            "owner-token-6b2f90",
+            transport=fake.transport(),
+            ws_connect=fake.ws_connect,
+            backoff=0.0,
+        )
+
+    result = await AnalysisRunner(_settings(db_url), sessions, source).run("cli")
+
+    assert result.run.status is RunStatus.SUCCEEDED, result.run.summary.errors
+    assert {s.target_entity for s in result.suggestions} == {"light.porch"}
+    assert await repository.confirmed_service_accounts(sessions) == {}
+    assert any(
+        "user 'Anna' of homehabits' token belongs to a person" in warning
+        for warning in result.run.summary.warnings
+    )

@@ -128,6 +128,21 @@ class HomeContext:
     temperature_unit: str = "°C"  # "°F" in a home on Home Assistant's US customary units
 
     @property
+    def dedicated_own_user_id(self) -> str | None:
+        """The user of homehabits' own token when it is a user of its own; else None.
+
+        Only a user linked to no person, and not the owner, is homehabits' alone: its actions
+        are never a person's. A token the owner made on their own profile belongs to a person
+        whose actions are the habits to learn, and so does one whose user is not known.
+        """
+        if not self.own_user_id:
+            return None
+        user = self.user_details.get(self.own_user_id.strip().replace("-", "").lower())
+        if user is None or user.person is not None or user.is_owner:
+            return None
+        return self.own_user_id
+
+    @property
     def zone(self) -> ZoneInfo:
         """The home's time zone."""
         return ZoneInfo(self.time_zone)

@@ -347,14 +347,24 @@ class AnalysisRunner:
                     f"service user '{name}' is not a user of this Home Assistant: "
                     "its actions are counted as a person's"
                 )
-        if context.own_user_id:
-            # homehabits' own deploys are never a person's doing; remembered for later runs
-            # from sources (a recorder) that cannot tell which user the token belongs to
+        own = context.dedicated_own_user_id
+        if own:
+            # a user of homehabits' own: its deploys are never a person's doing; remembered for
+            # later runs from sources (a recorder) that cannot tell which user the token is
             await repository.confirm_service_account(
                 self._sessions,
-                context.own_user_id,
-                context.users.get(context.own_user_id, "homehabits"),
-                reason="the user of homehabits' own Home Assistant token",
+                own,
+                context.users.get(own, "homehabits"),
+                reason=repository.OWN_TOKEN_REASON,
+            )
+        elif context.own_user_id and await repository.withdraw_own_token_confirmation(
+            self._sessions, context.own_user_id
+        ):
+            # the token is a person's (the owner's, say): an earlier run took it for ours
+            summary.warnings.append(
+                f"user '{context.users.get(context.own_user_id, context.own_user_id)}' of "
+                "homehabits' token belongs to a person: its actions are counted as a person's "
+                "again"
             )
         confirmed = await repository.confirmed_service_accounts(self._sessions)
         return replace(context, service_user_ids=context.service_user_ids | confirmed.keys())

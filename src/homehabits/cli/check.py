@@ -128,7 +128,7 @@ async def _read_home(report: _Report, settings: Settings) -> None:
         context,
         service_user_ids=context.service_user_ids
         | confirmed
-        | ({context.own_user_id} if context.own_user_id else set()),
+        | ({context.dedicated_own_user_id} if context.dedicated_own_user_id else set()),
     )
     report.home = _home(context)
     schema = getattr(source, "read_schema_version", None)

@@ -54,8 +54,8 @@ def propose_service_accounts(
     or the live API); users already counted as service accounts are left out.
     """
     already = {_plain(user_id) for user_id in context.service_user_ids}
-    if context.own_user_id:
-        already.add(_plain(context.own_user_id))
+    if context.dedicated_own_user_id:
+        already.add(_plain(context.dedicated_own_user_id))
     candidates = {
         user_id: user
         for user_id, user in context.user_details.items()

@@ -27,8 +27,10 @@ from homehabits.store.runs import (
     set_phase_seconds,
 )
 from homehabits.store.service_accounts import (
+    OWN_TOKEN_REASON,
     confirm_service_account,
     confirmed_service_accounts,
+    withdraw_own_token_confirmation,
 )
 from homehabits.store.suggestions import (
     ACTIVE_STATUSES,
@@ -49,6 +51,7 @@ from homehabits.store.suggestions import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "OWN_TOKEN_REASON",
     "TRANSITIONS",
     "FeedbackEntry",
     "Sessions",
@@ -83,6 +86,7 @@ __all__ = [
     "set_phase_seconds",
     "store_verdict",
     "update_automation",
+    "withdraw_own_token_confirmation",
 ]
 
 
