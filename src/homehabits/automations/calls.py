@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from homehabits.automations.tree import NodeKind, walk
 
-__all__ = ["FoundCall", "find_calls", "service_of"]
+__all__ = ["FoundCall", "find_calls"]
 
 _WIDE_TARGETS: Final = ("area_id", "floor_id", "label_id")
 
@@ -28,11 +28,11 @@ def find_calls(config: Mapping[str, Any]) -> list[FoundCall]:
     return [
         _call(service, node.value)
         for node in walk(config)
-        if node.kind is NodeKind.ACTION and (service := service_of(node.value)) is not None
+        if node.kind is NodeKind.ACTION and (service := _service_of(node.value)) is not None
     ]
 
 
-def service_of(action: Any) -> str | None:
+def _service_of(action: Any) -> str | None:
     """The service an action calls (`action:` or the legacy `service:`), as written; else None."""
     if not isinstance(action, Mapping):
         return None

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from homehabits.automations.fields import as_list_at
 
-__all__ = ["Node", "NodeKind", "copy_plain", "transform", "walk"]
+__all__ = ["Node", "NodeKind", "transform", "walk"]
 
 
 class NodeKind(StrEnum):
@@ -91,7 +91,7 @@ def transform(config: Mapping[str, Any], change: Callable[[NodeKind, Any], Any])
     the items nested in it are changed in turn. A single item where a list may stand stays
     single, and the rest of the config is copied as it is.
     """
-    copied: dict[str, Any] = {key: copy_plain(value) for key, value in config.items()}
+    copied: dict[str, Any] = {key: _copy_plain(value) for key, value in config.items()}
     for slot in _TOP:
         key = slot.keys[0]
         if key in copied:
@@ -99,12 +99,12 @@ def transform(config: Mapping[str, Any], change: Callable[[NodeKind, Any], Any])
     return copied
 
 
-def copy_plain(value: Any) -> Any:
+def _copy_plain(value: Any) -> Any:
     """A deep copy of YAML data as dicts and lists (tuples from the context become lists)."""
     if isinstance(value, Mapping):
-        return {key: copy_plain(item) for key, item in value.items()}
+        return {key: _copy_plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [copy_plain(item) for item in value]
+        return [_copy_plain(item) for item in value]
     return value
 
 
