@@ -182,7 +182,7 @@ def _items(value: Any, path: str, slot: _Slot, strict: bool) -> list[Any]:
 def _transform_list(value: Any, kind: NodeKind, change: Callable[[NodeKind, Any], Any]) -> Any:
     if isinstance(value, list):
         return [_transform_item(item, kind, change) for item in value]
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping) or (kind is NodeKind.CONDITION and isinstance(value, str)):
         return _transform_item(value, kind, change)
     return value
 
