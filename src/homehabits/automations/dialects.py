@@ -6,7 +6,13 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from homehabits.automations.tree import NodeKind, transform
+from homehabits.automations.tree import (
+    ACTION_LIST_KEY,
+    CONDITION_LIST_KEY,
+    TRIGGER_LIST_KEY,
+    NodeKind,
+    transform,
+)
 from homehabits.config import Dialect, DialectSetting
 
 __all__ = [
@@ -24,10 +30,9 @@ __all__ = [
 #: The first Home Assistant release that understands triggers/conditions/actions.
 MODERN_SINCE: Final = (2024, 10)
 
-#: Top-level list keys per dialect.
-TRIGGER_LIST_KEY: Final = {Dialect.MODERN: "triggers", Dialect.LEGACY: "trigger"}
-CONDITION_LIST_KEY: Final = {Dialect.MODERN: "conditions", Dialect.LEGACY: "condition"}
-ACTION_LIST_KEY: Final = {Dialect.MODERN: "actions", Dialect.LEGACY: "action"}
+# The list keys per dialect (TRIGGER_LIST_KEY…) live with the rest of the tree's shape in
+# tree.py and are named here too, where the dialects are.
+
 #: The key naming a trigger's platform, and a service call's service, per dialect.
 TRIGGER_KEY: Final = {Dialect.MODERN: "trigger", Dialect.LEGACY: "platform"}
 SERVICE_KEY: Final = {Dialect.MODERN: "action", Dialect.LEGACY: "service"}

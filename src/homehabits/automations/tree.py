@@ -15,8 +15,17 @@ from enum import StrEnum
 from typing import Any, Final
 
 from homehabits.automations.fields import as_list_at
+from homehabits.config import Dialect
 
-__all__ = ["Node", "NodeKind", "transform", "walk"]
+__all__ = [
+    "ACTION_LIST_KEY",
+    "CONDITION_LIST_KEY",
+    "TRIGGER_LIST_KEY",
+    "Node",
+    "NodeKind",
+    "transform",
+    "walk",
+]
 
 
 class NodeKind(StrEnum):
@@ -47,14 +56,21 @@ class _Slot:
     may_be_empty: bool = True
 
 
-# The automation's own lists, modern key before legacy key (both, in a mixed config).
-_TOP: Final = (
-    _Slot(("triggers",), NodeKind.TRIGGER, may_be_empty=False),
-    _Slot(("trigger",), NodeKind.TRIGGER, may_be_empty=False),
-    _Slot(("conditions",), NodeKind.CONDITION),
-    _Slot(("condition",), NodeKind.CONDITION),
-    _Slot(("actions",), NodeKind.ACTION),
-    _Slot(("action",), NodeKind.ACTION),
+#: The automation's own lists, by dialect.
+TRIGGER_LIST_KEY: Final = {Dialect.MODERN: "triggers", Dialect.LEGACY: "trigger"}
+CONDITION_LIST_KEY: Final = {Dialect.MODERN: "conditions", Dialect.LEGACY: "condition"}
+ACTION_LIST_KEY: Final = {Dialect.MODERN: "actions", Dialect.LEGACY: "action"}
+
+# The automation's own lists in the order they run, the modern key before the legacy key
+# (a mixed config may have both).
+_TOP: Final = tuple(
+    _Slot((keys[dialect],), kind, may_be_empty=kind is not NodeKind.TRIGGER)
+    for keys, kind in (
+        (TRIGGER_LIST_KEY, NodeKind.TRIGGER),
+        (CONDITION_LIST_KEY, NodeKind.CONDITION),
+        (ACTION_LIST_KEY, NodeKind.ACTION),
+    )
+    for dialect in (Dialect.MODERN, Dialect.LEGACY)
 )
 # What tells a service call or a delay: neither holds further items.
 _LEAF_ACTION_KEYS: Final = ("action", "service", "service_template", "delay")

@@ -12,7 +12,12 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from homehabits.automations.dialects import convert_dialect
+from homehabits.automations.dialects import (
+    ACTION_LIST_KEY,
+    CONDITION_LIST_KEY,
+    TRIGGER_LIST_KEY,
+    convert_dialect,
+)
 from homehabits.config import Dialect
 from homehabits.context import Area, Device, Entity, ExistingAutomation, HomeUser
 
@@ -196,15 +201,16 @@ def automation_from_config(config: Mapping[str, Any], entity_id: str | None) -> 
     """One automation from `automations.yaml` (legacy, modern or mixed dialect), modern keys."""
     automation_id = config.get("id")
     # a mixed config may hold both keys: every item of both counts, each in the modern keys
+    triggers_key, actions_key = TRIGGER_LIST_KEY[Dialect.MODERN], ACTION_LIST_KEY[Dialect.MODERN]
     modern = convert_dialect(
         {
-            "triggers": [_trigger(item) for item in _items(config, "triggers", "trigger")],
-            "actions": _items(config, "actions", "action"),
+            triggers_key: [_trigger(item) for item in _items(config, TRIGGER_LIST_KEY)],
+            actions_key: _items(config, ACTION_LIST_KEY),
         },
         Dialect.MODERN,
     )
-    triggers, actions = modern["triggers"], modern["actions"]
-    conditions = [_condition(item) for item in _items(config, "conditions", "condition")]
+    triggers, actions = modern[triggers_key], modern[actions_key]
+    conditions = [_condition(item) for item in _items(config, CONDITION_LIST_KEY)]
     alias = _text(config.get("alias")) or _text(automation_id) or entity_id or "Unnamed automation"
     mode = config.get("mode")
     return ExistingAutomation(
@@ -232,10 +238,10 @@ def tidy_entity_name(entity_id: str) -> str:
     return object_id.replace("_", " ").capitalize()
 
 
-def _items(config: Mapping[str, Any], modern: str, legacy: str) -> list[Any]:
+def _items(config: Mapping[str, Any], keys: Mapping[Dialect, str]) -> list[Any]:
     """The list under the modern key and the legacy key (both may be present, or a single item)."""
     found: list[Any] = []
-    for key in (modern, legacy):
+    for key in (keys[Dialect.MODERN], keys[Dialect.LEGACY]):
         value = config.get(key)
         if value is None:
             continue
