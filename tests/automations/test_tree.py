@@ -8,8 +8,10 @@ import pytest
 
 from homehabits.automations import check_automation, convert_dialect
 from homehabits.automations.calls import find_calls
+from homehabits.automations.safety import never_reason
 from homehabits.automations.tree import NodeKind, transform, walk
 from homehabits.config import Dialect
+from homehabits.context import HomeContext
 from homehabits.exceptions import AutomationCheckError
 from homehabits.sources.registries import automation_from_config
 
@@ -131,3 +133,14 @@ def test_transform_changes_each_item_and_copies_the_rest() -> None:
     assert changed["actions"][2]["wait_for_trigger"][0]["alias"] == "trigger"
     assert "alias" not in original["triggers"][0]
     assert seen == [node.kind for node in walk(original)]
+
+
+def test_a_device_unlock_deep_inside_a_choose_is_never_suggested() -> None:
+    config = _nested(legacy=True)
+    unlock = {"device_id": "abc123", "domain": "lock", "type": "unlock", "entity_id": "lock.front"}
+    config["action"][0]["choose"][1]["sequence"][0]["then"].append(unlock)
+
+    reason = never_reason(config, HomeContext(time_zone="Europe/Berlin"))
+
+    assert reason is not None
+    assert "unlock" in reason

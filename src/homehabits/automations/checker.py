@@ -99,8 +99,8 @@ def check_automation(config: Mapping[str, Any], dialect: Dialect | None = None) 
         )
     _check_top_keys(config, dialect)
     _check_settings(config)
-    _present(config, TRIGGER_LIST_KEY, dialect)
-    _present(config, ACTION_LIST_KEY, dialect)
+    _require(config, TRIGGER_LIST_KEY, dialect)
+    _require(config, ACTION_LIST_KEY, dialect)
     # each item is checked before the walk goes into what it holds, so the first fault
     # found is the outermost one, in the order Home Assistant reads the automation
     for node in walk(config, strict=True):
@@ -142,12 +142,11 @@ def _check_top_keys(config: Mapping[str, Any], dialect: Dialect | None) -> None:
             )
 
 
-def _present(
+def _require(
     config: Mapping[str, Any], keys: Mapping[Dialect, str], dialect: Dialect | None
-) -> str:
-    for key in keys.values():
-        if key in config:
-            return key
+) -> None:
+    if any(key in config for key in keys.values()):
+        return
     wanted = keys[dialect or Dialect.MODERN]
     raise AutomationCheckError(f"missing {wanted!r}")
 
