@@ -38,8 +38,7 @@ from homehabits.exceptions import (
     SuggestionNotFoundError,
     UnsafeAutomationError,
 )
-from homehabits.sources.ha_client import HomeAssistantClient
-from homehabits.sources.ha_records import HaConfig, HaState
+from homehabits.homeassistant import HaConfig, HaState, HomeAssistantClient
 from homehabits.store import repository
 from homehabits.store.engine import Sessions
 from homehabits.store.records import SuggestionRecord, SuggestionStatus

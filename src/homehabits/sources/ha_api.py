@@ -38,9 +38,14 @@ import polars as pl
 
 from homehabits.context import Entity, ExistingAutomation, HomeContext, Location
 from homehabits.events import ACTIONABLE_DOMAINS, Origin, check_events
+from homehabits.homeassistant import (
+    HaRegistries,
+    HaState,
+    HomeAssistantClient,
+    LogbookEntry,
+    WsConnect,
+)
 from homehabits.sources.base import EventRead
-from homehabits.sources.ha_client import HomeAssistantClient, WsConnect
-from homehabits.sources.ha_records import HaRegistries, HaState, LogbookEntry
 from homehabits.sources.registries import (
     areas_from_registry,
     automation_from_config,
