@@ -154,6 +154,26 @@ async def test_the_folder_is_read_in_a_worker_thread_not_on_the_event_loop(
     assert loop_thread not in threads
 
 
+async def test_asking_the_schema_version_first_reads_the_folder_off_the_event_loop(
+    config_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    real_load_yaml = ha_config.load_yaml
+
+    def recording_load_yaml(path: Path, **options: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real_load_yaml(path, **options)
+
+    monkeypatch.setattr(ha_config, "load_yaml", recording_load_yaml)
+    loop_thread = threading.current_thread().name
+
+    version = await HaConfigSource(config_folder).read_schema_version()
+
+    assert version > 0
+    assert threads
+    assert loop_thread not in threads
+
+
 async def test_broken_configuration_yaml_is_reported_when_read_not_when_named(
     config_folder: Path,
 ) -> None:
