@@ -220,9 +220,9 @@ class HomeAssistantClient:
             async with asyncio.timeout(timeout):
                 while True:
                     for state in await self.get_states():
-                        if state.entity_id.startswith("automation.") and str(
-                            state.attributes.get("id")
-                        ) == str(automation_id):
+                        if state.entity_id.startswith("automation.") and (
+                            state.automation_id == str(automation_id)
+                        ):
                             return state.entity_id
                     await asyncio.sleep(_AUTOMATION_POLL_SECONDS)
         except TimeoutError:

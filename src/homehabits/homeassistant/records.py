@@ -62,6 +62,22 @@ class HaState:
     last_changed: datetime | None
     last_updated: datetime | None
 
+    @property
+    def friendly_name(self) -> str | None:
+        """The name the UI shows (`friendly_name`), if the state has one."""
+        return _shown(self.attributes.get("friendly_name"))
+
+    @property
+    def device_class(self) -> str | None:
+        """What kind of device it is (`device_class`: door, motion, …), if said."""
+        return _shown(self.attributes.get("device_class"))
+
+    @property
+    def automation_id(self) -> str | None:
+        """For an `automation.*` state: the id of its config (`attributes.id`)."""
+        value = self.attributes.get("id")
+        return str(value) if value is not None else None
+
 
 @dataclass(frozen=True, slots=True)
 class LogbookEntry:
@@ -187,6 +203,10 @@ def registries_of(answers: list[Any], automation_entity_ids: list[str]) -> HaReg
         if isinstance(current_user, dict)
         else None,
     )
+
+
+def _shown(value: Any) -> str | None:
+    return str(value) if value else None
 
 
 def _dicts_or_empty(value: Any) -> list[dict[str, Any]]:
