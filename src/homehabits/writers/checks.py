@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from homehabits.automations.draft import Draft
 from homehabits.context import HomeContext
+from homehabits.domains import ACTIONABLE_DOMAINS
 from homehabits.exceptions import ModelResponseError
 from homehabits.writers.prompt import ModelAnswer
 from homehabits.writers.words import Words
@@ -21,10 +22,12 @@ _CODE_SIGNS: Final = re.compile(
     r"\b(?:entity_id|service|action|actions|trigger|triggers|platform|condition|conditions)\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
+# the domains homehabits acts on, and those its automations only watch or name
 _ENTITY_ID: Final = re.compile(
-    r"\b(?:light|switch|fan|cover|climate|media_player|input_boolean|humidifier|vacuum|lock|"
-    r"alarm_control_panel|binary_sensor|sensor|person|device_tracker|automation|script|scene|"
-    r"sun|zone|input_\w+)\.[a-z0-9_]+\b"
+    r"\b(?:"
+    + "|".join(sorted(ACTIONABLE_DOMAINS))
+    + r"|binary_sensor|sensor|person|device_tracker|automation|script|scene|sun|zone|input_\w+)"
+    r"\.[a-z0-9_]+\b"
 )
 
 
