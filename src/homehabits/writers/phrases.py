@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from homehabits import phrasing
 from homehabits.context import HomeContext
-from homehabits.domains import Phrase, phrase_for
+from homehabits.domains import DOMAINS, Phrase, phrase_for
 from homehabits.phrasing import ALL_DAYS, DAY_NAMES, WEEKDAYS, WEEKENDS
 
 __all__ = [
@@ -70,7 +70,8 @@ def trigger_event(context: HomeContext, entity_id: str, state: str | None, *, pa
         if state == "off":
             return f"the {name} {'stopped' if past else 'stops'} detecting motion"
         return f"the {name} {'detected' if past else 'detects'} motion"
-    if (domain == "binary_sensor" and device_class in _OPENING_CLASSES) or domain == "cover":
+    opens = domain in DOMAINS and DOMAINS[domain].on_state == "open"  # a cover, a valve
+    if (domain == "binary_sensor" and device_class in _OPENING_CLASSES) or opens:
         if state in ("on", "open", "opening"):
             return f"the {name} {'opened' if past else 'opens'}"
         if state in ("off", "closed", "closing"):
