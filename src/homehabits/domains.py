@@ -260,6 +260,13 @@ _TABLE: Final = (
         phrases=_OPEN_CLOSE,
     ),
     Domain(
+        name="valve",
+        services=(*_opens("valve"), Service("toggle", Direction.ANY)),
+        on_state="open",
+        settings=(_position("set_valve_position"),),
+        phrases=_OPEN_CLOSE,
+    ),
+    Domain(
         name="climate",
         services=(
             Service("set_hvac_mode", Direction.SET, None, tuple(HVAC_MODES), state_key="hvac_mode"),
