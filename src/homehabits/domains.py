@@ -112,7 +112,7 @@ class Domain:
     services: tuple[Service, ...]
     category: str = "convenience"
     on_state: str = "on"  # the state it is in when "on", for the auto-off trigger
-    sensitive: bool = False  # every action on it is flagged for a careful look
+    sensitive: bool = False  # its habits are always flagged for a careful look
     off_when_away: bool = False  # switching it off when everyone leaves is a habit to look for
     settings: tuple[Setting, ...] = ()
     phrases: Mapping[str, Phrase] = field(default_factory=dict)
