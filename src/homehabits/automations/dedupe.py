@@ -18,6 +18,7 @@ from homehabits.automations.services import direction_of
 from homehabits.automations.tree import NodeKind, walk
 from homehabits.config import Dialect
 from homehabits.context import ExistingAutomation, HomeContext
+from homehabits.domains import state_after
 from homehabits.patterns._common import MINUTES_PER_DAY, clock_minutes
 from homehabits.patterns.habit import HabitKind, Pattern
 
@@ -144,26 +145,6 @@ def _acted_on(call: FoundCall) -> list[str]:
     ]
 
 
-# what a service does to its target, for the services a habit could be copied from
-_SERVICE_STATES: Final = {
-    "turn_on": "on",
-    "turn_off": "off",
-    "open_cover": "open",
-    "close_cover": "closed",
-    "lock": "locked",
-    "unlock": "unlocked",
-    "media_play": "playing",
-    "media_pause": "paused",
-    "media_stop": "idle",
-    "alarm_arm_away": "armed_away",
-    "alarm_arm_home": "armed_home",
-    "alarm_arm_night": "armed_night",
-    "alarm_disarm": "disarmed",
-    "start": "cleaning",
-    "return_to_base": "returning",
-}
-
-
 def is_covered(pattern: Pattern, automations: Iterable[ExistingAutomation]) -> bool:
     """Whether an existing automation already does this habit (same target, state and trigger)."""
     if pattern.kind is HabitKind.OVERRIDE:
@@ -216,11 +197,13 @@ def _states_set(actions: Iterable[Any], entity_id: str) -> set[str] | None:
         if entity_id not in _entity_ids(_targets_of(action)):
             continue
         service = str(action.get("action") or action.get("service") or "")
-        name = service.split(".", 1)[-1]
-        if name in _SERVICE_STATES:
-            states.add(_SERVICE_STATES[name])
-        else:
-            return None  # toggle, set_hvac_mode, scenes…: could be any state
+        data = action.get("data")
+        state = state_after(
+            service, data if isinstance(data, Mapping) else None, entity_id=entity_id
+        )
+        if state is None:
+            return None  # toggle, scenes…: could be any state
+        states.add(state)
     return states
 
 

@@ -8,6 +8,8 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 
+from homehabits.phrasing import ALL_DAYS, WEEKDAYS, WEEKENDS, day_key
+
 __all__ = [
     "ALL_DAYS",
     "WEEKDAYS",
@@ -18,10 +20,6 @@ __all__ = [
     "pattern_from_dict",
     "pattern_to_dict",
 ]
-
-ALL_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0, as datetime.weekday()
-WEEKDAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
-WEEKENDS: tuple[int, ...] = (5, 6)
 
 
 class HabitKind(StrEnum):
@@ -44,8 +42,7 @@ def day_type(weekdays: tuple[int, ...]) -> str:
         return "weekdays"
     if days == WEEKENDS:
         return "weekends"
-    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    return "_".join(names[day] for day in days)
+    return "_".join(day_key(day) for day in days)
 
 
 @dataclass(frozen=True, slots=True)
