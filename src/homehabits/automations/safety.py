@@ -20,7 +20,7 @@ from homehabits.automations.tree import NodeKind, walk
 from homehabits.config import Settings
 from homehabits.context import HomeContext
 from homehabits.exceptions import NeverSuggestedError, UnsafeAutomationError
-from homehabits.safety import is_garage
+from homehabits.safety import is_garage, is_gas_valve
 
 __all__ = [
     "DEFAULT_SAFETY",
@@ -213,6 +213,11 @@ def _call_reasons(call: FoundCall, context: HomeContext, limits: SafetyLimits) -
         if garages:
             garage_names = ", ".join(context.friendly_name(entity) for entity in garages)
             reasons.append(f"Moves the garage door ({garage_names}) automatically")
+    if domain == "valve":
+        gas = [entity for entity in call.entity_ids if is_gas_valve(entity, context)]
+        if gas:
+            gas_names = ", ".join(context.friendly_name(entity) for entity in gas)
+            reasons.append(f"Moves the gas valve ({gas_names}) automatically")
     if domain == "climate":
         # the limits are in °C; a home on US customary units sets its thermostats in °F
         unit = context.temperature_unit
