@@ -1,8 +1,8 @@
 """Benchmark: read a month from a one-million-row recorder (SQLite, PostgreSQL) into an EventFrame.
 
-Run: `python bench/recorder.py [rows] [--sqlite-only]`. Prints figures; asserts nothing. Each read
-runs in a child process so its peak memory (RSS high-water mark from getrusage) is the read's
-alone. The baseline is the floor: the same window's rows fetched as bare tuples (sqlite3,
+Run: `python bench/recorder.py [rows] [--rounds=3] [--sqlite-only]`. Prints figures; asserts
+nothing. Each read runs in a child process so its peak memory (RSS high-water mark from getrusage)
+is the read's alone. The baseline is the floor: the same window's rows fetched as bare tuples (sqlite3,
 psycopg) in the same run. PostgreSQL is the local server (`HOMEHABITS_BENCH_POSTGRES`, default
 postgresql://postgres@127.0.0.1:5432/test); the rows go into a database of the bench's own,
 bulk-loaded with COPY and dropped afterwards.
@@ -16,6 +16,7 @@ import os
 import random
 import resource
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -225,6 +226,7 @@ def read(url: str) -> None:
     print(f"  peak RSS       : {peak_mb:.0f} MB (getrusage ru_maxrss of the reading process)")
     print(f"  origins        : {origins}")
     print(f"SECONDS={seconds}")
+    print(f"PEAK_MB={peak_mb:.0f}")
 
 
 def baseline(url: str) -> None:
@@ -251,22 +253,37 @@ def baseline(url: str) -> None:
         f"{peak_mb:.0f} MB"
     )
     print(f"SECONDS={seconds}")
+    print(f"PEAK_MB={peak_mb:.0f}")
 
 
-def measure(kind: str, url: str) -> None:
-    """The baseline, then homehabits, each in a fresh process; the ratio of their seconds."""
+def measure(kind: str, url: str, rounds: int) -> None:
+    """The baseline, then homehabits, each in a fresh process, `rounds` times in turn.
+
+    Other work on the machine slows some runs: the medians and the ratio of the medians are
+    the figures, the first round's lines show the details (peak RSS is each run's own).
+    """
     print(f"{kind}:")
-    seconds = {}
-    for mode in ("--baseline", "--read"):
-        done = subprocess.run(
-            [sys.executable, __file__, mode, url], check=True, capture_output=True, text=True
+    seconds: dict[str, list[float]] = {"--baseline": [], "--read": []}
+    peaks: dict[str, list[str]] = {"--baseline": [], "--read": []}
+    for round_number in range(rounds):
+        for mode in seconds:
+            done = subprocess.run(
+                [sys.executable, __file__, mode, url], check=True, capture_output=True, text=True
+            )
+            for line in done.stdout.splitlines():
+                if line.startswith("SECONDS="):
+                    seconds[mode].append(float(line.removeprefix("SECONDS=")))
+                elif line.startswith("PEAK_MB="):
+                    peaks[mode].append(line.removeprefix("PEAK_MB="))
+                elif round_number == 0:
+                    print(line)
+    for mode, label in (("--baseline", "baseline"), ("--read", "homehabits")):
+        runs = ", ".join(f"{value:.2f}" for value in seconds[mode])
+        print(
+            f"  {label:10s} seconds, median of {rounds}: {statistics.median(seconds[mode]):.2f} "
+            f"({runs}); peak RSS MB: {', '.join(peaks[mode])}"
         )
-        for line in done.stdout.splitlines():
-            if line.startswith("SECONDS="):
-                seconds[mode] = float(line.removeprefix("SECONDS="))
-            else:
-                print(line)
-    ratio = seconds["--read"] / seconds["--baseline"]
+    ratio = statistics.median(seconds["--read"]) / statistics.median(seconds["--baseline"])
     print(f"  ratio to baseline: {ratio:.2f}x (an EventFrame with origins vs bare tuples)")
 
 
@@ -277,6 +294,9 @@ def main() -> None:
         return
     arguments = [argument for argument in sys.argv[1:] if not argument.startswith("--")]
     rows = int(arguments[0]) if arguments else 1_000_000
+    rounds = next(
+        (int(a.removeprefix("--rounds=")) for a in sys.argv if a.startswith("--rounds=")), 3
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "home-assistant_v2.db"
         started = time.perf_counter()
@@ -286,7 +306,7 @@ def main() -> None:
             f"built {rows * DAYS // 30:,} state rows ({size_mb:.0f} MB) in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        measure("SQLite", f"sqlite:///{path}")
+        measure("SQLite", f"sqlite:///{path}", rounds)
         if "--sqlite-only" in sys.argv:
             return
         import psycopg
@@ -295,7 +315,7 @@ def main() -> None:
             started = time.perf_counter()
             with postgres_copy(path) as url:
                 print(f"copied into PostgreSQL in {time.perf_counter() - started:.1f} s")
-                measure("PostgreSQL", url)
+                measure("PostgreSQL", url, rounds)
         except psycopg.OperationalError as err:  # no server to measure
             print(f"PostgreSQL: not measured ({err})")
 

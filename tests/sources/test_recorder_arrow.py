@@ -11,11 +11,12 @@ import adbc_driver_manager
 import polars as pl
 import pytest
 import sqlalchemy as sa
+from polars.testing import assert_frame_equal
 from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy.engine import URL
 
 from homehabits.context import HomeContext
-from homehabits.sources import recorder_tables
+from homehabits.sources import recorder, recorder_tables
 from homehabits.sources.recorder import RecorderSource
 from homehabits.sources.recorder_tables import arrow_postgresql, postgresql_read_only_uri
 
@@ -179,3 +180,24 @@ async def test_the_two_sqlite_libraries_never_hold_the_recorder_open_together(
     source.default_window_end()
 
     assert len(sqlite_opens) >= 3
+
+
+async def test_large_lookup_tables_give_the_same_events_as_small_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _write_sqlite(_a_quiet_start_then_people(), tmp_path / "home-assistant_v2.db")
+    as_maps = await _read(url)
+    # every lookup (entity ids, old states, attributes) as a binary search instead
+    monkeypatch.setattr(recorder, "_SMALL_TABLE", 0)
+
+    as_searches = await _read(url)
+
+    assert_frame_equal(as_searches, as_maps)
+
+
+def test_rows_come_in_home_assistants_write_order_whatever_order_they_were_read_in() -> None:
+    read = pl.DataFrame({"time": [3.0, 1.0, 2.0, 2.0], "state_id": [1, 4, 3, 2]})
+    in_order = pl.DataFrame({"time": [1.0, 2.0, 2.0, 3.0], "state_id": [4, 2, 3, 1]})
+
+    assert_frame_equal(recorder._in_write_order(read), in_order)
+    assert recorder._in_write_order(in_order) is in_order  # already in order: not copied

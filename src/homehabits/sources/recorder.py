@@ -84,6 +84,8 @@ _FIRING_LOOKBACK: Final = timedelta(hours=12)
 _FIRING_EVENT_TYPES: Final = ("automation_triggered", "script_started")
 # Ids per `IN (...)` list when rows are looked up by id.
 _IDS_PER_QUERY: Final = 10_000
+# Up to this many keys a lookup table is a replacement map, beyond it a binary search.
+_SMALL_TABLE: Final = 65_536
 
 
 def attributes_that_matter(shared_attrs: str | None) -> str | None:
@@ -319,7 +321,7 @@ class RecorderSource:
         rows_read = raw.height
         raw = raw.with_columns(_looked_up(raw["attributes_id"], attributes)).drop("attributes_id")
         # Same time, same order on every database: Home Assistant's own write order.
-        raw = _with_origin(raw, firings, service_ids).sort("time", "state_id")
+        raw = _in_write_order(_with_origin(raw, firings, service_ids))
         checked = check_events(raw.drop("state_id"))
         # Rejected rows are named by their state_id, the row's place in the recorder.
         state_ids = raw["state_id"]
@@ -553,10 +555,20 @@ def _state_rows(tables: Tables, start_ts: float, end_ts: float) -> pl.DataFrame:
 def _looked_up(keys: pl.Series, table: pl.DataFrame) -> pl.Series:
     """The value the two-column table (key, value) holds for each key, in the keys' order.
 
-    Joining the key column alone, not the whole window, keeps the window from being copied.
+    The window itself is never joined (that would copy it): a small table (entity ids,
+    attributes) is a replacement map, a large one (old states) a binary search in its keys.
     """
     key, value = table.columns
-    return keys.to_frame(key).join(table, on=key, how="left", maintain_order="left")[value]
+    dtype = table[value].dtype
+    if table.is_empty():
+        return pl.repeat(None, keys.len(), dtype=dtype, eager=True).alias(value)
+    if table.height <= _SMALL_TABLE:
+        found = keys.replace_strict(table[key], table[value], default=None, return_dtype=dtype)
+        return found.alias(value)
+    table = table.sort(key)
+    places = table[key].search_sorted(keys).clip(0, table.height - 1)
+    same = table[key].gather(places) == keys
+    return pl.select(pl.when(same).then(table[value].gather(places)).alias(value)).to_series()
 
 
 def _by_ids(
@@ -601,6 +613,16 @@ def _attributes_of(tables: Tables, attributes_ids: pl.Series) -> pl.DataFrame:
         {"attributes_id": found["attributes_id"], "attributes": kept},
         schema={"attributes_id": pl.Int64(), "attributes": pl.String()},
     )
+
+
+def _in_write_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows by time, then state_id; SQLite's index scan mostly gives them so already."""
+    time, state_id = frame["time"], frame["state_id"]
+    later = time.diff() > 0
+    tie_in_order = (time.diff() == 0) & (state_id.diff() > 0)
+    if frame.height < 2 or (later | tie_in_order).slice(1).all():
+        return frame  # sorting would copy the whole window for nothing
+    return frame.sort("time", "state_id")
 
 
 def _with_origin(

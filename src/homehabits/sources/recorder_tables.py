@@ -45,7 +45,7 @@ SQLITE_OPEN: Final = threading.Lock()
 # Rows per Arrow batch. The SQLite driver infers each column's type from the first batch, so a
 # large batch also lets small results (entity ids, attributes, old states) be typed from all
 # their rows; the window's states say their types in SQL (see recorder.py).
-_BATCH_ROWS: Final = 131_072
+_BATCH_ROWS: Final = 1_048_576
 _PARAMETER: Final = re.compile(r":([a-z_]+)\b")
 
 
@@ -215,4 +215,5 @@ def _conform(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataF
             columns.append(pl.repeat(None, column.len(), dtype=dtype, eager=True).alias(name))
         else:
             columns.append(column.cast(dtype).alias(name))
-    return pl.DataFrame(columns, schema=dict(schema))
+    # one chunk per column: the driver's batches would slow every later operation
+    return pl.DataFrame(columns, schema=dict(schema)).rechunk()
