@@ -16,7 +16,8 @@ from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy.engine import URL
 
 from homehabits.context import HomeContext
-from homehabits.sources import recorder, recorder_tables
+from homehabits.exceptions import SourceNotFoundError
+from homehabits.sources import recorder_tables, recorder_window
 from homehabits.sources.recorder import RecorderSource
 from homehabits.sources.recorder_tables import arrow_postgresql, postgresql_read_only_uri
 
@@ -188,7 +189,7 @@ async def test_large_lookup_tables_give_the_same_events_as_small_ones(
     url = _write_sqlite(_a_quiet_start_then_people(), tmp_path / "home-assistant_v2.db")
     as_maps = await _read(url)
     # every lookup (entity ids, old states, attributes) as a binary search instead
-    monkeypatch.setattr(recorder, "_SMALL_TABLE", 0)
+    monkeypatch.setattr(recorder_window, "_SMALL_TABLE", 0)
 
     as_searches = await _read(url)
 
@@ -199,5 +200,13 @@ def test_rows_come_in_home_assistants_write_order_whatever_order_they_were_read_
     read = pl.DataFrame({"time": [3.0, 1.0, 2.0, 2.0], "state_id": [1, 4, 3, 2]})
     in_order = pl.DataFrame({"time": [1.0, 2.0, 2.0, 3.0], "state_id": [4, 2, 3, 1]})
 
-    assert_frame_equal(recorder._in_write_order(read), in_order)
-    assert recorder._in_write_order(in_order) is in_order  # already in order: not copied
+    assert_frame_equal(recorder_window._in_write_order(read), in_order)
+    assert recorder_window._in_write_order(in_order) is in_order  # already in order: not copied
+
+
+@pytest.mark.postgres
+async def test_a_postgresql_database_that_does_not_exist_is_not_found(postgres_url: str) -> None:
+    missing = postgres_url.rsplit("/", 1)[0] + "/hh_no_such_recorder"
+
+    with pytest.raises(SourceNotFoundError, match="the database does not exist"):
+        await _read(missing)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.pool import NullPool
 
 from homehabits.context import Entity, HomeContext, Location
-from homehabits.events import Origin, check_events
+from homehabits.events import check_events
 from homehabits.exceptions import (
     ConfigError,
     RecorderError,
@@ -40,6 +40,7 @@ from homehabits.sources.recorder_tables import (
     arrow_sqlite,
     postgresql_read_only_uri,
 )
+from homehabits.sources.recorder_window import attributes_that_matter, raw_events, read_window
 from homehabits.sources.registries import service_user_ids
 
 __all__ = [
@@ -60,15 +61,6 @@ NEWEST_KNOWN_SCHEMA_VERSION: Final = 53
 # A row dated later than this after now (a broken clock) must not set the window's end.
 _FUTURE_SLACK: Final = timedelta(days=1)
 
-#: State attributes that habits use; everything else stays in the recorder.
-_ATTRIBUTES_KEPT: Final = (
-    "brightness",
-    "color_temp",
-    "color_temp_kelvin",
-    "temperature",
-    "current_position",
-)
-
 _REQUIRED_TABLES: Final = (
     "schema_changes",
     "states",
@@ -77,29 +69,6 @@ _REQUIRED_TABLES: Final = (
     "events",
     "event_types",
 )
-
-# Automations may wait (delay, wait_for_trigger) between firing and acting, so firings are
-# looked up a while before the window starts.
-_FIRING_LOOKBACK: Final = timedelta(hours=12)
-_FIRING_EVENT_TYPES: Final = ("automation_triggered", "script_started")
-# Ids per `IN (...)` list when rows are looked up by id.
-_IDS_PER_QUERY: Final = 10_000
-# Up to this many keys a lookup table is a replacement map, beyond it a binary search.
-_SMALL_TABLE: Final = 65_536
-
-
-def attributes_that_matter(shared_attrs: str | None) -> str | None:
-    """The JSON of only the attributes habits use (brightness, colour, temperature, position)."""
-    if not shared_attrs:
-        return None
-    try:
-        attributes = json.loads(shared_attrs)
-    except ValueError:
-        return None
-    if not isinstance(attributes, dict):
-        return None
-    kept = {key: attributes[key] for key in _ATTRIBUTES_KEPT if attributes.get(key) is not None}
-    return json.dumps(kept, separators=(",", ":")) if kept else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,17 +280,7 @@ class RecorderSource:
     def _read_events(
         self, start: datetime, end: datetime, service_ids: frozenset[str]
     ) -> EventRead:
-        start_ts, end_ts = _epoch(start), _epoch(end)
-        with self._tables() as tables:
-            firings = _firing_context_ids(
-                tables, start_ts - _FIRING_LOOKBACK.total_seconds(), end_ts
-            )
-            raw = _state_rows(tables, start_ts, end_ts)
-            attributes = _attributes_of(tables, raw["attributes_id"])
-        rows_read = raw.height
-        raw = raw.with_columns(_looked_up(raw["attributes_id"], attributes)).drop("attributes_id")
-        # Same time, same order on every database: Home Assistant's own write order.
-        raw = _in_write_order(_with_origin(raw, firings, service_ids))
+        raw, rows_read = self._raw_events(start, end, service_ids)
         checked = check_events(raw.drop("state_id"))
         # Rejected rows are named by their state_id, the row's place in the recorder.
         state_ids = raw["state_id"]
@@ -335,6 +294,19 @@ class RecorderSource:
             rejected=rejected,
             rejected_by_reason=checked.rejected_by_reason,
         )
+
+    def _raw_events(
+        self, start: datetime, end: datetime, service_ids: frozenset[str]
+    ) -> tuple[pl.DataFrame, int]:
+        """The window's rows with origins, and how many were read.
+
+        The frames as read are let go on return: only the raw events stay in memory while
+        they are checked.
+        """
+        start_ts, end_ts = _epoch(start), _epoch(end)
+        with self._tables() as tables:
+            rows = read_window(tables, start_ts, end_ts)
+        return raw_events(rows, service_ids), rows.states.height
 
     @contextmanager
     def _tables(self) -> Iterator[Tables]:
@@ -491,169 +463,6 @@ def _check_schema(tables: Tables, where: str) -> int:
             f"{MIN_SCHEMA_VERSION} and later (Home Assistant 2023.4+). Update Home Assistant."
         )
     return int(version)
-
-
-def _firing_context_ids(tables: Tables, start_ts: float, end_ts: float) -> pl.Series:
-    """Context ids of automation and script firings: states sharing one were caused by them."""
-    types = ", ".join(f"'{event_type}'" for event_type in _FIRING_EVENT_TYPES)
-    found = tables.frame(
-        "SELECT e.context_id_bin AS context FROM events e "
-        "JOIN event_types t ON t.event_type_id = e.event_type_id "
-        f"WHERE t.event_type IN ({types}) AND e.time_fired_ts >= :start "
-        "AND e.time_fired_ts < :end AND e.context_id_bin IS NOT NULL",
-        {"context": pl.Binary()},
-        {"start": start_ts, "end": end_ts},
-    )
-    return _filled(found["context"])
-
-
-def _state_rows(tables: Tables, start_ts: float, end_ts: float) -> pl.DataFrame:
-    """The window's state rows with entity id and old state, read as Arrow columns.
-
-    The states table is read alone (a range scan on last_updated_ts); entity ids and old
-    states are joined in polars, which is several times faster than joining in SQL.
-    """
-    if tables.dialect == "sqlite":
-        # SQLite's driver types each column from the first batch of rows: a context column
-        # NULL all through it would be taken for integers, so NULL comes as an empty blob.
-        time, state = "CAST(last_updated_ts AS REAL)", "CAST(state AS TEXT)"
-        context, user = "ifnull(context_id_bin, x'')", "ifnull(context_user_id_bin, x'')"
-    else:
-        time, state = "last_updated_ts", "state"
-        context, user = "context_id_bin", "context_user_id_bin"
-    # Only whether a parent context is there matters: the window's largest column stays home.
-    parent = "CASE WHEN length(context_parent_id_bin) > 0 THEN 1 ELSE 0 END"
-    frame = tables.frame(
-        f"SELECT state_id, {time} AS time, metadata_id, {state} AS state, old_state_id, "
-        f"{context} AS context_id, {user} AS user_id, {parent} AS has_parent, attributes_id "
-        "FROM states "
-        "WHERE last_updated_ts >= :start AND last_updated_ts < :end AND state IS NOT NULL",
-        {
-            "state_id": pl.Int64(),
-            "time": pl.Float64(),
-            "metadata_id": pl.Int64(),
-            "state": pl.String(),
-            "old_state_id": pl.Int64(),
-            "context_id": pl.Binary(),
-            "user_id": pl.Binary(),
-            "has_parent": pl.Int64(),
-            "attributes_id": pl.Int64(),
-        },
-        {"start": start_ts, "end": end_ts},
-    )
-    frame = frame.with_columns(_filled(frame["context_id"]), _as_hex(frame["user_id"]))
-    entity_ids = tables.frame(
-        "SELECT metadata_id, entity_id FROM states_meta",
-        {"metadata_id": pl.Int64(), "entity_id": pl.String()},
-    )
-    old_states = _old_states(tables, frame)
-    return frame.with_columns(
-        _looked_up(frame["metadata_id"], entity_ids), _looked_up(frame["old_state_id"], old_states)
-    ).drop("metadata_id", "old_state_id")
-
-
-def _looked_up(keys: pl.Series, table: pl.DataFrame) -> pl.Series:
-    """The value the two-column table (key, value) holds for each key, in the keys' order.
-
-    The window itself is never joined (that would copy it): a small table (entity ids,
-    attributes) is a replacement map, a large one (old states) a binary search in its keys.
-    """
-    key, value = table.columns
-    dtype = table[value].dtype
-    if table.is_empty():
-        return pl.repeat(None, keys.len(), dtype=dtype, eager=True).alias(value)
-    if table.height <= _SMALL_TABLE:
-        found = keys.replace_strict(table[key], table[value], default=None, return_dtype=dtype)
-        return found.alias(value)
-    table = table.sort(key)
-    places = table[key].search_sorted(keys).clip(0, table.height - 1)
-    same = table[key].gather(places) == keys
-    return pl.select(pl.when(same).then(table[value].gather(places)).alias(value)).to_series()
-
-
-def _by_ids(
-    tables: Tables, sql: str, ids: list[int], schema: dict[str, pl.DataType]
-) -> pl.DataFrame:
-    """Rows looked up by id, `{ids}` in `sql` standing for a list of them."""
-    found = [pl.DataFrame(schema=schema)]
-    for first in range(0, len(ids), _IDS_PER_QUERY):
-        # integers from the recorder itself, written as digits: nothing to quote
-        listed = ", ".join(str(int(number)) for number in ids[first : first + _IDS_PER_QUERY])
-        found.append(tables.frame(sql.format(ids=listed), schema))
-    return pl.concat(found)
-
-
-def _old_states(tables: Tables, frame: pl.DataFrame) -> pl.DataFrame:
-    """The state each row's old_state_id points at: from the window, else read by id."""
-    in_window = frame.select(
-        pl.col("state_id").alias("old_state_id"), pl.col("state").alias("old_state")
-    )
-    wanted = frame["old_state_id"].drop_nulls().unique()
-    earlier = wanted.filter(~wanted.is_in(in_window["old_state_id"].implode())).sort().to_list()
-    before = _by_ids(
-        tables,
-        "SELECT state_id, state FROM states WHERE state_id IN ({ids})",
-        earlier,
-        {"old_state_id": pl.Int64(), "old_state": pl.String()},
-    )
-    return pl.concat([in_window, before])
-
-
-def _attributes_of(tables: Tables, attributes_ids: pl.Series) -> pl.DataFrame:
-    """The attributes that matter, per attributes_id; shared rows are read once each."""
-    wanted = attributes_ids.drop_nulls().unique().sort().to_list()
-    found = _by_ids(
-        tables,
-        "SELECT attributes_id, shared_attrs FROM state_attributes WHERE attributes_id IN ({ids})",
-        wanted,
-        {"attributes_id": pl.Int64(), "shared_attrs": pl.String()},
-    )
-    kept = [attributes_that_matter(text) for text in found["shared_attrs"].to_list()]
-    return pl.DataFrame(
-        {"attributes_id": found["attributes_id"], "attributes": kept},
-        schema={"attributes_id": pl.Int64(), "attributes": pl.String()},
-    )
-
-
-def _in_write_order(frame: pl.DataFrame) -> pl.DataFrame:
-    """The rows by time, then state_id; SQLite's index scan mostly gives them so already."""
-    time, state_id = frame["time"], frame["state_id"]
-    later = time.diff() > 0
-    tie_in_order = (time.diff() == 0) & (state_id.diff() > 0)
-    if frame.height < 2 or (later | tie_in_order).slice(1).all():
-        return frame  # sorting would copy the whole window for nothing
-    return frame.sort("time", "state_id")
-
-
-def _with_origin(
-    raw: pl.DataFrame, firings: pl.Series, service_ids: frozenset[str]
-) -> pl.DataFrame:
-    """Who caused each change, from its context; vectorised over the whole window."""
-    user, context = pl.col("user_id"), pl.col("context_id")
-    origin = (
-        pl.when(user.is_not_null() & user.is_in(list(service_ids)))
-        .then(pl.lit(Origin.SERVICE.value))
-        .when(user.is_not_null())
-        .then(pl.lit(Origin.USER.value))
-        .when(pl.col("has_parent") == 1)
-        .then(pl.lit(Origin.AUTOMATION.value))
-        # Time- and sun-triggered automations leave user and parent empty; only the context
-        # id they share with their firing event tells them apart from a device.
-        .when(context.is_in(firings.implode()))
-        .then(pl.lit(Origin.AUTOMATION.value))
-        .otherwise(pl.lit(Origin.DEVICE.value))
-    )
-    return raw.with_columns(origin.alias("origin")).drop("context_id", "has_parent")
-
-
-def _filled(column: pl.Series) -> pl.Series:
-    """A context column with empty values (SQLite's stand-in for NULL) as null."""
-    return column.set(column.bin.size() == 0, None)
-
-
-def _as_hex(column: pl.Series) -> pl.Series:
-    """A context column as lower-case hex text; empty values become null."""
-    return _filled(column).bin.encode("hex")
 
 
 def _user_id(user: str) -> str:
