@@ -151,7 +151,8 @@ def _looked_up(keys: pl.Series, table: pl.DataFrame) -> pl.Series:
     if table.height <= _SMALL_TABLE:
         found = keys.replace_strict(table[key], table[value], default=None, return_dtype=dtype)
         return found.alias(value)
-    table = table.sort(key)
+    if not table[key].is_sorted():
+        table = table.sort(key)
     places = table[key].search_sorted(keys).clip(0, table.height - 1)
     same = table[key].gather(places) == keys
     return pl.select(pl.when(same).then(table[value].gather(places)).alias(value)).to_series()
@@ -182,7 +183,8 @@ def _old_states(tables: Tables, frame: pl.DataFrame) -> pl.DataFrame:
         earlier,
         {"old_state_id": pl.Int64(), "old_state": pl.String()},
     )
-    return pl.concat([in_window, before])
+    # earlier rows first: the ids then mostly come sorted and the lookup need not sort them
+    return pl.concat([before, in_window])
 
 
 def _attributes_of(tables: Tables, attributes_ids: pl.Series) -> pl.DataFrame:
