@@ -44,7 +44,7 @@ SQLITE_OPEN: Final = threading.Lock()
 
 # Rows per Arrow batch. The SQLite driver infers each column's type from the first batch, so a
 # large batch also lets small results (entity ids, attributes, old states) be typed from all
-# their rows; the window's states say their types in SQL (see recorder.py).
+# their rows; the window's states say their types in SQL (see recorder_window.py).
 _BATCH_ROWS: Final = 1_048_576
 _PARAMETER: Final = re.compile(r":([a-z_]+)\b")
 
