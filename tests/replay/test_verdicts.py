@@ -10,7 +10,7 @@ from homehabits.automations import convert_dialect
 from homehabits.config import Dialect
 from homehabits.replay import Replay, replay_automations
 
-from .conftest import BERLIN_HOME, at, build_frame, call, replay, utc_times
+from .conftest import BERLIN_HOME, at, build_frame, call, frame_with_attributes, replay, utc_times
 
 KITCHEN_AT_SEVEN = {
     "id": "kitchen_at_seven",
@@ -215,3 +215,53 @@ def test_replaying_many_at_once_gives_what_each_alone_gives() -> None:
     )
     alone = [replay(automation, frame, "2024-03-04", "2024-03-09") for automation in automations]
     assert together == alone
+
+
+READING_LAMP = [
+    ("2024-03-04 12:00", "light.reading", "off", "user", None),
+    ("2024-03-04 22:17", "light.reading", "on", "user", {"brightness": 77}),  # 30 %: useful
+    ("2024-03-04 23:30", "light.reading", "off", "user", None),
+    ("2024-03-05 21:00", "light.reading", "on", "user", {"brightness": 255}),
+    ("2024-03-05 22:20", "light.reading", "on", "user", {"brightness": 79}),  # dimmed by hand
+    ("2024-03-05 23:30", "light.reading", "off", "user", None),
+    ("2024-03-06 21:00", "light.reading", "on", "user", {"brightness": 78}),  # already: idle
+    ("2024-03-06 23:30", "light.reading", "off", "user", None),
+    ("2024-03-07 21:00", "light.reading", "on", "user", {"brightness": 255}),  # stays bright
+    ("2024-03-07 23:30", "light.reading", "off", "user", None),
+]
+
+
+@pytest.mark.parametrize("data", [{"brightness_pct": 30}, {"brightness": 77}])
+def test_a_brightness_the_call_sets_is_part_of_the_state_it_is_judged_by(
+    data: dict[str, int],
+) -> None:
+    automation = {
+        "triggers": [{"trigger": "time", "at": "22:15:00"}],
+        "actions": [call("light.turn_on", "light.reading", **data)],
+    }
+    result = replay(automation, frame_with_attributes(READING_LAMP), "2024-03-04", "2024-03-08")
+    assert (result.fires, result.useful, result.idle, result.wrong) == (4, 2, 1, 1)
+    assert result.wrong_times == utc_times("2024-03-07 22:15")
+
+
+def test_a_thermostat_set_point_is_judged_by_the_temperature_it_sets() -> None:
+    rows = [
+        ("2024-03-04 18:00", "climate.bedroom", "heat", "user", {"temperature": 21}),
+        ("2024-03-04 22:05", "climate.bedroom", "heat", "user", {"temperature": 19.5}),  # useful
+        ("2024-03-05 07:00", "climate.bedroom", "heat", "user", {"temperature": 21}),
+        ("2024-03-05 21:00", "climate.bedroom", "heat", "user", {"temperature": 19.5}),  # idle
+        ("2024-03-06 07:00", "climate.bedroom", "heat", "user", {"temperature": 21}),  # wrong
+    ]
+    automation = {
+        "triggers": [{"trigger": "time", "at": "22:00:00"}],
+        "actions": [call("climate.set_temperature", "climate.bedroom", temperature=19.5)],
+    }
+    result = replay(automation, frame_with_attributes(rows), "2024-03-04", "2024-03-07")
+    assert result.as_dict() == {
+        "fires": 3,
+        "useful": 1,
+        "idle": 1,
+        "wrong": 1,
+        "saved": 1,
+        "wrong_rate": 1 / 3,
+    }

@@ -73,7 +73,7 @@ def _replay(plan: Plan, history: History, tolerance: timedelta) -> Replay:
         .unique()
         .sort("t")
     )
-    if plan.conditions and fires.height:
+    if plan.conditions:
         fires = fires.filter(holds(list(plan.conditions), fires, history, skipped))
     fires = _runs(fires, plan)
     verdicts = judge(fires["t"], plan.calls, history, tolerance, skipped)

@@ -39,6 +39,7 @@ _ROWS_SCHEMA: Final = pl.Schema(
         "changed": pl.Boolean(),
         "manual": pl.Boolean(),
         "action_id": pl.UInt32(),
+        "attributes": pl.String(),
     }
 )
 _CHANGES_SCHEMA: Final = pl.Schema({"time": TIME, "state": pl.String(), "until": TIME})
@@ -49,7 +50,8 @@ class EntityHistory:
     """One entity's rows, and the states it was in, each with when it started and ended.
 
     `rows`: time, state, prev (the state before), changed (the state differs from prev),
-    manual (a person's own doing), action_id (unique per row, to count manual actions once).
+    manual (a person's own doing), action_id (unique per row, to count manual actions once),
+    attributes (the JSON of the few attributes the EventFrame keeps).
     `changes`: time, state, until (the next change; null while it lasts), in time order.
     """
 
@@ -150,6 +152,7 @@ class History:
             pl.lit(True).alias("changed"),
             pl.lit(False).alias("manual"),
             pl.lit(None, dtype=pl.UInt32()).alias("action_id"),
+            pl.lit(None, dtype=pl.String()).alias("attributes"),
         )
         changes = counts.drop_nulls("state").with_columns(pl.col("time").shift(-1).alias("until"))
         return EntityHistory(rows=rows.cast(_ROWS_SCHEMA), changes=changes.cast(_CHANGES_SCHEMA))
@@ -224,6 +227,7 @@ def _sun_entity(sun: pl.DataFrame) -> EntityHistory:
         pl.lit(True).alias("changed"),
         pl.lit(False).alias("manual"),
         pl.lit(None, dtype=pl.UInt32()).alias("action_id"),
+        pl.lit(None, dtype=pl.String()).alias("attributes"),
     )
     changes = events.with_columns(pl.col("time").shift(-1).alias("until"))
     return EntityHistory(rows=rows.cast(_ROWS_SCHEMA), changes=changes.cast(_CHANGES_SCHEMA))
