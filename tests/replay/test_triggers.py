@@ -30,6 +30,14 @@ def test_a_time_trigger_fires_every_local_day_inside_the_window() -> None:
     )
 
 
+def test_a_time_trigger_with_weekdays_fires_on_those_local_days_only() -> None:
+    trigger = {"trigger": "time", "at": ["07:00", "19:30:00"], "weekday": ["mon", "wed"]}
+    result = replay(_auto(trigger), [], "2024-03-04", "2024-03-11")
+    assert result.fire_times == utc_times(
+        "2024-03-04 07:00", "2024-03-04 19:30", "2024-03-06 07:00", "2024-03-06 19:30"
+    )
+
+
 def test_a_time_trigger_in_the_spring_forward_gap_is_skipped_that_day() -> None:
     # Berlin skips 02:00-03:00 on 31 March 2024
     result = replay(_auto({"trigger": "time", "at": "02:30"}), [], "2024-03-30", "2024-04-02")

@@ -265,3 +265,14 @@ def test_a_thermostat_set_point_is_judged_by_the_temperature_it_sets() -> None:
         "saved": 1,
         "wrong_rate": 1 / 3,
     }
+
+
+def test_a_toggle_is_useful_when_a_person_switched_it_by_hand_near_then() -> None:
+    automation = {
+        "triggers": [{"trigger": "time", "at": "07:00:00"}],
+        "actions": [call("light.toggle", "light.kitchen"), call("scene.turn_on", "scene.morning")],
+    }
+    result = replay(automation, KITCHEN_WEEK, "2024-03-04", "2024-03-09")
+    # Monday and Tuesday by hand within 15 minutes; the rest would have switched it for nothing
+    assert (result.useful, result.idle, result.wrong) == (2, 0, 3)
+    assert result.skipped == ("target scene.morning (what it would do is not known)",)

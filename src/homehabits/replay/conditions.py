@@ -78,7 +78,8 @@ def _logic(
     return anyone if kind == "or" else ~anyone
 
 
-def _local(fires: pl.DataFrame, history: History) -> pl.Expr:
+def _local(history: History) -> pl.Expr:
+    """The fire's moment on the home's local clock."""
     return pl.col("t").dt.convert_time_zone(history.time_zone)
 
 
@@ -94,7 +95,7 @@ def _time(
             skipped.append(f"condition time {key} (an entity or unreadable time)")
             return _never(fires.height)
         bounds[key] = clock[0] * 3600 + clock[1] * 60 + clock[2]
-    local = _local(fires, history)
+    local = _local(history)
     seconds = (
         local.dt.hour().cast(pl.Float64) * 3600
         + local.dt.minute().cast(pl.Float64) * 60
@@ -125,7 +126,7 @@ def _sun(
     if history.sun is None or before not in known or after not in known or None in offsets.values():
         skipped.append("condition sun (no home location, or an unreadable event or offset)")
         return _never(fires.height)
-    days = fires.select("t", _local(fires, history).dt.date().alias("date")).join(
+    days = fires.select("t", _local(history).dt.date().alias("date")).join(
         history.sun, on="date", how="left", maintain_order="left"
     )
     t = pl.col("t")
