@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import polars as pl
 import pytest
 
 from homehabits.automations import convert_dialect
 from homehabits.config import Dialect
+from homehabits.events import check_events
 from homehabits.replay import Replay, replay_automations
 
 from .conftest import BERLIN_HOME, at, build_frame, call, frame_with_attributes, replay, utc_times
@@ -276,3 +278,21 @@ def test_a_toggle_is_useful_when_a_person_switched_it_by_hand_near_then() -> Non
     # Monday and Tuesday by hand within 15 minutes; the rest would have switched it for nothing
     assert (result.useful, result.idle, result.wrong) == (2, 0, 3)
     assert result.skipped == ("target scene.morning (what it would do is not known)",)
+
+
+def test_a_restart_row_without_an_old_state_is_no_persons_action() -> None:
+    raw = pl.DataFrame(
+        {
+            "time": [at("2024-03-04 20:00"), at("2024-03-05 03:30:05")],
+            "entity_id": ["switch.heater", "switch.heater"],
+            "state": ["on", "off"],
+            "old_state": ["off", None],  # Home Assistant starting up
+            "origin": ["user", "device"],
+        }
+    )
+    automation = {
+        "triggers": [{"trigger": "time", "at": "03:30:00"}],
+        "actions": [call("switch.turn_off", "switch.heater")],
+    }
+    result = replay(automation, check_events(raw).frame, "2024-03-05", "2024-03-06")
+    assert (result.fires, result.useful, result.saved) == (1, 0, 0)

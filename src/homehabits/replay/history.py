@@ -5,6 +5,8 @@ a moment is its last row at or before that moment. Before an entity's first row 
 that row's old state when the frame has it; otherwise it is unknown, and a condition on it
 does not hold. `zone.home` (the number of people home) is derived from the `person` rows, and
 `sun.sun` from the sun times at the home's location, when the frame has no rows of their own.
+A manual action is a row whose origin is a person's (events.MANUAL_ORIGINS) and that has an
+old state: Home Assistant writes rows without one at a restart, and no person made those.
 """
 
 from __future__ import annotations
@@ -181,7 +183,10 @@ def _split(frame: pl.DataFrame) -> dict[str, EntityHistory]:
         .with_columns(pl.when(first).then(pl.col("old_state")).otherwise(previous).alias("prev"))
         .with_columns(
             pl.col("state").ne_missing(pl.col("prev")).alias("changed"),
-            pl.col("origin").cast(pl.String).is_in(_MANUAL).alias("manual"),
+            # a row without an old state (a restart, a new entity) is never a person's action
+            (
+                pl.col("origin").cast(pl.String).is_in(_MANUAL) & pl.col("old_state").is_not_null()
+            ).alias("manual"),
         )
     )
     # the state before the first row, known from that row's old state
