@@ -2,7 +2,8 @@
 
 Run: python bench/replay.py [--events 1000000]. Simulates a home of about that many events,
 mines it, compiles every habit, then replays all the drafts' automations over the same window
-at once (replay_automations). Prints the seconds of each phase and the replay/mining ratio;
+at once (replay_automations), then once more with each of five candidate conditions (what
+choosing conditions by replay costs). Prints the seconds of each phase and the ratio;
 asserts nothing. Goal: all suggestions of a 1,000,000-event home replayed in ≤ 2 s.
 """
 
@@ -12,6 +13,15 @@ import argparse
 import time
 
 __all__ = ["main"]
+
+# conditions of the kinds issue 12 tries on each habit: dark, night, someone home, weekdays
+_CANDIDATES = (
+    {"condition": "state", "entity_id": "sun.sun", "state": "below_horizon"},
+    {"condition": "sun", "after": "sunset", "before": "sunrise", "after_offset": "-00:30:00"},
+    {"condition": "time", "after": "22:00:00", "before": "06:00:00"},
+    {"condition": "numeric_state", "entity_id": "zone.home", "above": 0},
+    {"condition": "time", "weekday": ["mon", "tue", "wed", "thu", "fri"]},
+)
 
 
 def main() -> None:
@@ -48,6 +58,16 @@ def main() -> None:
         timings.append(time.perf_counter() - started)
     replay = min(timings)
 
+    # what choosing conditions by replay costs: each suggestion again with each candidate
+    trials = [
+        {**automation, "conditions": [*automation.get("conditions", []), candidate]}
+        for automation in automations
+        for candidate in _CANDIDATES
+    ]
+    started = time.perf_counter()
+    replay_automations(trials, home.frame, home.context, **window)
+    trial_seconds = time.perf_counter() - started
+
     fires = sum(result.fires for result in replays)
     wrong = sum(result.wrong for result in replays)
     print(f"events           {home.frame.height:>12,}")
@@ -58,6 +78,11 @@ def main() -> None:
     print(f"replay seconds   {replay:>12.2f}  (best of {len(timings)}; goal ≤ 2 s)")
     print(f"first replay     {timings[0]:>12.2f}  (cold: polars and the sun tables warm up)")
     print(f"replay / mining  {replay / mining:>12.2f}")
+    per = 1000 * replay / max(1, len(automations))
+    print(f"per suggestion   {per:>12.1f} ms")
+    print(
+        f"with conditions  {trial_seconds:>12.2f}  ({len(trials)} trials: {len(_CANDIDATES)} each)"
+    )
 
 
 if __name__ == "__main__":

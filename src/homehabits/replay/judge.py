@@ -1,18 +1,21 @@
 """Each fire judged against what people did by hand: useful, idle or wrong; and actions saved.
 
-For each target of each service call, at the moment the call would have run: when the target
-was already in the state the call sets, the fire is *useful* if a person had set it so by hand
-within the tolerance before (the automation would have done it for them), else *idle*; when
-it was not, the fire is *useful* if a person set it so by hand within the tolerance after,
-else *idle* if an automation of the home set it so within the tolerance after (the history
-already holds that change: an automation being replayed that runs today), else *wrong* (it
-would have changed something the person did not). A call whose result is
-not known (toggle) is useful when a person acted on the target by hand within the tolerance
-either side, else wrong. A fire with several targets is wrong if
-any target is, else useful if any is, else idle. A state before the history starts is unknown
-and counts as "not in that state". Where the call sets brightness, colour temperature, a
-set-point or a position and the EventFrame's attributes show it, "that state" includes it:
-a lamp already on at 100 % is not yet at the 30 % the call sets.
+For each target of each service call, at the moment the call would have run:
+
+- already in the state the call sets: *useful* if a person had set it so by hand within the
+  tolerance before (the automation would have done it for them), else *idle*;
+- not in it: *useful* if a person set it so by hand within the tolerance after; else *idle*
+  if an automation of the home set it so within the tolerance after (the history already
+  holds that change, as for an automation being replayed that runs today); else *wrong*
+  (it would have changed something the person did not);
+- a call whose result is not known (toggle): *useful* if a person acted on the target by
+  hand within the tolerance either side, else *wrong*.
+
+"The state the call sets" includes the brightness, colour temperature, set-point or position
+it sets, where the EventFrame's attributes show them: a lamp on at 100 % is not yet at the
+30 % the call sets. A state before the history starts is unknown: "not in that state". A fire
+with several targets is wrong if any target is, else useful if any is, else idle. Saved are
+the distinct manual actions the useful fires matched.
 """
 
 from __future__ import annotations
