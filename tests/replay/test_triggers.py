@@ -172,6 +172,35 @@ def test_a_state_trigger_with_for_fires_only_once_the_state_held_that_long() -> 
     assert result.fire_times == utc_times("2024-03-04 11:05")
 
 
+TV_EVENING = [
+    ("2024-03-04 19:00", "media_player.tv", "off", "user"),
+    ("2024-03-04 20:00", "media_player.tv", "on", "user"),
+    ("2024-03-04 20:02", "media_player.tv", "playing", "user"),
+    ("2024-03-04 21:00", "media_player.tv", "off", "user"),
+    ("2024-03-04 21:02", "media_player.tv", "unavailable", "device"),
+    ("2024-03-04 22:00", "media_player.tv", "on", "user"),
+]
+
+
+@pytest.mark.parametrize(
+    ("trigger", "expected"),
+    [
+        # the wait is for the very state it changed to: on → playing ends the first one
+        ({"to": ["on", "playing"]}, ("2024-03-04 20:07", "2024-03-04 22:05")),
+        # from without to: anything but the state it left, so off → unavailable holds
+        ({"from": ["on", "playing"]}, ("2024-03-04 20:07", "2024-03-04 21:05")),
+    ],
+)
+def test_for_waits_as_home_assistant_does_with_to_lists_and_from_alone(
+    trigger: dict[str, object], expected: tuple[str, ...]
+) -> None:
+    automation = _auto(
+        {"trigger": "state", "entity_id": "media_player.tv", "for": "00:05:00", **trigger}
+    )
+    result = replay(automation, TV_EVENING, "2024-03-04", "2024-03-05")
+    assert result.fire_times == utc_times(*expected)
+
+
 def test_a_state_trigger_on_several_entities_fires_for_each() -> None:
     rows = [
         ("2024-03-04 08:00", "person.anna", "not_home", "device"),

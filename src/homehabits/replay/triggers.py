@@ -4,7 +4,8 @@ Home Assistant's rules, as far as a history can show them: a `time` trigger fire
 local clock time every day (a time the spring-forward skips does not fire; one the fall-back
 repeats fires once, the first time); a `sun` trigger at sunrise/sunset plus its offset; a
 `state` trigger on each change of state that matches `to`/`from` (with neither, attribute
-updates fire too), and with `for` only once the state held that long; a `numeric_state`
+updates fire too), and with `for` only once it held that long (the state it changed to; with
+`from` and no `to`, anything but the state it left); a `numeric_state`
 trigger when the value enters the range from outside it; a `zone` trigger (zone.home only)
 when a person's state becomes or stops being `home`. Anything else never fires.
 """
@@ -64,16 +65,23 @@ def entity_list(value: Any) -> list[str]:
     return []
 
 
-def hold_times(starts: pl.Series, breaks: pl.Series, seconds: float) -> pl.Series:
-    """`starts` plus `seconds`, for the starts with no break in between (a trigger's `for`)."""
+def hold_times(
+    starts: pl.DataFrame, breaks: pl.DataFrame, seconds: float, *, by: str | None = None
+) -> pl.Series:
+    """The `time` of each start plus `seconds`, where no break came in between (`for`).
+
+    With `by`, a start is broken only by a break with the same value in that column.
+    """
     if seconds <= 0:
-        return starts.cast(TIME)
-    left = pl.DataFrame({"t": starts.cast(TIME)}).sort("t")
-    right = pl.DataFrame({"b": breaks.cast(TIME)}).sort("b")
+        return starts["time"].cast(TIME)
+    keys = [by] if by else []
+    left = starts.select(pl.col("time").cast(TIME).alias("t"), *keys).sort("t")
+    right = breaks.select(pl.col("time").cast(TIME).alias("b"), *keys).sort("b")
     joined = left.join_asof(
         right,
         left_on="t",
         right_on="b",
+        by=by,
         strategy="forward",
         allow_exact_matches=False,
         check_sortedness=False,
@@ -138,13 +146,19 @@ def _state(trigger: Mapping[str, Any], history: History, skipped: list[str]) -> 
             starts = starts.filter(pl.col("prev").is_in(from_).fill_null(False))
         if not_from is not None:
             starts = starts.filter((~pl.col("prev").is_in(not_from)).fill_null(False))
-        # the wait ends when the state changes, or stops matching `to` when it names states
-        ends = (
-            known.changes.filter(~matches)
-            if to is not None or not_to is not None
-            else known.changes
-        )
-        fires.append(hold_times(starts["time"], ends["time"], hold))
+        if from_ is not None and to is None:
+            # from without to: the wait lasts while it stays away from the state it left
+            fires.append(
+                hold_times(
+                    starts.select("time", pl.col("prev").alias("state")),
+                    known.changes,
+                    hold,
+                    by="state",
+                )
+            )
+        else:
+            # else while it stays in the very state it changed to (on → playing ends it)
+            fires.append(hold_times(starts, known.changes, hold))
     return pl.concat(fires) if fires else _none()
 
 
@@ -162,7 +176,7 @@ def _numeric_state(trigger: Mapping[str, Any], history: History, skipped: list[s
         rows = history.entity(entity).rows
         # it fires on entering the range; an unknown previous value is not "outside" it
         starts = rows.filter(now & pl.col("prev").is_not_null() & ~before)
-        fires.append(hold_times(starts["time"], rows.filter(~now)["time"], hold))
+        fires.append(hold_times(starts, rows.filter(~now), hold))
     return pl.concat(fires) if fires else _none()
 
 
