@@ -77,6 +77,13 @@ def test_a_time_trigger_on_an_input_datetime_follows_its_value() -> None:
     )
 
 
+def test_a_time_trigger_on_an_input_datetime_with_a_date_fires_once_then() -> None:
+    rows = [("2024-03-01 12:00", "input_datetime.alarm", "2024-03-05 06:00:00", "user")]
+    automation = _auto({"trigger": "time", "at": "input_datetime.alarm"})
+    result = replay(automation, rows, "2024-03-04", "2024-03-08")
+    assert result.fire_times == utc_times("2024-03-05 06:00")
+
+
 def _sun_moment(day: str, event: str) -> datetime:
     table = sun_table(BERLIN_HOME.location, BERLIN, at(day), at(day))  # type: ignore[arg-type]
     minutes = table.filter(table["date"] == datetime.fromisoformat(day).date())[event].item()
