@@ -9,12 +9,13 @@ from typing import Any, Final
 from homehabits.automations.calls import find_calls
 from homehabits.automations.dialects import convert_dialect
 from homehabits.automations.fields import duration_to_seconds, is_entity_id
+from homehabits.automations.tree import walk
 from homehabits.config import Dialect
 
 __all__ = ["Call", "Plan", "read_plan"]
 
-# conditions that hold further conditions, written `condition: and` or as the shorthand `and:`
-_LOGIC: Final = ("and", "or", "not")
+# the keys of a trigger or condition that name entities whose history the replay reads
+_ENTITY_KEYS: Final = ("entity_id", "at", "zone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +46,11 @@ class Plan:
     def entity_ids(self) -> frozenset[str]:
         """Every entity the triggers, conditions and calls name: the history the replay reads."""
         found: set[str] = set()
-        for trigger in self.triggers:
-            _collect(trigger, found)
-        for condition in self.conditions:
-            _collect(condition, found)
+        # the one walk of the automation tree finds the conditions nested in and/or/not too
+        for node in walk({"triggers": list(self.triggers), "conditions": list(self.conditions)}):
+            if isinstance(node.value, Mapping):
+                for key in _ENTITY_KEYS:
+                    found.update(item for item in _items(node.value.get(key)) if is_entity_id(item))
         for call in self.calls:
             found.update(call.entity_ids)
         return frozenset(found)
@@ -103,18 +105,3 @@ def _items(value: Any) -> list[Any]:
 
 def _enabled(item: Any) -> bool:
     return not (isinstance(item, Mapping) and item.get("enabled") is False)
-
-
-def _collect(node: Any, found: set[str]) -> None:
-    """Entity ids named in a trigger or condition, nested and/or/not conditions too."""
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key in ("entity_id", "at", "zone"):
-                for item in _items(value):
-                    if is_entity_id(item):
-                        found.add(item)
-            elif key in ("conditions", *_LOGIC):
-                _collect(value, found)
-    elif isinstance(node, list | tuple):
-        for item in node:
-            _collect(item, found)
