@@ -14,10 +14,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homehabits.exceptions import RunNotFoundError, StoreError
-from homehabits.store._rows import values_of
+from homehabits.patterns.habit import HabitKind
+from homehabits.store._rows import kind_is, values_of
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
-from homehabits.store.pattern_records import StoredPattern
+from homehabits.store.pattern_records import StoredPattern, check_readable
 from homehabits.store.records import (
     NewSuggestion,
     RunRecord,
@@ -142,7 +143,7 @@ async def complete_run(
                 update(SuggestionRow)
                 .where(
                     SuggestionRow.id == refresh.suggestion_id,
-                    SuggestionRow.status == SuggestionStatus.PENDING.value,
+                    SuggestionRow.status == SuggestionStatus.PENDING,
                 )
                 .values(_refresh_values(refresh, now))
                 .execution_options(synchronize_session=False)
@@ -212,7 +213,7 @@ async def latest_run(sessions: Sessions) -> RunRecord | None:
 async def list_patterns(
     sessions: Sessions,
     *,
-    kind: str | None = None,
+    kind: HabitKind | str | None = None,
     entity: str | None = None,
     area: str | None = None,
     run_id: int | None = None,
@@ -235,7 +236,7 @@ async def list_patterns(
                 return []
         query = select(PatternRow).where(PatternRow.run_id == run_id)
         if kind is not None:
-            query = query.where(PatternRow.kind == kind)
+            query = query.where(kind_is(PatternRow.kind, kind))
         if entity is not None:
             query = query.where(
                 (PatternRow.target_entity == entity) | (PatternRow.trigger_entity == entity)
@@ -262,10 +263,17 @@ def _pattern_values(run_id: int, index: int, data: Mapping[str, Any]) -> dict[st
         raise StoreError(
             f"pattern {index} of run {run_id} cannot be stored: field {missing[0]!r} is missing"
         )
+    try:
+        kind = HabitKind(data["kind"])
+    except ValueError:
+        raise StoreError(
+            f"pattern {index} of run {run_id} cannot be stored: no kind of habit is named "
+            f"{data['kind']!r}"
+        ) from None
     return {
         "run_id": run_id,
         "fingerprint": data["fingerprint"],
-        "kind": data["kind"],
+        "kind": kind,
         "target_entity": data["target_entity"],
         "trigger_entity": data.get("trigger_entity"),
         "area_id": data.get("area_id"),
@@ -288,9 +296,7 @@ def _refresh_values(refresh: SuggestionRefresh, now: datetime) -> dict[str, Any]
 
 def _suggestion_values(run_id: int, now: datetime, new: NewSuggestion) -> dict[str, Any]:
     values = {name: getattr(new, name) for name in _NEW_SUGGESTION_FIELDS}
-    values.update(
-        run_id=run_id, status=SuggestionStatus.PENDING.value, created_at=now, updated_at=now
-    )
+    values.update(run_id=run_id, status=SuggestionStatus.PENDING, created_at=now, updated_at=now)
     return values
 
 
@@ -317,6 +323,7 @@ def _run_record(run: AnalysisRunRow) -> RunRecord:
 
 
 def _stored_pattern(row: PatternRow) -> StoredPattern:
+    check_readable(row.data, where=f"pattern {row.id} of run {row.run_id}")
     return StoredPattern(
         id=row.id,
         run_id=row.run_id,
