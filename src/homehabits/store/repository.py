@@ -24,6 +24,7 @@ from homehabits.store.runs import (
     latest_run,
     list_patterns,
     list_runs,
+    runs_by_id,
     set_phase_seconds,
 )
 from homehabits.store.service_accounts import (
@@ -83,6 +84,7 @@ __all__ = [
     "rejected_fingerprint_times",
     "rejected_fingerprints",
     "review_history",
+    "runs_by_id",
     "set_phase_seconds",
     "store_verdict",
     "update_automation",

@@ -5,7 +5,7 @@ Every function takes the sessionmaker first and opens its own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -38,6 +38,7 @@ __all__ = [
     "latest_run",
     "list_patterns",
     "list_runs",
+    "runs_by_id",
     "set_phase_seconds",
 ]
 _NEW_SUGGESTION_FIELDS = tuple(field.name for field in fields(NewSuggestion))
@@ -202,6 +203,16 @@ async def list_runs(sessions: Sessions, limit: int = 50, offset: int = 0) -> lis
             .offset(offset)
         )
         return [_run_record(run) for run in runs]
+
+
+async def runs_by_id(sessions: Sessions, run_ids: Iterable[int]) -> dict[int, RunRecord]:
+    """The runs of these ids, in one query (an id without a run is left out)."""
+    wanted = sorted(set(run_ids))
+    if not wanted:
+        return {}
+    async with transaction(sessions, "reading analysis runs", writes=False) as session:
+        runs = await session.scalars(select(AnalysisRunRow).where(AnalysisRunRow.id.in_(wanted)))
+        return {run.id: _run_record(run) for run in runs}
 
 
 async def latest_run(sessions: Sessions) -> RunRecord | None:
