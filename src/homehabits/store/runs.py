@@ -35,6 +35,7 @@ __all__ = [
     "create_run",
     "fail_run",
     "get_run",
+    "last_finished_run",
     "latest_run",
     "list_patterns",
     "list_runs",
@@ -213,6 +214,18 @@ async def runs_by_id(sessions: Sessions, run_ids: Iterable[int]) -> dict[int, Ru
     async with transaction(sessions, "reading analysis runs", writes=False) as session:
         runs = await session.scalars(select(AnalysisRunRow).where(AnalysisRunRow.id.in_(wanted)))
         return {run.id: _run_record(run) for run in runs}
+
+
+async def last_finished_run(sessions: Sessions) -> RunRecord | None:
+    """The newest run that is no longer running (whatever its outcome), or None."""
+    async with transaction(sessions, "reading the last finished run", writes=False) as session:
+        run = await session.scalar(
+            select(AnalysisRunRow)
+            .where(AnalysisRunRow.status != RunStatus.RUNNING.value)
+            .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
+            .limit(1)
+        )
+        return None if run is None else _run_record(run)
 
 
 async def latest_run(sessions: Sessions) -> RunRecord | None:
