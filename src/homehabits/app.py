@@ -45,8 +45,7 @@ def create_app(
     ha_transport: httpx.AsyncBaseTransport | None = None,
     source_factory: SourceFactory | None = None,
 ) -> FastAPI:
-    """The homehabits service: API and review page; `ha_transport` and `source_factory` let
-    tests swap the I/O."""
+    """The homehabits service, API and review page; tests swap the I/O with the keywords."""
     settings = settings or load_settings()
 
     @asynccontextmanager

@@ -180,6 +180,7 @@ class SuggestionRecord(NewSuggestion):
     replaced_automation: dict[str, Any] | None = None  # restored when an override is undeployed
 
     def __post_init__(self) -> None:
+        # super() by name: slots=True builds a new class that the argument-less form misses
         super(SuggestionRecord, self).__post_init__()
         object.__setattr__(self, "status", SuggestionStatus(self.status))
 
