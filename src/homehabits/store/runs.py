@@ -44,7 +44,7 @@ __all__ = [
 ]
 _NEW_SUGGESTION_FIELDS = tuple(field.name for field in fields(NewSuggestion))
 _SUMMARY_FIELDS = tuple(field.name for field in fields(RunSummary))
-_FINISHED = (RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value)
+_FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
 
 
 async def create_run(
@@ -73,7 +73,7 @@ async def create_run(
             .values(
                 trigger=trigger,
                 source=source,
-                status=RunStatus.RUNNING.value,
+                status=RunStatus.RUNNING,
                 started_at=now,
                 owner=owner,
                 heartbeat_at=now,
@@ -131,7 +131,7 @@ async def complete_run(
             await confirm_lock(session, owner, run_id)
         updated = await session.execute(
             update(AnalysisRunRow)
-            .where(AnalysisRunRow.id == run_id, AnalysisRunRow.status == RunStatus.RUNNING.value)
+            .where(AnalysisRunRow.id == run_id, AnalysisRunRow.status == RunStatus.RUNNING)
             .values(finished_at=now, **_summary_values(summary))
             .returning(AnalysisRunRow.id)
         )
@@ -170,7 +170,7 @@ async def fail_run(sessions: Sessions, run_id: int, error: str) -> None:
         run = await session.get(AnalysisRunRow, run_id)
         if run is None:
             raise RunNotFoundError(f"no analysis run with id {run_id}")
-        run.status = RunStatus.FAILED.value
+        run.status = RunStatus.FAILED
         run.finished_at = utc_now()
         run.errors = [*run.errors, error]
 
@@ -221,7 +221,7 @@ async def last_finished_run(sessions: Sessions) -> RunRecord | None:
     async with transaction(sessions, "reading the last finished run", writes=False) as session:
         run = await session.scalar(
             select(AnalysisRunRow)
-            .where(AnalysisRunRow.status != RunStatus.RUNNING.value)
+            .where(AnalysisRunRow.status != RunStatus.RUNNING)
             .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
             .limit(1)
         )
@@ -326,7 +326,7 @@ def _suggestion_values(run_id: int, now: datetime, new: NewSuggestion) -> dict[s
 
 def _summary_values(summary: RunSummary) -> dict[str, Any]:
     values = values_of(summary, _SUMMARY_FIELDS)
-    values["status"] = RunStatus(summary.status).value
+    values["status"] = RunStatus(summary.status)
     return values
 
 

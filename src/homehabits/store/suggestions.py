@@ -302,7 +302,7 @@ async def known_habits(sessions: Sessions, rejected_since: datetime) -> list[Kno
     )
     latest_run = (
         select(AnalysisRunRow.id)
-        .where(AnalysisRunRow.status.in_([RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value]))
+        .where(AnalysisRunRow.status.in_([RunStatus.SUCCEEDED, RunStatus.PARTIAL]))
         .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
         .limit(1)
         .scalar_subquery()

@@ -13,7 +13,7 @@ from sqlalchemy.types import TypeDecorator
 
 from homehabits.config import Dialect
 from homehabits.patterns.habit import HabitKind
-from homehabits.store.records import SuggestionStatus
+from homehabits.store.records import RunStatus, SuggestionStatus
 
 __all__ = [
     "AnalysisLockRow",
@@ -107,7 +107,7 @@ class AnalysisRunRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trigger: Mapped[str] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[RunStatus] = mapped_column(TextEnum(RunStatus, 20), index=True)
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     window_start: Mapped[datetime]

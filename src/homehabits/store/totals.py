@@ -57,8 +57,8 @@ async def run_totals(sessions: Sessions, phases: Iterable[str]) -> RunTotals:
     calls = tokens_in = tokens_out = created = 0
     cost = 0.0
     for status, count, row_calls, row_in, row_out, row_cost, row_created, *seconds in rows:
-        if status != RunStatus.RUNNING:
-            finished[RunStatus(status)] = int(count)
+        if status is not RunStatus.RUNNING:
+            finished[status] = int(count)
         calls += int(row_calls)
         tokens_in += int(row_in)
         tokens_out += int(row_out)
