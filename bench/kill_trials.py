@@ -24,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
 
-import asyncpg
+import psycopg
 from sqlalchemy import func, select
 
 from homehabits.config import Settings
@@ -134,24 +134,19 @@ async def _trials(name: str, fresh_url: list[str], trials: int) -> None:
 
 async def _postgres_databases(admin: str, count: int) -> list[str]:
     names = [f"homehabits_kill_{uuid4().hex[:10]}" for _ in range(count)]
-    connection = await asyncpg.connect(admin)
-    try:
+    # CREATE/DROP DATABASE cannot run inside a transaction: autocommit
+    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
         for name in names:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
+            await connection.execute(f'CREATE DATABASE "{name}"'.encode())
     base = admin.rsplit("/", 1)[0]
     return [f"{base}/{name}" for name in names]
 
 
 async def _drop_postgres(admin: str, urls: list[str]) -> None:
-    connection = await asyncpg.connect(admin)
-    try:
+    async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
         for url in urls:
             name = url.rsplit("/", 1)[1]
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
 
 
 async def _main(trials: int, postgres: str | None) -> None:

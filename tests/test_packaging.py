@@ -34,9 +34,10 @@ def _imported_distributions(folder: Path) -> set[str]:
                 modules.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 modules.add(node.module.split(".")[0])
-    third_party = modules - set(sys.stdlib_module_names) - {"homehabits", "__future__"}
+    third_party = modules - set(sys.stdlib_module_names) - {"homehabits", "tests", "__future__"}
     owners = packages_distributions()
-    return {canonicalize_name(owners[module][0]) for module in third_party}
+    # a module no installed distribution provides keeps its own name: it shows as undeclared
+    return {canonicalize_name(owners.get(module, [module])[0]) for module in third_party}
 
 
 def _locked() -> dict[str, list[Version]]:
@@ -52,6 +53,13 @@ def test_every_package_the_code_imports_is_a_declared_dependency() -> None:
     declared = {canonicalize_name(r.name) for r in _requirements()}
 
     assert _imported_distributions(ROOT / "src") - declared == set()
+
+
+def test_every_package_the_tests_and_benchmarks_import_is_declared() -> None:
+    declared = {canonicalize_name(r.name) for r in _requirements() + _requirements("test")}
+    imported = _imported_distributions(ROOT / "tests") | _imported_distributions(ROOT / "bench")
+
+    assert imported - declared == set()
 
 
 def test_every_declared_dependency_is_used_by_the_code() -> None:

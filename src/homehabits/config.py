@@ -200,6 +200,7 @@ class Settings(BaseSettings):
     openai_concurrent_limit: int = Field(default=5, ge=1, le=100)
     openai_timeout_seconds: float = Field(default=30.0, gt=0)
     openai_phase_deadline_seconds: float = Field(default=300.0, gt=0)
+    # the OpenAI SDK's own retries (408/409/429/5xx, lost connections; Retry-After honoured)
     openai_max_retries: int = Field(default=3, ge=0, le=10)
     # price per million tokens, per model: {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}
     openai_prices: dict[str, dict[str, float]] = Field(default_factory=dict)

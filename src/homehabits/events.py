@@ -9,6 +9,8 @@ from typing import Final
 
 import polars as pl
 
+from homehabits.domains import ACTIONABLE_DOMAINS
+
 __all__ = [
     "ACTIONABLE_DOMAINS",
     "EVENT_SCHEMA",
@@ -46,23 +48,6 @@ EVENT_SCHEMA: Final[dict[str, pl.DataType]] = {
 
 #: Origins that are a person's own doing: the only ones habits are mined from.
 MANUAL_ORIGINS: Final = frozenset({Origin.USER, Origin.DEVICE})
-
-#: Domains whose entities a habit may act on.
-ACTIONABLE_DOMAINS: Final = frozenset(
-    {
-        "light",
-        "switch",
-        "fan",
-        "cover",
-        "climate",
-        "media_player",
-        "input_boolean",
-        "humidifier",
-        "vacuum",
-        "lock",
-        "alarm_control_panel",
-    }
-)
 
 _ENTITY_ID_PATTERN: Final = r"^[a-z0-9_]+\.[a-z0-9_]+$"
 

@@ -38,9 +38,8 @@ from homehabits.exceptions import (
     SuggestionNotFoundError,
     UnsafeAutomationError,
 )
+from homehabits.homeassistant import HaConfig, HaState, HomeAssistantClient
 from homehabits.patterns.habit import HabitKind
-from homehabits.sources.ha_client import HomeAssistantClient
-from homehabits.sources.ha_records import HaConfig, HaState
 from homehabits.store import repository
 from homehabits.store.engine import Sessions
 from homehabits.store.records import SuggestionRecord, SuggestionStatus
@@ -319,8 +318,8 @@ def _judge_before_sending(
     entities = {
         state.entity_id: Entity(
             entity_id=state.entity_id,
-            name=str(state.attributes.get("friendly_name") or state.entity_id),
-            device_class=_text_or_none(state.attributes.get("device_class")),
+            name=state.friendly_name or state.entity_id,
+            device_class=state.device_class,
         )
         for state in states
     }
@@ -341,10 +340,6 @@ def _judge_before_sending(
             "found in? (deploy with --force / force=true to send it all the same)"
         )
     return f"; warning: deployed with --force although Home Assistant has no entity {names}"
-
-
-def _text_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 async def undeploy(

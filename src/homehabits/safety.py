@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from homehabits import domains
 from homehabits.context import HomeContext
-from homehabits.events import ACTIONABLE_DOMAINS
+from homehabits.domains import DOMAINS
 
 __all__ = [
     "ALLOWED_DOMAINS",
@@ -18,34 +19,21 @@ __all__ = [
     "SENSITIVE_DOMAINS",
     "is_allowed_service",
     "is_garage",
+    "is_gas_valve",
     "never_rule",
     "opens_cover",
     "sensitive_entity",
 ]
 
 #: Domains whose entities homehabits may act on; an edit may not call services of any other.
-ALLOWED_DOMAINS: Final = ACTIONABLE_DOMAINS
+ALLOWED_DOMAINS: Final = domains.ACTIONABLE_DOMAINS
 
 #: Domains whose actions are always flagged sensitive.
-SENSITIVE_DOMAINS: Final = frozenset({"lock", "alarm_control_panel"})
-
-_ON_OFF: Final = frozenset({"turn_on", "turn_off", "toggle"})
+SENSITIVE_DOMAINS: Final = frozenset(name for name, domain in DOMAINS.items() if domain.sensitive)
 
 #: The services homehabits writes itself (and their plain siblings); any other is flagged.
 ALLOWED_SERVICES: Final[Mapping[str, frozenset[str]]] = {
-    "light": _ON_OFF,
-    "switch": _ON_OFF,
-    "fan": _ON_OFF,
-    "input_boolean": _ON_OFF,
-    "humidifier": _ON_OFF,
-    "cover": frozenset({"open_cover", "close_cover", "set_cover_position", "stop_cover"}),
-    "climate": frozenset({"set_temperature", "set_hvac_mode", "turn_on", "turn_off"}),
-    "media_player": frozenset({"media_play", "media_pause", "media_stop", "turn_on", "turn_off"}),
-    "vacuum": frozenset({"start", "stop", "pause", "return_to_base"}),
-    "lock": frozenset({"lock"}),
-    "alarm_control_panel": frozenset(
-        {"alarm_arm_away", "alarm_arm_home", "alarm_arm_night", "alarm_arm_vacation"}
-    ),
+    name: domain.allowed_services for name, domain in DOMAINS.items()
 }
 
 
@@ -66,24 +54,32 @@ def is_garage(entity_id: str, context: HomeContext, *, by_name: bool = True) -> 
     return by_name and "garage" in f"{entity_id} {context.friendly_name(entity_id)}".lower()
 
 
+def is_gas_valve(entity_id: str, context: HomeContext, *, by_name: bool = True) -> bool:
+    """Whether a valve is a gas valve: by device class, else (`by_name`) by its name."""
+    if not entity_id.startswith("valve."):
+        return False
+    entity = context.entities.get(entity_id)
+    if entity is not None and entity.device_class:
+        return entity.device_class == "gas"
+    return by_name and "gas" in f"{entity_id} {context.friendly_name(entity_id)}".lower().split()
+
+
 def sensitive_entity(entity_id: str, context: HomeContext) -> bool:
-    """Locks, alarms and garage doors (by device class): a habit to approve with care.
+    """Locks, alarms, garage doors and gas valves (by device class): approve with care.
 
     The miners go by what the home says; the doors (automations.safety) also go by names.
     """
     domain = entity_id.split(".", 1)[0]
-    return domain in SENSITIVE_DOMAINS or is_garage(entity_id, context, by_name=False)
+    return (
+        domain in SENSITIVE_DOMAINS
+        or is_garage(entity_id, context, by_name=False)
+        or is_gas_valve(entity_id, context, by_name=False)
+    )
 
 
 def opens_cover(service: str, data: Mapping[str, Any]) -> bool:
     """Whether a cover service opens (or may open) the cover."""
-    name = service.lower().partition(".")[2]
-    if name in ("open_cover", "toggle"):
-        return True
-    position = data.get("position")
-    return name == "set_cover_position" and not (
-        isinstance(position, int | float) and not isinstance(position, bool) and position <= 0
-    )
+    return domains.opens(service, data)
 
 
 def never_rule(

@@ -17,7 +17,7 @@ from tests.real_ha.conftest import RealHomeAssistant
 
 pytestmark = pytest.mark.real_ha
 
-#: What homehabits reads from /api/config (sources/ha_client.py).
+#: What homehabits reads from /api/config (homeassistant/client.py).
 _CONFIG_READ = {"version", "time_zone", "latitude", "longitude", "elevation", "location_name"}
 _MODERN_AUTOMATION = {
     "alias": "homehabits fake-versus-real probe",

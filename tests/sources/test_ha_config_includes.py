@@ -133,9 +133,9 @@ async def test_an_include_that_cannot_be_read_is_a_warning_naming_it(config_fold
     assert "may be suggested back" in warnings
 
 
-async def test_the_folder_is_read_in_a_worker_thread_not_on_the_event_loop(
-    config_folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def yaml_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the threads the config-folder source reads YAML files in."""
     threads: list[str] = []
     real_load_yaml = ha_config.load_yaml
 
@@ -144,12 +144,32 @@ async def test_the_folder_is_read_in_a_worker_thread_not_on_the_event_loop(
         return real_load_yaml(path, **options)
 
     monkeypatch.setattr(ha_config, "load_yaml", recording_load_yaml)
+    return threads
+
+
+async def test_the_folder_is_read_in_a_worker_thread_not_on_the_event_loop(
+    config_folder: Path, yaml_threads: list[str]
+) -> None:
+    threads = yaml_threads
     loop_thread = threading.current_thread().name
 
     source = HaConfigSource(config_folder)
     context = await source.read_context()
 
     assert context.automations
+    assert threads
+    assert loop_thread not in threads
+
+
+async def test_asking_the_schema_version_first_reads_the_folder_off_the_event_loop(
+    config_folder: Path, yaml_threads: list[str]
+) -> None:
+    threads = yaml_threads
+    loop_thread = threading.current_thread().name
+
+    version = await HaConfigSource(config_folder).read_schema_version()
+
+    assert version > 0
     assert threads
     assert loop_thread not in threads
 

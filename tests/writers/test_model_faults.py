@@ -125,7 +125,6 @@ async def test_a_misbehaving_model_loses_no_words_changes_no_automation_and_logs
         model="fake-gpt",
         concurrent_limit=_LIMIT,
         max_retries=6,
-        retry_base_seconds=0.005,
         **scenario.config,
     )
 

@@ -63,7 +63,6 @@ async def _write(
         base_url=IN_PROCESS_BASE_URL,
         api_key=None,
         model=MODEL,
-        retry_base_seconds=0.01,
         **settings,
     )
     async with fake.http_client() as client:
@@ -158,6 +157,37 @@ async def test_server_errors_are_retried_up_to_the_limit_then_fall_back():
     assert report.model_calls == 3  # the first call and two retries
     assert report.fallbacks == 1
     assert "500" in report.errors[0]
+
+
+async def test_the_retries_setting_is_how_often_the_model_is_asked_again():
+    home, drafts = _lights(1)
+    fake = FakeOpenAIServer(latency=0.01, retry_after=0.01)
+    fake.fail_next(429, 429, 429, 429)
+    config = ModelConfig.from_settings(
+        Settings(openai_base_url=IN_PROCESS_BASE_URL, openai_model=MODEL, openai_max_retries=1)
+    )
+    assert config is not None
+
+    async with fake.http_client() as client:
+        words, report = await write_words(drafts, home, model=config, http_client=client)
+
+    assert words[0].author == "template"
+    assert report.model_calls == 2 == fake.requests  # the first call and one retry
+    assert "answered 429 2 times" in report.errors[0]
+
+
+async def test_a_timed_out_call_is_not_retried():
+    home, drafts = _lights(1)
+
+    with FakeOpenAIServer(mode=FakeMode.HANG) as fake:
+        config = ModelConfig(
+            base_url=fake.base_url, api_key=None, model=MODEL, timeout_seconds=0.3, max_retries=3
+        )
+        words, report = await write_words(drafts, home, model=config)
+
+    assert words[0].author == "template"
+    assert report.model_calls == 1
+    assert "did not answer within 0.3 s" in report.errors[0]
 
 
 async def test_an_answer_that_never_comes_times_out_into_template_words():

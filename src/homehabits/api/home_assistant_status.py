@@ -16,7 +16,7 @@ from homehabits.exceptions import (
     HomeAssistantError,
     HomeAssistantUnreachableError,
 )
-from homehabits.sources.ha_client import HomeAssistantClient
+from homehabits.homeassistant import HomeAssistantClient
 
 __all__ = ["HomeAssistantCheck", "HomeAssistantState", "HomeAssistantStatus"]
 

@@ -10,13 +10,11 @@ from homehabits.automations.naming import auto_off_seconds, clean_text, rounded_
 from homehabits.automations.services import ServiceCall, action_item, service_call_for
 from homehabits.config import Dialect
 from homehabits.context import HomeContext
+from homehabits.domains import DOMAINS
 from homehabits.exceptions import AutomationError
 from homehabits.patterns.habit import ALL_DAYS, HabitKind, Pattern
 
 __all__ = ["HabitParts", "habit_parts", "target_call", "weekday_condition"]
-
-# The state an entity is in when it is "on", for the auto-off habit's trigger.
-_ON_STATE = {"cover": "open", "media_player": "playing", "vacuum": "cleaning"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +105,8 @@ def _auto_off(pattern: Pattern, action: dict[str, Any]) -> HabitParts:
     seconds = auto_off_seconds(pattern)
     if seconds <= 0:
         raise AutomationError("an auto-off habit needs how long the entity stays on")
-    domain = pattern.target_entity.split(".", 1)[0]
-    on_state = _ON_STATE.get(domain, "on")
+    domain = DOMAINS.get(pattern.target_entity.split(".", 1)[0])
+    on_state = domain.on_state if domain is not None else "on"
     motion = pattern.trigger_entity not in (None, pattern.target_entity)
     if motion:
         trigger = {

@@ -7,8 +7,11 @@ from collections.abc import Mapping
 from datetime import time
 from typing import Any, Final
 
+from homehabits import phrasing
 from homehabits.context import HomeContext
-from homehabits.patterns.habit import ALL_DAYS, WEEKDAYS, WEEKENDS, HabitKind, Pattern
+from homehabits.domains import CATEGORIES, DOMAINS, Setting, phrase_for
+from homehabits.patterns.habit import HabitKind, Pattern
+from homehabits.safety import is_garage
 
 __all__ = [
     "CATEGORIES",
@@ -24,11 +27,7 @@ __all__ = [
     "state_phrase",
 ]
 
-#: The categories a suggestion can have.
-CATEGORIES: Final = ("lighting", "climate", "covers", "media", "security", "energy", "convenience")
-
 _MAX_NAME: Final = 60
-_DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _PREFIX: Final = "Suggested by homehabits: "
 
 
@@ -56,44 +55,30 @@ def clock_text(moment: time) -> str:
 
 def days_phrase(weekdays: tuple[int, ...]) -> str:
     """'' for every day, ' on weekdays', ' at weekends', or e.g. ' on Tue and Thu'."""
-    days = tuple(sorted(set(weekdays)))
-    if days == ALL_DAYS or not days:
-        return ""
-    if days == WEEKDAYS:
-        return " on weekdays"
-    if days == WEEKENDS:
-        return " at weekends"
-    names = [_DAY_NAMES[day] for day in days]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f" on {listed}"
+    days = phrasing.days_phrase(weekdays, short=True, every_day="")
+    return f" {days}" if days else ""
 
 
 def duration_phrase(seconds: float) -> str:
     """A duration as the owner would say it: 45 s, 15 min, 1 h 30 min."""
-    if seconds < 60:
-        return f"{round(seconds)} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return phrasing.duration(seconds)
+
+
+def _worded_settings(entity_id: str, state: str) -> list[Setting]:
+    """The settings of the entity's domain that an alias puts in words (position, temperature)."""
+    domain = DOMAINS.get(entity_id.split(".", 1)[0])
+    settings = domain.settings if domain is not None else ()
+    return [s for s in settings if s.words and (s.states is None or state in s.states)]
 
 
 def state_phrase(entity_id: str, state: str, attributes: Mapping[str, Any] | None = None) -> str:
     """What a habit does to an entity, in a few words: on, off, to 21 °C, open, playing."""
     attributes = attributes or {}
-    domain = entity_id.split(".", 1)[0]
-    if domain == "climate":
-        if "temperature" in attributes and state != "off":
-            return f"to {attributes['temperature']} °C"
-        return "off" if state == "off" else f"to {state.replace('_', ' ')}"
-    if domain == "cover" and "position" in attributes:
-        return f"to {attributes['position']} %"
-    if domain == "vacuum":
-        return "cleaning" if state == "cleaning" else "back to its dock"
-    if domain == "alarm_control_panel" and state.startswith("armed_"):
-        return f"armed ({state.removeprefix('armed_').replace('_', ' ')})"
-    return state.replace("_", " ")
+    for setting in _worded_settings(entity_id, state):
+        if setting.attribute in attributes and setting.words:
+            return setting.words.format(attributes[setting.attribute])
+    phrase = phrase_for(entity_id.split(".", 1)[0], state)
+    return phrase.alias or state.replace("_", " ")
 
 
 def _name(context: HomeContext, entity_id: str) -> str:
@@ -185,35 +170,24 @@ def description_for(pattern: Pattern, context: HomeContext) -> str:
 
 
 def _done_phrase(pattern: Pattern) -> str:
-    state = pattern.target_state
-    if state in ("on", "off"):
-        return f"turned {state}"
-    verbs = {"open": "opened", "closed": "closed", "locked": "locked", "playing": "started"}
-    domain = pattern.target_entity.split(".", 1)[0]
-    if state in verbs and not (domain == "cover" and dict(pattern.action_attributes)):
-        return verbs[state]
-    return "set " + state_phrase(pattern.target_entity, state, dict(pattern.action_attributes))
+    state, attributes = pattern.target_state, dict(pattern.action_attributes)
+    done = phrase_for(pattern.target_entity.split(".", 1)[0], state).done
+    # "set to 40 %" says more than "opened" when the action carries a setting
+    if done and not (attributes and _worded_settings(pattern.target_entity, state)):
+        return done
+    return "set " + state_phrase(pattern.target_entity, state, attributes)
 
 
 def category_for(pattern: Pattern, context: HomeContext) -> str:
     """lighting, climate, covers, media, security, energy or convenience."""
-    domain = pattern.target_entity.split(".", 1)[0]
-    entity = context.entities.get(pattern.target_entity)
-    if domain in ("lock", "alarm_control_panel") or (
-        domain == "cover" and entity is not None and entity.device_class == "garage"
+    domain = DOMAINS.get(pattern.target_entity.split(".", 1)[0])
+    if is_garage(pattern.target_entity, context, by_name=False) or (
+        domain is not None and domain.category == "security"
     ):
         return "security"
     if pattern.kind in (HabitKind.PRESENCE, HabitKind.AUTO_OFF):
         return "energy"
-    by_domain = {
-        "light": "lighting",
-        "climate": "climate",
-        "fan": "climate",
-        "humidifier": "climate",
-        "cover": "covers",
-        "media_player": "media",
-    }
-    return by_domain.get(domain, "convenience")
+    return domain.category if domain is not None else "convenience"
 
 
 def auto_off_seconds(pattern: Pattern) -> float:

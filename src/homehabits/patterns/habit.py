@@ -9,6 +9,8 @@ from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Any, Final
 
+from homehabits.phrasing import ALL_DAYS, WEEKDAYS, WEEKENDS, day_key
+
 __all__ = [
     "ALL_DAYS",
     "PATTERN_SCHEMA",
@@ -21,10 +23,6 @@ __all__ = [
     "pattern_schema",
     "pattern_to_dict",
 ]
-
-ALL_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0, as datetime.weekday()
-WEEKDAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
-WEEKENDS: tuple[int, ...] = (5, 6)
 
 #: The version of pattern_to_dict's form, kept in it as "schema". A stored habit without one
 #: was written before versions were kept: that form is version 1.
@@ -51,8 +49,7 @@ def day_type(weekdays: tuple[int, ...]) -> str:
         return "weekdays"
     if days == WEEKENDS:
         return "weekends"
-    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    return "_".join(names[day] for day in days)
+    return "_".join(day_key(day) for day in days)
 
 
 @dataclass(frozen=True, slots=True)

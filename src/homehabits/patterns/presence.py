@@ -8,6 +8,7 @@ import polars as pl
 
 from homehabits.config import MiningSettings
 from homehabits.context import HomeContext
+from homehabits.domains import DOMAINS
 from homehabits.patterns._common import (
     in_window,
     is_sensitive,
@@ -19,7 +20,7 @@ from homehabits.patterns.habit import HabitKind, Pattern
 
 __all__ = ["everyone_away", "find_presence_habits"]
 
-_SWITCHED_OFF_DOMAINS = ["light", "switch", "fan", "media_player", "input_boolean", "humidifier"]
+_SWITCHED_OFF_DOMAINS = sorted(name for name, domain in DOMAINS.items() if domain.off_when_away)
 _NOT_A_STATE = ["unavailable", "unknown"]
 
 

@@ -38,9 +38,14 @@ import polars as pl
 
 from homehabits.context import Entity, ExistingAutomation, HomeContext, Location
 from homehabits.events import ACTIONABLE_DOMAINS, Origin, check_events
+from homehabits.homeassistant import (
+    HaRegistries,
+    HaState,
+    HomeAssistantClient,
+    LogbookEntry,
+    WsConnect,
+)
 from homehabits.sources.base import EventRead
-from homehabits.sources.ha_client import HomeAssistantClient, WsConnect
-from homehabits.sources.ha_records import HaRegistries, HaState, LogbookEntry
 from homehabits.sources.registries import (
     areas_from_registry,
     automation_from_config,
@@ -162,10 +167,7 @@ class HomeAssistantApiSource:
             users=users,
             service_user_ids=self._service_user_ids(users, known=registries.users is not None),
             user_details=home_users(registries.users or [], person_entries),
-            persons=tuple(
-                str(p.attributes.get("friendly_name") or p.entity_id.split(".", 1)[1])
-                for p in persons
-            ),
+            persons=tuple(p.friendly_name or p.entity_id.split(".", 1)[1] for p in persons),
             own_user_id=registries.token_user_id,
             temperature_unit=config.temperature_unit,
         )
@@ -256,15 +258,14 @@ def _entities(registries: HaRegistries, states: Sequence[HaState]) -> dict[str, 
     entities = entities_from_registry(registries.entities, registries.devices)
     for state in states:
         attributes = state.attributes
-        friendly = attributes.get("friendly_name")
-        device_class = attributes.get("device_class")
+        device_class = state.device_class
         known = entities.get(state.entity_id)
-        name = str(friendly) if friendly else None
+        name = state.friendly_name
         if known is None:
             entities[state.entity_id] = Entity(
                 entity_id=state.entity_id,
                 name=name or tidy_entity_name(state.entity_id),
-                device_class=str(device_class) if device_class else None,
+                device_class=device_class,
                 capabilities=_capabilities(attributes),
             )
             continue
@@ -273,7 +274,7 @@ def _entities(registries: HaRegistries, states: Sequence[HaState]) -> dict[str, 
             name=name or known.name or tidy_entity_name(state.entity_id),
             area_id=known.area_id,
             device_id=known.device_id,
-            device_class=known.device_class or (str(device_class) if device_class else None),
+            device_class=known.device_class or device_class,
             platform=known.platform,
             capabilities=dict(known.capabilities) or _capabilities(attributes),
         )
@@ -295,11 +296,10 @@ def _automations(
         if config is not None:
             automations.append(automation_from_config(config, state.entity_id))
             continue
-        automation_id = state.attributes.get("id")
         automations.append(
             ExistingAutomation(
-                automation_id=str(automation_id) if automation_id is not None else None,
-                alias=str(state.attributes.get("friendly_name") or state.entity_id),
+                automation_id=state.automation_id,
+                alias=state.friendly_name or state.entity_id,
                 entity_id=state.entity_id,
             )
         )

@@ -193,11 +193,10 @@ class HaConfigSource:
     async def read_context(self) -> HomeContext:
         """Entities, devices, areas, automations, time zone and version from the folder."""
         if self._context is None:
-            await asyncio.to_thread(self._prepare)
-            names = await self._recorder.read_friendly_names() if self._has_database() else {}
-            recorder_home = (
-                await self._recorder.read_home_settings() if self._has_database() else None
-            )
+            # the folder's files are read, and looked for, in a worker thread: never on the loop
+            has_database = await asyncio.to_thread(self._prepared_has_database)
+            names = await self._recorder.read_friendly_names() if has_database else {}
+            recorder_home = await self._recorder.read_home_settings() if has_database else None
             self._context = await asyncio.to_thread(self._build_context, names, recorder_home)
         return self._context
 
@@ -209,6 +208,7 @@ class HaConfigSource:
 
     async def read_schema_version(self) -> int:
         """The schema version of the folder's recorder database."""
+        await asyncio.to_thread(self._prepare)  # configuration.yaml names the database
         return await self._recorder.read_schema_version()
 
     def default_window_end(self) -> datetime | None:
@@ -238,6 +238,10 @@ class HaConfigSource:
             )
             for warning in self._warnings:
                 _LOGGER.warning("%s", warning)
+
+    def _prepared_has_database(self) -> bool:
+        self._prepare()
+        return self._has_database()
 
     def _read_configuration(self) -> dict[str, Any]:
         path = self._folder / "configuration.yaml"

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from homehabits.automations.draft import Draft
+from homehabits.automations.tree import NodeKind, walk
 from homehabits.context import HomeContext
+from homehabits.domains import ACTIONABLE_DOMAINS, DOMAINS
 from homehabits.exceptions import ModelResponseError
 from homehabits.writers.prompt import ModelAnswer
 from homehabits.writers.words import Words
@@ -21,10 +23,12 @@ _CODE_SIGNS: Final = re.compile(
     r"\b(?:entity_id|service|action|actions|trigger|triggers|platform|condition|conditions)\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
+# the domains homehabits acts on, and those its automations only watch or name
 _ENTITY_ID: Final = re.compile(
-    r"\b(?:light|switch|fan|cover|climate|media_player|input_boolean|humidifier|vacuum|lock|"
-    r"alarm_control_panel|binary_sensor|sensor|person|device_tracker|automation|script|scene|"
-    r"sun|zone|input_\w+)\.[a-z0-9_]+\b"
+    r"\b(?:"
+    + "|".join(sorted(ACTIONABLE_DOMAINS))
+    + r"|binary_sensor|sensor|person|device_tracker|automation|script|scene|sun|zone|input_\w+)"
+    r"\.[a-z0-9_]+\b"
 )
 
 
@@ -36,21 +40,38 @@ def _turn(direction: str) -> re.Pattern[str]:
     )
 
 
+def _leading_to(*states: str) -> tuple[str, ...]:
+    """The services (domain.name) that leave their target in one of `states` ('armed_*': any
+    state that begins so), as the domain table says."""
+    prefixes = tuple(state.removesuffix("*") for state in states if state.endswith("*"))
+    return tuple(
+        f"{domain.name}.{service.name}"
+        for domain in DOMAINS.values()
+        for service in domain.services
+        if service.leads_to is not None
+        and (service.leads_to in states or service.leads_to.startswith(prefixes))
+    )
+
+
+# a position between closed and open may open or close the thing: either claim is true
+_POSITIONS: Final = tuple(
+    f"{domain.name}.{setting.service}"
+    for domain in DOMAINS.values()
+    for setting in domain.settings
+    if setting.key == "position" and setting.service
+)
+
 #: Each action words can claim, how to spot it, and the services that really do it.
 _CLAIMS: Final[tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]] = (
-    ("unlock", re.compile(r"\bunlock", re.I), ("lock.unlock", "lock.open")),
-    ("disarm", re.compile(r"\bdisarm", re.I), ("alarm_control_panel.alarm_disarm",)),
-    ("arm", re.compile(r"\barm(?:s|ed|ing)?\b", re.I), ("alarm_control_panel.alarm_arm",)),
-    ("lock", re.compile(r"\block(?:s|ed|ing)?\b", re.I), ("lock.lock",)),
-    (
-        "open",
-        re.compile(r"\bopen(?:s|ed|ing)?\b", re.I),
-        ("cover.open", "cover.set_cover_position", "lock.open", "valve.open"),
-    ),
+    ("unlock", re.compile(r"\bunlock", re.I), (*_leading_to("unlocked"), "lock.open")),
+    ("disarm", re.compile(r"\bdisarm", re.I), _leading_to("disarmed")),
+    ("arm", re.compile(r"\barm(?:s|ed|ing)?\b", re.I), _leading_to("armed_*")),
+    ("lock", re.compile(r"\block(?:s|ed|ing)?\b", re.I), _leading_to("locked")),
+    ("open", re.compile(r"\bopen(?:s|ed|ing)?\b", re.I), (*_leading_to("open"), *_POSITIONS)),
     (
         "close",
         re.compile(r"\bclos(?:es|ed|ing|e(?!\s+to\b))\b", re.I),
-        ("cover.close", "cover.set_cover_position", "valve.close"),
+        (*_leading_to("closed"), *_POSITIONS),
     ),
     ("turn_on", _turn("on"), (".turn_on", "climate.set_hvac_mode", "media_player.media_play")),
     ("turn_off", _turn("off"), (".turn_off",)),
@@ -119,13 +140,10 @@ def _performed(automation: Mapping[str, Any]) -> set[str]:
     }
 
 
-def _services(node: Any) -> Iterable[str]:
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key in ("action", "service") and isinstance(value, str) and "." in value:
-                yield value
-            else:
-                yield from _services(value)
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from _services(item)
+def _services(automation: Mapping[str, Any]) -> Iterable[str]:
+    for node in walk(automation):
+        if node.kind is NodeKind.ACTION and isinstance(node.value, Mapping):
+            for key in ("action", "service"):
+                value = node.value.get(key)
+                if isinstance(value, str) and "." in value:
+                    yield value

@@ -1,5 +1,10 @@
 """The OpenAI-compatible writer: Chat Completions with bounded concurrency, retries and fallbacks.
 
+Retries are the OpenAI SDK's own (`max_retries`): it tries again after 408, 409, 429 and 5xx
+answers and lost connections, waits what a server's Retry-After asks (else an exponential
+backoff with jitter). Every HTTP call it makes, retries included, passes through one
+`_CountedCalls` transport, which counts it for the run record and gives it our deadline.
+
 Any server that speaks OpenAI's Chat Completions works through `base_url`:
 
 - OpenAI: `https://api.openai.com/v1`
@@ -13,11 +18,9 @@ Any server that speaks OpenAI's Chat Completions works through `base_url`:
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final, cast
 
 import httpx
@@ -58,8 +61,6 @@ class ModelConfig:
     max_retries: int = 3
     price_in_per_million: float = 0.0
     price_out_per_million: float = 0.0
-    retry_base_seconds: float = 0.5  # first backoff; doubles on each retry
-    retry_after_cap_seconds: float = 30.0  # a server's Retry-After is honoured up to this
 
     def __post_init__(self) -> None:
         """Refuse limits that would stall or flood the writer."""
@@ -96,8 +97,8 @@ class ModelConfig:
 class ModelWriter:
     """One run's conversation with the model: shared limit, shared knowledge of the server.
 
-    Every HTTP call, retries included, waits for the one semaphore, so at most
-    `concurrent_limit` calls are in flight and a slow call holds only its own slot.
+    Every draft's request, the SDK's retries of it included, waits for the one semaphore, so
+    at most `concurrent_limit` calls are in flight and a slow call holds only its own slot.
     """
 
     def __init__(
@@ -112,24 +113,36 @@ class ModelWriter:
         self._http_client = http_client
         # made at the first call: a run served from the cache never pays for the TLS setup
         self._client: AsyncOpenAI | None = None
+        self._own_http: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(config.concurrent_limit)
         self._format = 0  # index into _FORMATS: what this server has accepted so far
 
     async def aclose(self) -> None:
-        """Close the HTTP client, unless the caller lent it."""
-        if self._client is not None and self._http_client is None:
+        """Close the HTTP clients made here; a lent one stays open for its owner."""
+        if self._client is not None:
             await self._client.close()
+        if self._own_http is not None:
+            await self._own_http.aclose()
 
     def _sdk(self) -> AsyncOpenAI:
         if self._client is None:
+            sender = self._http_client
+            if sender is None:
+                self._own_http = sender = httpx.AsyncClient(
+                    timeout=self.config.timeout_seconds, follow_redirects=True
+                )
+            counted = _CountedCalls(sender, self.config.timeout_seconds, self._count_call)
             self._client = AsyncOpenAI(
                 base_url=self.config.base_url,
                 api_key=self.config.api_key or "not-needed",
                 timeout=self.config.timeout_seconds,
-                max_retries=0,  # retries are ours: they honour Retry-After and count as calls
-                http_client=cast(Any, self._http_client),
+                max_retries=self.config.max_retries,
+                http_client=cast(Any, httpx.AsyncClient(transport=counted)),
             )
         return self._client
+
+    def _count_call(self) -> None:
+        self.calls += 1
 
     async def write(self, draft: Draft, context: HomeContext, reference: Words) -> Words:
         """The model's words for one draft, checked; raises WriterError when they cannot be used."""
@@ -164,29 +177,23 @@ class ModelWriter:
         )
 
     async def _complete(self, messages: list[dict[str, str]]) -> Any:
-        attempt = 0
         while True:
             try:
                 return await self._call(messages)
             except _FormatRefusedError:
                 continue  # asked again at once, in the next format: not a retry
             except (openai.RateLimitError, openai.InternalServerError) as err:
-                if attempt >= self.config.max_retries:
-                    raise WriterError(
-                        f"the model answered {err.status_code} {attempt + 1} times: {_reason(err)}"
-                    ) from err
-                await asyncio.sleep(self._backoff(attempt, err.response))
-            except openai.APITimeoutError as err:
+                raise WriterError(
+                    f"the model answered {err.status_code} {_tries(err)} times: {_reason(err)}"
+                ) from err
+            except (openai.APITimeoutError, _NoAnswerInTimeError) as err:
                 raise WriterError(self._timed_out()) from err
             except openai.APIConnectionError as err:
-                if attempt >= self.config.max_retries:
-                    raise WriterError(f"the model could not be reached: {err}") from err
-                await asyncio.sleep(self._backoff(attempt, None))
+                raise WriterError(f"the model could not be reached: {err}") from err
             except openai.APIStatusError as err:
                 raise WriterError(
                     f"the model refused the request ({err.status_code}): {_reason(err)}"
                 ) from err
-            attempt += 1
 
     async def _call(self, messages: list[dict[str, str]]) -> Any:
         async with self._slots:
@@ -195,13 +202,8 @@ class ModelWriter:
             request: dict[str, Any] = {"model": self.config.model, "messages": messages}
             if _FORMATS[level] is not None:
                 request["response_format"] = _FORMATS[level]
-            self.calls += 1
             try:
-                # the SDK's own timeout is not enforced by every transport (ASGI): ours is
-                async with asyncio.timeout(self.config.timeout_seconds):
-                    completion = await self._sdk().chat.completions.create(**request)
-            except TimeoutError as err:
-                raise WriterError(self._timed_out()) from err
+                completion = await self._sdk().chat.completions.create(**request)
             except ValueError as err:  # the SDK could not decode the body (JSONDecodeError)
                 raise ModelResponseError(
                     f"the model's server answered with a body that is not JSON ({err})"
@@ -220,12 +222,6 @@ class ModelWriter:
 
     def _timed_out(self) -> str:
         return f"the model did not answer within {self.config.timeout_seconds:g} s"
-
-    def _backoff(self, attempt: int, response: httpx.Response | Any | None) -> float:
-        told = _retry_after(response) if response is not None else None
-        if told is not None:
-            return min(told, self.config.retry_after_cap_seconds)
-        return float(self.config.retry_base_seconds * (2**attempt))
 
 
 def _text_of(completion: Any) -> str | None:
@@ -259,30 +255,47 @@ def _reason(err: openai.APIStatusError) -> str:
     return str(err.message)[:200]
 
 
-def _retry_after(response: Any) -> float | None:
-    """Seconds the server asked to wait: Retry-After-Ms, Retry-After as seconds or a date."""
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    millis = headers.get("retry-after-ms")
-    if millis:
+def _tries(err: openai.APIStatusError) -> int:
+    """How many times the SDK sent the request that finally failed (it says so in a header)."""
+    told = err.response.request.headers.get("x-stainless-retry-count", "")
+    return int(told) + 1 if told.isdigit() else 1
+
+
+class _NoAnswerInTimeError(Exception):
+    """One HTTP call got no answer within the timeout; not an httpx error, so not retried."""
+
+
+class _CountedCalls(httpx.AsyncBaseTransport):
+    """The one door of every HTTP call to the model: counted, and given our deadline.
+
+    The SDK's own timeout is not enforced by every transport (ASGI): ours is, on each call.
+    A call without an answer in time is not tried again (a hung server would only hang again),
+    so the timeout is raised as an error the SDK does not retry.
+    """
+
+    def __init__(
+        self, sender: httpx.AsyncClient, timeout: float, on_call: Callable[[], None]
+    ) -> None:
+        self._sender = sender
+        self._timeout = timeout
+        self._on_call = on_call
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send one request through the sending client and read its whole answer in time."""
+        self._on_call()
         try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            return None
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if math.isnan(seconds):
-        return None
-    return max(0.0, seconds)
+            async with asyncio.timeout(self._timeout):
+                response = await self._sender.send(request, stream=True)
+                try:
+                    # raw bytes: the headers still say how they are encoded
+                    body = b"".join([chunk async for chunk in response.aiter_raw()])
+                finally:
+                    await response.aclose()
+        except (TimeoutError, httpx.TimeoutException) as err:
+            raise _NoAnswerInTimeError from err
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=body,
+            extensions={"http_version": response.extensions.get("http_version", b"HTTP/1.1")},
+        )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from homehabits import phrasing
 from homehabits.context import HomeContext
-from homehabits.patterns.habit import ALL_DAYS, WEEKDAYS, WEEKENDS
+from homehabits.domains import DOMAINS, Phrase, phrase_for
+from homehabits.phrasing import ALL_DAYS, DAY_NAMES, WEEKDAYS, WEEKENDS
 
 __all__ = [
     "Action",
@@ -28,7 +29,6 @@ __all__ = [
     "trigger_event",
 ]
 
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_NAMES = (
     "January",
     "February",
@@ -47,75 +47,13 @@ _OPENING_CLASSES = frozenset({"door", "window", "garage_door", "opening", "garag
 _MOTION_CLASSES = frozenset({"motion", "occupancy", "presence"})
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
-    """What is done to an entity, in the three forms the words need."""
-
-    verb: str  # "Turns on", "Sets", "Opens"
-    past: str  # "turned on", "set", "opened"
-    suffix: str  # what follows the name: "" or " to heat"
-    state_word: str  # for titles: "on", "closed", "to heat"
-    undo_past: str  # the opposite, for "after it was turned on"
-
-    def does(self, name: str) -> str:
-        """'Turns on the Kitchen light'."""
-        return f"{self.verb} the {name}{self.suffix}"
-
-    def did(self, name: str) -> str:
-        """'turned on the Kitchen light'."""
-        return f"{self.past} the {name}{self.suffix}"
-
-    def was_done(self, name: str) -> str:
-        """'Kitchen light turned on'."""
-        return f"{name} {self.past}{self.suffix}"
-
-
-_ON_OFF = {
-    "on": Action("Turns on", "turned on", "", "on", "turned off"),
-    "off": Action("Turns off", "turned off", "", "off", "turned on"),
-}
-_BY_DOMAIN: dict[str, dict[str, Action]] = {
-    "cover": {
-        "open": Action("Opens", "opened", "", "open", "closed"),
-        "closed": Action("Closes", "closed", "", "closed", "opened"),
-    },
-    "lock": {
-        "locked": Action("Locks", "locked", "", "locked", "unlocked"),
-        "unlocked": Action("Unlocks", "unlocked", "", "unlocked", "locked"),
-    },
-    "media_player": {
-        "playing": Action("Starts playing on", "started playing on", "", "playing", "stopped"),
-        "paused": Action("Pauses", "paused", "", "paused", "started"),
-        "off": Action("Turns off", "turned off", "", "off", "turned on"),
-        "on": Action("Turns on", "turned on", "", "on", "turned off"),
-        "idle": Action("Stops", "stopped", "", "stopped", "started"),
-    },
-    "vacuum": {
-        "cleaning": Action("Starts", "started", "", "cleaning", "docked"),
-        "docked": Action("Sends home", "sent home", "", "docked", "started"),
-        "returning": Action("Sends home", "sent home", "", "docked", "started"),
-    },
-    "alarm_control_panel": {
-        "disarmed": Action("Disarms", "disarmed", "", "disarmed", "armed"),
-    },
-}
+#: What is done to an entity (the domain table's words); the writers' name for it.
+Action = Phrase
 
 
 def action_for(domain: str, state: str) -> Action:
     """The action that puts an entity of `domain` into `state`."""
-    known = _BY_DOMAIN.get(domain, {}).get(state)
-    if known is not None:
-        return known
-    if domain == "alarm_control_panel" and state.startswith("armed_"):
-        how = state.removeprefix("armed_").replace("_", " ")
-        return Action("Arms", "armed", f" ({how})", f"armed ({how})", "disarmed")
-    if domain == "climate" and state != "off":
-        mode = state.replace("_", "/")
-        return Action("Sets", "set", f" to {mode}", f"to {mode}", "turned off")
-    if state in _ON_OFF:
-        return _ON_OFF[state]
-    readable = state.replace("_", " ")
-    return Action("Sets", "set", f" to {readable}", f"to {readable}", "changed back")
+    return phrase_for(domain, state)
 
 
 def _device_class(context: HomeContext, entity_id: str) -> str | None:
@@ -132,7 +70,8 @@ def trigger_event(context: HomeContext, entity_id: str, state: str | None, *, pa
         if state == "off":
             return f"the {name} {'stopped' if past else 'stops'} detecting motion"
         return f"the {name} {'detected' if past else 'detects'} motion"
-    if (domain == "binary_sensor" and device_class in _OPENING_CLASSES) or domain == "cover":
+    opens = domain in DOMAINS and DOMAINS[domain].on_state == "open"  # a cover, a valve
+    if (domain == "binary_sensor" and device_class in _OPENING_CLASSES) or opens:
         if state in ("on", "open", "opening"):
             return f"the {name} {'opened' if past else 'opens'}"
         if state in ("off", "closed", "closing"):
@@ -171,19 +110,10 @@ def spread(minutes: float | None) -> str:
     return f" (± {max(1, round(minutes))} min)"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def duration(seconds: float) -> str:
     """'20 seconds', '15 minutes', '1 hour 30 minutes'."""
-    if round(seconds) < 60:
-        return _plural(max(1, round(seconds)), "second")
-    minutes = round(seconds / 60)
-    if minutes < 90:
-        return _plural(minutes, "minute")
-    hours, rest = divmod(minutes, 60)
-    return _plural(hours, "hour") + (f" {_plural(rest, 'minute')}" if rest else "")
+    # up to 89 minutes reads better in minutes in a sentence ("75 minutes after sunset")
+    return phrasing.duration(seconds, spelled_out=True, hours_from_minutes=90)
 
 
 def sun_offset(event: str | None, offset_minutes: int | None) -> str:
@@ -196,23 +126,9 @@ def sun_offset(event: str | None, offset_minutes: int | None) -> str:
     return f"{duration(abs(minutes) * 60)} {side} {name}"
 
 
-def _day_list(weekdays: tuple[int, ...]) -> str:
-    names = [_DAY_NAMES[day] + "s" for day in sorted(set(weekdays))]
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def days_phrase(weekdays: tuple[int, ...]) -> str:
     """'every day', 'on weekdays', 'at weekends', 'on Tuesdays and Thursdays'."""
-    days = tuple(sorted(set(weekdays)))
-    if days == ALL_DAYS or not days:
-        return "every day"
-    if days == WEEKDAYS:
-        return "on weekdays"
-    if days == WEEKENDS:
-        return "at weekends"
-    return f"on {_day_list(days)}"
+    return phrasing.days_phrase(weekdays)
 
 
 def days_noun(weekdays: tuple[int, ...]) -> str:
@@ -224,7 +140,7 @@ def days_noun(weekdays: tuple[int, ...]) -> str:
         return "weekdays"
     if days == WEEKENDS:
         return "weekend days"
-    return _day_list(days)
+    return phrasing.day_list(days)
 
 
 def day_count(observed: int, possible: int, weekdays: tuple[int, ...]) -> str:
@@ -255,7 +171,7 @@ def last_seen(moments: tuple[datetime, ...], zone: ZoneInfo) -> str:
     if not aware:
         return ""
     local = max(aware).astimezone(zone)
-    day = f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}"
+    day = f"{DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}"
     return f" Last time: {day} at {local.hour:02d}:{local.minute:02d}."
 
 

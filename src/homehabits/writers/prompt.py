@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from homehabits.automations.draft import Draft
 from homehabits.context import HomeContext
+from homehabits.domains import CATEGORIES
 from homehabits.exceptions import ModelResponseError
 from homehabits.patterns.habit import pattern_to_dict
 from homehabits.writers.words import Words
@@ -26,15 +27,6 @@ __all__ = [
 #: Bump when the prompt or the answer's shape changes: cached words of older prompts are not reused.
 PROMPT_VERSION: Final = "words-v1"
 
-CATEGORIES: Final = (
-    "lighting",
-    "climate",
-    "covers",
-    "media",
-    "security",
-    "energy",
-    "convenience",
-)
 
 TITLE_MAX: Final = 80
 DESCRIPTION_MAX: Final = 300

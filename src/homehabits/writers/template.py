@@ -7,6 +7,7 @@ from typing import Any
 
 from homehabits.automations.draft import Draft
 from homehabits.context import HomeContext
+from homehabits.domains import state_after
 from homehabits.patterns.habit import ALL_DAYS, HabitKind, Pattern
 from homehabits.writers import phrases
 from homehabits.writers.phrases import Action, capitalise
@@ -213,17 +214,6 @@ def _automation_alias(pattern: Pattern, context: HomeContext) -> str:
     return "an automation"
 
 
-_STATE_OF_SERVICE = {
-    "turn_on": "on",
-    "turn_off": "off",
-    "open_cover": "open",
-    "close_cover": "closed",
-    "lock": "locked",
-    "unlock": "unlocked",
-    "media_play": "playing",
-}
-
-
 def _state_set_by(pattern: Pattern, context: HomeContext) -> str | None:
     """The state the overridden automation puts the target in, read from its actions."""
     automation = None
@@ -240,9 +230,9 @@ def _state_set_by(pattern: Pattern, context: HomeContext) -> str | None:
         if "." not in service or pattern.target_entity not in _targets(step):
             continue
         data = step.get("data")
-        if isinstance(data, Mapping) and isinstance(data.get("hvac_mode"), str):
-            return str(data["hvac_mode"])
-        found = _STATE_OF_SERVICE.get(service.split(".", 1)[1])
+        found = state_after(
+            service, data if isinstance(data, Mapping) else None, entity_id=pattern.target_entity
+        )
         if found:
             return found
     return None

@@ -9,6 +9,7 @@ from typing import Final, TypeVar
 import numpy as np
 
 from homehabits.patterns.habit import ALL_DAYS, WEEKDAYS, WEEKENDS, HabitKind
+from homehabits.phrasing import days_phrase
 from homehabits.sources.simulation.layout import entity_name
 from homehabits.sources.simulation.model import PlantedHabit
 from homehabits.sources.simulation.plan import (
@@ -28,7 +29,6 @@ T = TypeVar("T")
 
 # Entities no habit ever acts on, toggled now and then by hand: the noise.
 _ALWAYS_RANDOM: Final = ("light.garage", "switch.coffee_machine")
-_DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 class _Dice:
@@ -68,13 +68,7 @@ def _clock(minutes: float) -> time:
 
 
 def _day_words(weekdays: tuple[int, ...]) -> str:
-    if weekdays == ALL_DAYS:
-        return "every day"
-    if weekdays == WEEKDAYS:
-        return "on weekdays"
-    if weekdays == WEEKENDS:
-        return "at weekends"
-    return "on " + "+".join(_DAY_NAMES[day] for day in weekdays)
+    return days_phrase(weekdays, short=True, joiner="+")
 
 
 def _time_habit(

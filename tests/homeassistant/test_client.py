@@ -17,8 +17,8 @@ from homehabits.exceptions import (
     HomeAssistantUnreachableError,
     NotHomeAssistantError,
 )
+from homehabits.homeassistant import HomeAssistantClient
 from homehabits.sources.ha_api import HomeAssistantApiSource
-from homehabits.sources.ha_client import HomeAssistantClient
 from tests.fakes.fake_home_assistant import FakeHomeAssistant, serve_in_thread
 
 URL = "http://homeassistant.local:8123"

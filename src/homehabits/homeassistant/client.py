@@ -1,0 +1,317 @@
+"""Home Assistant's REST API and config API: reading the home and deploying automations.
+
+All HTTP goes through one `httpx.AsyncClient` (tests hand in a transport) and the WebSocket
+through `homehabits.homeassistant.websocket`. Every answer comes back as a record of
+`homehabits.homeassistant.records`, and every call that fails for want of an answer is tried
+again by the one `RetryPolicy`. The token is sent in the `Authorization` header and the
+WebSocket `auth` message only: it never appears in a log record, an exception message or a repr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Final, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from homehabits.exceptions import (
+    DeployError,
+    HomeAssistantError,
+    NotHomeAssistantError,
+)
+from homehabits.homeassistant._errors import token_refused, unreachable
+from homehabits.homeassistant.records import (
+    REGISTRY_COMMANDS,
+    HaConfig,
+    HaRegistries,
+    HaState,
+    LogbookEntry,
+    config_of,
+    logbook_entry_of,
+    registries_of,
+    state_of,
+)
+from homehabits.homeassistant.retry import RETRYABLE, RetryPolicy, ServerAnswerError
+from homehabits.homeassistant.websocket import WsConnect, default_ws_connect, run_commands
+
+__all__ = ["HomeAssistantClient"]
+
+_AUTOMATION_POLL_SECONDS: Final = 0.25
+
+_T = TypeVar("_T")
+
+
+class HomeAssistantClient:
+    """Talks to one Home Assistant; use as `async with HomeAssistantClient(url, token) as ha`."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        ws_connect: WsConnect | None = None,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+        self._retry = RetryPolicy(retries=max(0, retries), backoff=backoff)
+        self._ws_connect: WsConnect = ws_connect or default_ws_connect
+        self._http = httpx.AsyncClient(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"HomeAssistantClient(url={self.url!r})"
+
+    async def __aenter__(self) -> HomeAssistantClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._http.aclose()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def check(self) -> None:
+        """Make sure the address is Home Assistant's API and the token is accepted."""
+        body = await self._get_json("/api/")
+        if not (isinstance(body, dict) and body.get("message") == "API running."):
+            raise NotHomeAssistantError(
+                f"{self.url}/api/ did not answer like Home Assistant "
+                "(expected {'message': 'API running.'}) — is this the right address and port?"
+            )
+
+    async def get_config(self) -> HaConfig:
+        """The home's version, time zone and location (`GET /api/config`)."""
+        body = await self._get_json("/api/config")
+        if not isinstance(body, dict) or "version" not in body:
+            raise NotHomeAssistantError(
+                f"{self.url}/api/config has no Home Assistant version — is this Home Assistant?"
+            )
+        return config_of(body)
+
+    async def get_states(self) -> list[HaState]:
+        """Every entity's current state (`GET /api/states`)."""
+        body = await self._get_json("/api/states")
+        return [state_of(item) for item in _list_of_dicts(body, self.url, "/api/states")]
+
+    async def get_history(
+        self, start: datetime, end: datetime, entity_ids: Iterable[str]
+    ) -> list[HaState]:
+        """The states of some entities from start to end, with the state each had at start."""
+        ids = sorted(set(entity_ids))
+        if not ids:
+            return []
+        path = f"/api/history/period/{quote(start.isoformat(), safe='')}"
+        params = {"end_time": end.isoformat(), "filter_entity_id": ",".join(ids)}
+        body = await self._get_json(path, params=params)
+        states: list[HaState] = []
+        if not isinstance(body, list):
+            raise NotHomeAssistantError(f"{self.url}{path} did not answer with a list of states")
+        for per_entity in body:
+            states.extend(state_of(item) for item in _list_of_dicts(per_entity, self.url, path))
+        return states
+
+    async def get_logbook(self, start: datetime, end: datetime) -> list[LogbookEntry] | None:
+        """The logbook from start to end; None when this Home Assistant has no logbook."""
+        path = f"/api/logbook/{quote(start.isoformat(), safe='')}"
+        response = await self._request("GET", path, params={"end_time": end.isoformat()})
+        if response.status_code == httpx.codes.NOT_FOUND:
+            return None
+        body = self._json_of(response, "GET", path)
+        entries = (logbook_entry_of(item) for item in _list_of_dicts(body, self.url, path))
+        return [entry for entry in entries if entry is not None]
+
+    async def read_registries(self, automation_entity_ids: Iterable[str] = ()) -> HaRegistries:
+        """Entity, device and area registries, users and automation configs, over one WebSocket."""
+        automation_ids = sorted(set(automation_entity_ids))
+        commands: list[dict[str, Any]] = [{"type": kind} for kind in REGISTRY_COMMANDS]
+        commands += [{"type": "automation/config", "entity_id": eid} for eid in automation_ids]
+
+        async def session() -> list[Any]:
+            return await run_commands(
+                self.url,
+                self._token,
+                commands,
+                connect=self._ws_connect,
+                timeout=self._timeout,
+            )
+
+        answers = await self._retried("WebSocket", "/api/websocket", session)
+        return registries_of(answers, automation_ids)
+
+    # -- deploying -------------------------------------------------------------------------
+
+    async def save_automation(self, automation_id: str, config: Mapping[str, Any]) -> None:
+        """Create or replace an automation; Home Assistant checks it, writes it and reloads."""
+        path = _automation_path(automation_id)
+        response = await self._request("POST", path, json=dict(config))
+        said = _message_of(response)
+        if response.status_code == httpx.codes.BAD_REQUEST:
+            raise DeployError(
+                f"Home Assistant rejected automation {automation_id!r}: "
+                f"{said or 'no reason given'}",
+                status=response.status_code,
+                ha_message=said,
+            )
+        if response.status_code != httpx.codes.OK:
+            raise DeployError(
+                f"Home Assistant answered {response.status_code} when saving automation "
+                f"{automation_id!r}: {said or response.reason_phrase}",
+                status=response.status_code,
+                ha_message=said,
+            )
+        self._json_of(response, "POST", path)
+
+    async def get_automation(self, automation_id: str) -> dict[str, Any] | None:
+        """The stored config of an automation, or None when Home Assistant has none by that id."""
+        path = _automation_path(automation_id)
+        response = await self._request("GET", path)
+        if response.status_code == httpx.codes.NOT_FOUND:
+            return None
+        body = self._json_of(response, "GET", path)
+        if not isinstance(body, dict):
+            raise NotHomeAssistantError(f"{self.url}{path} did not answer with an automation")
+        return body
+
+    async def delete_automation(self, automation_id: str) -> None:
+        """Remove an automation; removing one that is already gone is not an error."""
+        path = _automation_path(automation_id)
+        response = await self._request("DELETE", path)
+        if response.status_code == httpx.codes.OK:
+            return
+        message = _message_of(response)
+        # Home Assistant answers 400 "Resource not found" for an id it does not have.
+        if response.status_code in (400, 404) and message == "Resource not found":
+            return
+        raise DeployError(
+            f"Home Assistant answered {response.status_code} when removing automation "
+            f"{automation_id!r}: {message or response.reason_phrase}",
+            status=response.status_code,
+            ha_message=message,
+        )
+
+    async def wait_for_automation_entity(
+        self,
+        automation_id: str,
+        timeout: float = 10.0,  # noqa: ASYNC109 - a polling budget, enforced with asyncio.timeout
+    ) -> str:
+        """Wait until the reloaded automation shows up as a state; return its entity id."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    for state in await self.get_states():
+                        if state.entity_id.startswith("automation.") and (
+                            state.automation_id == str(automation_id)
+                        ):
+                            return state.entity_id
+                    await asyncio.sleep(_AUTOMATION_POLL_SECONDS)
+        except TimeoutError:
+            raise DeployError(
+                f"automation {automation_id!r} was saved but did not appear in Home Assistant "
+                f"within {timeout:g} s — check Home Assistant's log for errors in automations.yaml"
+            ) from None
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    async def _get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        response = await self._request("GET", path, params=params)
+        if response.status_code == httpx.codes.NOT_FOUND:
+            raise NotHomeAssistantError(
+                f"{self.url}{path} was not found — is this Home Assistant, with the API enabled?",
+                status=response.status_code,
+            )
+        if response.status_code != httpx.codes.OK:
+            said = _message_of(response)
+            raise HomeAssistantError(
+                f"Home Assistant at {self.url} answered {response.status_code} to GET {path}: "
+                f"{said or response.reason_phrase}",
+                status=response.status_code,
+                ha_message=said,
+            )
+        return self._json_of(response, "GET", path)
+
+    def _json_of(self, response: httpx.Response, method: str, path: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("content-type", "").split(";")[0] or "no content type"
+            raise NotHomeAssistantError(
+                f"{self.url} answered {method} {path} with {kind}, not Home Assistant's JSON "
+                "— is this the right address and port?",
+                status=response.status_code,
+            ) from None
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """One HTTP request, retried on 5xx and on no answer; auth errors raised at once."""
+
+        async def once() -> httpx.Response:
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.request(method, path, params=params, json=json)
+            if response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR:
+                raise ServerAnswerError(response.status_code, _message_of(response))
+            return response
+
+        response = await self._retried(method, path, once)
+        if response.status_code in (httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN):
+            raise token_refused(self.url, response.status_code, _message_of(response))
+        return response
+
+    async def _retried(self, method: str, path: str, attempt: Callable[[], Awaitable[_T]]) -> _T:
+        """`attempt` under the retry policy; what still fails becomes a HomeAssistantError."""
+        try:
+            return await self._retry.run(attempt, where=self.url, what=f"{method} {path}")
+        except ServerAnswerError as err:
+            raise HomeAssistantError(
+                f"Home Assistant at {self.url} answered {err.status} to {method} {path} "
+                f"{self._retry.tries} time(s): {err.message or 'server error'}",
+                status=err.status,
+                ha_message=err.message,
+            ) from None
+        except RETRYABLE as err:
+            raise unreachable(self.url, err, self._timeout) from None
+
+
+def _automation_path(automation_id: str) -> str:
+    return f"/api/config/automation/config/{quote(str(automation_id), safe='')}"
+
+
+def _message_of(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    message = body.get("message") if isinstance(body, dict) else None
+    return str(message) if message is not None else None
+
+
+def _list_of_dicts(body: Any, url: str, path: str) -> list[dict[str, Any]]:
+    if not isinstance(body, list):
+        raise NotHomeAssistantError(f"{url}{path} did not answer with a list")
+    return [item for item in body if isinstance(item, dict)]
