@@ -29,7 +29,7 @@ __all__ = [
     "zone_named",
 ]
 
-_log = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 _S = SuggestionStatus
 
@@ -150,7 +150,7 @@ def build_card(record: SuggestionRecord, facts: RunFacts) -> Card:
         )
     except (StoreError, ValueError, TypeError, KeyError) as err:
         # one odd stored habit must not take the whole review page down
-        _log.warning("no evidence picture for suggestion %s: %s", record.id, err)
+        _LOGGER.warning("no evidence picture for suggestion %s: %s", record.id, err)
         picture = None
     return Card(
         record=record,
