@@ -179,7 +179,8 @@ def _steady(offs: pl.DataFrame, column: str, own: MiningSettings) -> _Steady | N
     members = offs.filter((pl.col(column) - median).abs() <= half).with_columns(
         pl.col(column).alias("lag")
     )
-    if members.height < own.min_occurrences:
+    # evidence in days: a switch that bounces on and off one evening is one day
+    if members["date"].n_unique() < own.min_occurrences:
         return None
     return _Steady(median=median, ratio=ratio, members=members)
 

@@ -162,12 +162,15 @@ def _days_needed(
 
 
 def _groups(actions: pl.DataFrame, settings: MiningSettings) -> pl.DataFrame:
-    """One row per (entity, state) with enough actions, and that domain's thresholds."""
-    counts = actions.group_by("entity_id", "state", "domain").agg(pl.len().alias("total"))
+    """One row per (entity, state) done on enough days, and that domain's thresholds."""
+    counts = actions.group_by("entity_id", "state", "domain").agg(
+        pl.len().alias("total"), pl.col("date").n_unique().alias("days")
+    )
     rows = []
-    for entity_id, state, domain, total in counts.sort("entity_id", "state").iter_rows():
+    for entity_id, state, domain, total, days in counts.sort("entity_id", "state").iter_rows():
         own = settings_for(settings, domain)
-        if total >= own.min_occurrences:
+        # evidence is counted in days: ten bounces one morning are one day of evidence
+        if days >= own.min_occurrences:
             rows.append((entity_id, state, total, own.max_spread_minutes, own.min_occurrences))
     return pl.DataFrame(
         rows,
@@ -315,7 +318,7 @@ def _pattern(
     adherence = days_observed / days_possible if days_possible else 0.0
     confidence = adherence * (1 - 0.5 * candidate.spread / own.max_spread_minutes)
     if (
-        rows.height < own.min_occurrences
+        days_observed < own.min_occurrences
         or adherence < own.min_adherence
         or confidence < own.min_confidence
     ):
