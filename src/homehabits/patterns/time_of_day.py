@@ -106,13 +106,15 @@ def find_time_habits(
     by_candidate = members.partition_by("cand", as_dict=True)
     zone = context.zone
     timeline = _timeline(frame, groups, window_start, window_end)
-    patterns = []
-    for candidate in _without_overlaps(candidates, members):
+    # every description is validated first: a bigger sun bunch that fails must not shadow the
+    # valid clock habit on the same actions (it did, once homes gave their location)
+    valid = []
+    for candidate in candidates:
         rows = by_candidate[(candidate.cand,)]
         pattern = _pattern(candidate, rows, window_start, window_end, zone, context, timeline)
         if pattern is not None:
-            patterns.append(pattern)
-    return patterns
+            valid.append((candidate, pattern))
+    return _without_overlaps(valid, members)
 
 
 def _timeline(
@@ -253,23 +255,36 @@ def _candidate(row: dict[str, Any], own: MiningSettings, sun_shift: dict[str, fl
     )
 
 
-def _without_overlaps(candidates: list[_Candidate], members: pl.DataFrame) -> list[_Candidate]:
-    """The same bunch found by clock and by sun is one habit: keep its best description."""
-    # a sun description must beat the clock by the settings' margin, so compare it handicapped
+def _without_overlaps(
+    valid: list[tuple[_Candidate, Pattern]], members: pl.DataFrame
+) -> list[Pattern]:
+    """The same bunch found by clock and by sun is one habit: keep its most confident description.
+
+    Only habits that passed every threshold compete here; on a tie, the one done on more
+    days, then the narrower one (a sun description, handicapped by the settings' margin).
+    """
     ranked = sorted(
-        candidates,
-        key=lambda c: (
-            -c.size,
-            c.spread / c.settings.sun_spread_ratio if c.kind is HabitKind.SUN else c.spread,
-            c.cand,
+        valid,
+        key=lambda pair: (
+            -pair[1].confidence,
+            -pair[1].days_observed,
+            pair[0].spread / pair[0].settings.sun_spread_ratio
+            if pair[0].kind is HabitKind.SUN
+            else pair[0].spread,
+            pair[0].cand,
         ),
     )
+    wanted = [candidate.cand for candidate, _ in valid]
     events = {
         key[0]: set(frame["ev"].to_list())
-        for key, frame in members.select("cand", "ev").partition_by("cand", as_dict=True).items()
+        for key, frame in members.select("cand", "ev")
+        .filter(pl.col("cand").is_in(wanted))
+        .partition_by("cand", as_dict=True)
+        .items()
     }
     kept: list[_Candidate] = []
-    for candidate in ranked:
+    patterns: list[Pattern] = []
+    for candidate, pattern in ranked:
         mine = events[candidate.cand]
         clash = any(
             other.gid == candidate.gid
@@ -278,7 +293,8 @@ def _without_overlaps(candidates: list[_Candidate], members: pl.DataFrame) -> li
         )
         if not clash:
             kept.append(candidate)
-    return kept
+            patterns.append(pattern)
+    return patterns
 
 
 def _pattern(
