@@ -45,3 +45,32 @@ def test_a_clock_habit_beside_a_sunset_habit_keeps_its_own_narrow_time() -> None
     assert clock.days_observed == 29
     [sun] = [habit for habit in found if habit.kind is HabitKind.SUN]
     assert (sun.sun_event, sun.sun_offset_minutes) == ("sunset", -30)
+
+
+def test_weekends_at_0814_and_tuesdays_and_wednesdays_at_0856_are_two_habits() -> None:
+    # with a person's usual ±10 minutes the two bunches touch: one habit at 08:35 on Tue,
+    # Wed, Sat and Sun would be the time of neither
+    rows: Rows = []
+    for n in range(35):
+        day = date(2024, 5, 6) + timedelta(days=n)  # a Monday
+        jitter = JITTER[n % len(JITTER)] * 2.5
+        if day.weekday() in (5, 6):
+            rows.append(
+                (at(f"{day} 08:14") + timedelta(minutes=jitter), "light.hall", "on", "user")
+            )
+        elif day.weekday() in (1, 2):
+            rows.append(
+                (at(f"{day} 08:56") + timedelta(minutes=jitter), "light.hall", "on", "user")
+            )
+    found = find_time_habits(
+        build_frame(rows),
+        HomeContext(time_zone=BERLIN),
+        at("2024-05-06 00:00"),
+        at("2024-06-10 00:00"),
+        MiningSettings(),
+    )
+    habits = sorted(found, key=lambda habit: _minutes(habit.time_of_day))
+    assert [habit.weekdays for habit in habits] == [(5, 6), (1, 2)]
+    assert abs(_minutes(habits[0].time_of_day) - (8 * 60 + 14)) <= 3
+    assert abs(_minutes(habits[1].time_of_day) - (8 * 60 + 56)) <= 3
+    assert all(habit.adherence == 1.0 for habit in habits)

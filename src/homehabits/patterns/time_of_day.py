@@ -36,6 +36,9 @@ _LEFT_OUT_ADHERENCE = 0.25  # every day / weekdays / weekends win a near tie
 _SAME_HABIT_OVERLAP = 0.5
 _MIN_NEEDED_SHARE = 0.7
 _MAX_SUN_OFFSET_MINUTES = 180
+# weekdays whose typical times lie further apart than this (and than 3 spreads) are two habits
+_WEEKDAY_SPLIT_MINUTES = 20.0
+_WEEKDAY_SPLIT_SPREADS = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +104,7 @@ def find_time_habits(
     )
     if members.is_empty():
         return []
-    members = members.join(actions.drop("gid"), on="ev")
+    members = _split_by_weekday(members.join(actions.drop("gid"), on="ev"))
     candidates = _judge(members, groups, settings, context, sun_shift)
     by_candidate = members.partition_by("cand", as_dict=True)
     zone = context.zone
@@ -185,6 +188,49 @@ def _groups(actions: pl.DataFrame, settings: MiningSettings) -> pl.DataFrame:
         },
         orient="row",
     ).with_row_index("gid")
+
+
+def _split_by_weekday(members: pl.DataFrame) -> pl.DataFrame:
+    """Bunches whose weekdays keep different times, split into one bunch per group of weekdays.
+
+    Sundays at 08:14 and Tuesdays at 08:56 fall in one bunch of the whole week's times, whose
+    mean (08:38) is the time of neither. Per bunch, each weekday's typical time is found; the
+    weekdays sorted by it are cut where two neighbours lie far apart, both in minutes and in
+    spreads of the times within a weekday, and each part becomes a bunch of its own.
+    """
+    centres = members.group_by("cand").agg(circular_mean_minutes(pl.col("minute")).alias("centre"))
+    # the habit's day runs from the opposite side of the circle, as in _pattern
+    shift = ((pl.col("centre") - MINUTES_PER_DAY / 2) * 60).round().cast(pl.Int64)
+    members = members.join(centres, on="cand").with_columns(
+        circular_diff(pl.col("minute"), pl.col("centre")).alias("offset"),
+        (pl.col("local") - pl.duration(seconds=shift)).dt.weekday().alias("habit_weekday"),
+    )
+    per_day = (
+        members.group_by("cand", "habit_weekday")
+        .agg(
+            pl.col("offset").mean().alias("typical"),
+            (pl.col("offset").var(ddof=0) * pl.len()).alias("squares"),
+            pl.len().alias("n"),
+        )
+        .sort("cand", "typical")
+    )
+    within = (
+        (pl.col("squares").sum() / (pl.col("n").sum() - pl.len()).clip(lower_bound=1))
+        .sqrt()
+        .over("cand")
+    )
+    cut = pl.max_horizontal(pl.lit(_WEEKDAY_SPLIT_MINUTES), _WEEKDAY_SPLIT_SPREADS * within)
+    parts = per_day.with_columns(
+        (pl.col("typical").diff().over("cand").fill_null(0.0) > cut)
+        .cum_sum()
+        .over("cand")
+        .alias("part")
+    ).select("cand", "habit_weekday", "part")
+    return (
+        members.join(parts, on=["cand", "habit_weekday"])
+        .with_columns(pl.struct("cand", "part").rank("dense").alias("cand"))
+        .drop("centre", "offset", "habit_weekday", "part")
+    )
 
 
 def _judge(
