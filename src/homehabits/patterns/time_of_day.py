@@ -39,6 +39,8 @@ _MAX_SUN_OFFSET_MINUTES = 180
 # weekdays whose typical times lie further apart than this (and than 3 spreads) are two habits
 _WEEKDAY_SPLIT_MINUTES = 20.0
 _WEEKDAY_SPLIT_SPREADS = 3.0
+# a habit whose actions a bigger, failing description also holds must be this much surer
+_SHADOWED_MARGIN = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,20 +106,22 @@ def find_time_habits(
     )
     if members.is_empty():
         return []
-    members = _split_by_weekday(members.join(actions.drop("gid"), on="ev"))
+    members = _split_by_weekday(members.join(actions.drop("gid"), on="ev"), groups)
     candidates = _judge(members, groups, settings, context, sun_shift)
     by_candidate = members.partition_by("cand", as_dict=True)
     zone = context.zone
     timeline = _timeline(frame, groups, window_start, window_end)
     # every description is validated first: a bigger sun bunch that fails must not shadow the
     # valid clock habit on the same actions (it did, once homes gave their location)
-    valid = []
+    valid, failed = [], []
     for candidate in candidates:
         rows = by_candidate[(candidate.cand,)]
         pattern = _pattern(candidate, rows, window_start, window_end, zone, context, timeline)
         if pattern is not None:
             valid.append((candidate, pattern))
-    return _without_overlaps(valid, members)
+        else:
+            failed.append(candidate)
+    return _without_overlaps(valid, failed, members)
 
 
 def _timeline(
@@ -190,13 +194,14 @@ def _groups(actions: pl.DataFrame, settings: MiningSettings) -> pl.DataFrame:
     ).with_row_index("gid")
 
 
-def _split_by_weekday(members: pl.DataFrame) -> pl.DataFrame:
+def _split_by_weekday(members: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     """Bunches whose weekdays keep different times, split into one bunch per group of weekdays.
 
     Sundays at 08:14 and Tuesdays at 08:56 fall in one bunch of the whole week's times, whose
     mean (08:38) is the time of neither. Per bunch, each weekday's typical time is found; the
     weekdays sorted by it are cut where two neighbours lie far apart, both in minutes and in
-    spreads of the times within a weekday, and each part becomes a bunch of its own.
+    spreads of the times within a weekday, and each part becomes a bunch of its own, if every
+    part was done on enough days to be a habit (a split of chance actions is no evidence).
     """
     centres = members.group_by("cand").agg(circular_mean_minutes(pl.col("minute")).alias("centre"))
     # the habit's day runs from the opposite side of the circle, as in _pattern
@@ -226,10 +231,18 @@ def _split_by_weekday(members: pl.DataFrame) -> pl.DataFrame:
         .over("cand")
         .alias("part")
     ).select("cand", "habit_weekday", "part")
+    members = members.join(parts, on=["cand", "habit_weekday"]).join(
+        groups.select("gid", "min_occurrences"), on="gid"
+    )
+    too_small = (
+        (pl.col("date").n_unique().over("cand", "part") < pl.col("min_occurrences"))
+        .any()
+        .over("cand")
+    )
     return (
-        members.join(parts, on=["cand", "habit_weekday"])
+        members.with_columns(pl.when(too_small).then(0).otherwise(pl.col("part")).alias("part"))
         .with_columns(pl.struct("cand", "part").rank("dense").alias("cand"))
-        .drop("centre", "offset", "habit_weekday", "part")
+        .drop("centre", "offset", "habit_weekday", "part", "min_occurrences")
     )
 
 
@@ -302,12 +315,15 @@ def _candidate(row: dict[str, Any], own: MiningSettings, sun_shift: dict[str, fl
 
 
 def _without_overlaps(
-    valid: list[tuple[_Candidate, Pattern]], members: pl.DataFrame
+    valid: list[tuple[_Candidate, Pattern]], failed: list[_Candidate], members: pl.DataFrame
 ) -> list[Pattern]:
     """The same bunch found by clock and by sun is one habit: keep its most confident description.
 
     Only habits that passed every threshold compete here; on a tie, the one done on more
     days, then the narrower one (a sun description, handicapped by the settings' margin).
+    A failed description no longer hides a valid one, but when a bigger one that holds most
+    of the same actions failed, the actions may just be scattered: the narrow habit then
+    stands only if it is clearly sure.
     """
     ranked = sorted(
         valid,
@@ -320,7 +336,7 @@ def _without_overlaps(
             pair[0].cand,
         ),
     )
-    wanted = [candidate.cand for candidate, _ in valid]
+    wanted = [candidate.cand for candidate, _ in valid] + [c.cand for c in failed]
     events = {
         key[0]: set(frame["ev"].to_list())
         for key, frame in members.select("cand", "ev")
@@ -337,7 +353,16 @@ def _without_overlaps(
             and len(mine & events[other.cand]) > _SAME_HABIT_OVERLAP * min(len(mine), other.size)
             for other in kept
         )
-        if not clash:
+        scattered = (
+            pattern.confidence < candidate.settings.min_confidence + _SHADOWED_MARGIN
+            and any(
+                other.gid == candidate.gid
+                and other.size > candidate.size
+                and len(mine & events[other.cand]) > _SAME_HABIT_OVERLAP * len(mine)
+                for other in failed
+            )
+        )
+        if not clash and not scattered:
             kept.append(candidate)
             patterns.append(pattern)
     return patterns
