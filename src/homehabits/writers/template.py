@@ -84,8 +84,12 @@ def _time_of_day(
     days = phrases.days_phrase(pattern.weekdays)
     title = f"{name} {action.state_word} at {when} {days}"
     description = f"{action.does(name)}{_settings(pattern)} at {when} {days}."
+    # the words give the band the days were counted in (the times of the counted actions),
+    # not a standard deviation next to a count made within a wider band
+    band = phrases.counted_band(pattern, context.zone)
+    counted_at = f"{band} (typically {when})" if band else f"at about {when}"
     rationale = (
-        f"{action.was_done(name)} at about {when}{phrases.spread(pattern.spread_minutes)} "
+        f"{action.was_done(name)} {counted_at} "
         f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}, "
         f"always by hand{_uncounted(pattern)}."
     )
@@ -105,11 +109,11 @@ def _sun(
     days = phrases.days_phrase(pattern.weekdays)
     title = f"{name} {action.state_word} {offset}{_days_suffix(pattern)}"
     description = f"{action.does(name)}{_settings(pattern)} {offset} {days}."
-    about = (
+    about = phrases.counted_band(pattern, context.zone) or (
         f"around {pattern.sun_event or 'sunset'}" if offset.startswith("at ") else f"about {offset}"
     )
     rationale = (
-        f"{action.was_done(name)} {about}{phrases.spread(pattern.spread_minutes)} "
+        f"{action.was_done(name)} {about} "
         f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}, "
         f"always by hand{_uncounted(pattern)}."
     )
@@ -129,8 +133,10 @@ def _sequence(
         how_often = f"{pattern.occurrences} of {pattern.support} times"
     else:
         how_often = _times(pattern.occurrences)
+    within = phrases.counted_within(pattern.evidence_lags)
+    counted = f"{within} after {happened} (typically {lag})" if within else None
     rationale = (
-        f"{action.was_done(name)} by hand within about {lag} after {happened}, "
+        f"{action.was_done(name)} by hand {counted or f'within about {lag} after {happened}'}, "
         f"{how_often}{_in_window(window_days)}."
     )
     return title, description, rationale
@@ -148,9 +154,11 @@ def _auto_off(
     else:
         title = f"{name} {action.state_word} after {after}"
         description = f"{action.does(name)} {after} after it was {action.undo_past}."
+    band = phrases.duration_band(pattern.evidence_lags)
+    since = "after motion stopped" if pattern.trigger_entity else f"after it was {action.undo_past}"
+    counted = f"{band} {since} (typically {after})" if band else f"about {after} {since}"
     rationale = (
-        f"{name} {past} by hand about {after} after it was {action.undo_past}, "
-        f"{_times(pattern.occurrences)}{_in_window(window_days)}."
+        f"{name} {past} by hand {counted}, {_times(pattern.occurrences)}{_in_window(window_days)}."
     )
     return title, description, rationale
 
@@ -171,9 +179,11 @@ def _override(
         instead = f"instead of letting '{alias}' change it"
         set_by_automation = f"'{alias}' changed the {name}"
     description = f"Keeps the {name} {action.state_word} {days} {instead}."
-    within = phrases.duration(pattern.lag_seconds or 0.0)
+    within = phrases.counted_within(pattern.evidence_lags) or (
+        f"within {phrases.duration(pattern.lag_seconds or 0.0)}"
+    )
     rationale = (
-        f"{set_by_automation} and someone set it back to {action.state_word} within {within} "
+        f"{set_by_automation} and someone set it back to {action.state_word} {within} "
         f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}."
     )
     return title, description, rationale
@@ -188,15 +198,16 @@ def _presence(
         who = f" ({', '.join(people[:-1])} and {people[-1]})"
     title = f"{name} {action.state_word} when everyone leaves"
     description = f"{action.does(name)}{_settings(pattern)} when everyone{who} has left home."
-    within = phrases.duration(pattern.lag_seconds or 0.0)
+    within = phrases.counted_within(pattern.evidence_lags) or (
+        f"within {phrases.duration(pattern.lag_seconds or 0.0)}"
+    )
     if pattern.support:
         how_often = f"on {pattern.occurrences} of {pattern.support} departures"
     else:
         how_often = _times(pattern.occurrences)
     past = "switched off" if pattern.target_state == "off" else f"{action.past}{action.suffix}"
     rationale = (
-        f"{name} {past} by hand within {within} after everyone left, "
-        f"{how_often}{_in_window(window_days)}."
+        f"{name} {past} by hand {within} after everyone left, {how_often}{_in_window(window_days)}."
     )
     return title, description, rationale
 
