@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from homehabits.automations.draft import Draft
+from homehabits.automations.override import OverrideChange, override_change
 from homehabits.context import HomeContext
 from homehabits.domains import state_after
+from homehabits.exceptions import AutomationError
 from homehabits.patterns.habit import ALL_DAYS, HabitKind, Pattern
 from homehabits.writers import phrases
 from homehabits.writers.phrases import Action, capitalise
@@ -170,15 +172,27 @@ def _override(
     domain = pattern.target_entity.split(".", 1)[0]
     set_to = pattern.trigger_state or _state_set_by(pattern, context)
     automation_did = phrases.action_for(domain, set_to) if set_to else None
-    days = phrases.days_phrase(pattern.weekdays)
-    title = f"Let '{alias}' leave the {name} {action.state_word} {days}"
+    # the words follow the change that is compiled: skipping some days, or moving it later
+    change = _change_of(pattern, context)
+    days = phrases.days_phrase(change.skipped_days if change.skipped_days else pattern.weekdays)
     if automation_did is not None:
-        instead = f"instead of letting '{alias}' {_lower_first(automation_did.did(name))}"
+        instead = f"instead of letting '{alias}' {_infinitive(automation_did, name)}"
         set_by_automation = f"'{alias}' {automation_did.did(name)}"
     else:
         instead = f"instead of letting '{alias}' change it"
         set_by_automation = f"'{alias}' changed the {name}"
-    description = f"Keeps the {name} {action.state_word} {days} {instead}."
+    if change.moves:
+        before, after = " and ".join(change.moved_from), " and ".join(change.moved_to)
+        title = f"Run '{alias}' at {after} instead of {before}"
+        still = (
+            f"it still {_lower_first(automation_did.does(name))}"
+            if automation_did is not None
+            else "it still does what it did"
+        )
+        description = f"Moves '{alias}' from {before} to {after}; {still}, only later."
+    else:
+        title = f"Let '{alias}' leave the {name} {action.state_word} {days}"
+        description = f"Keeps the {name} {action.state_word} {days} {instead}."
     within = phrases.counted_within(pattern.evidence_lags) or (
         f"within {phrases.duration(pattern.lag_seconds or 0.0)}"
     )
@@ -210,6 +224,14 @@ def _presence(
         f"{name} {past} by hand {within} after everyone left, {how_often}{_in_window(window_days)}."
     )
     return title, description, rationale
+
+
+def _change_of(pattern: Pattern, context: HomeContext) -> OverrideChange:
+    """The change compile_override makes; skipping the habit's days when it cannot tell."""
+    try:
+        return override_change(pattern, context)
+    except AutomationError:
+        return OverrideChange(skipped_days=pattern.weekdays)
 
 
 def _automation_alias(pattern: Pattern, context: HomeContext) -> str:
@@ -260,6 +282,13 @@ def _targets(step: Mapping[str, Any]) -> set[str]:
         elif isinstance(value, list | tuple):
             found.update(str(part) for part in value)
     return found
+
+
+def _infinitive(phrase: Action, name: str) -> str:
+    """'turn on the Space Heater' (for 'letting it …'): every verb of the table ends in -s."""
+    first, _, rest = phrase.verb.partition(" ")
+    verb = " ".join(part for part in (first.lower().removesuffix("s"), rest) if part)
+    return f"{verb} the {name}{phrase.suffix}"
 
 
 def _lower_first(text: str) -> str:
