@@ -74,3 +74,45 @@ def test_weekends_at_0814_and_tuesdays_and_wednesdays_at_0856_are_two_habits() -
     assert abs(_minutes(habits[0].time_of_day) - (8 * 60 + 14)) <= 3
     assert abs(_minutes(habits[1].time_of_day) - (8 * 60 + 56)) <= 3
     assert all(habit.adherence == 1.0 for habit in habits)
+
+
+_WIDE = (0, 15, -12, 20, -18, 8, -5, 14, -16)
+
+
+def _evenings(in_use_days: set[int]) -> Rows:
+    """The living-room light goes off by hand around 23:00, ± a quarter of an hour; on the
+    `in_use_days` it goes off at 22:50, on again at 23:05 and off for good at 23:30."""
+    rows: Rows = []
+    for n in range(28):
+        day = date(2024, 5, 1) + timedelta(days=n)
+        rows.append((at(f"{day} 19:00") + timedelta(minutes=n % 5), "light.living", "on", "user"))
+        if n in in_use_days:
+            rows.append((at(f"{day} 22:50"), "light.living", "off", "user"))
+            rows.append((at(f"{day} 23:05"), "light.living", "on", "user"))
+            rows.append((at(f"{day} 23:30"), "light.living", "off", "user"))
+        else:
+            off = at(f"{day} 23:00") + timedelta(minutes=_WIDE[n % len(_WIDE)])
+            rows.append((off, "light.living", "off", "user"))
+    return rows
+
+
+def _offs(rows: Rows) -> list[tuple[str, float | None]]:
+    found = find_time_habits(
+        build_frame(rows),
+        HomeContext(time_zone=BERLIN),
+        at("2024-05-01 00:00"),
+        at("2024-05-29 00:00"),
+        MiningSettings(),
+    )
+    return [(h.target_state, h.spread_minutes) for h in found if h.target_state == "off"]
+
+
+def test_a_wide_off_habit_is_suggested_when_nobody_uses_the_light_after_its_time() -> None:
+    [(state, spread)] = _offs(_evenings(set()))
+    assert state == "off"
+    assert spread is not None
+    assert spread >= 12
+
+
+def test_a_wide_off_habit_is_not_suggested_when_the_light_is_switched_on_again_after_it() -> None:
+    assert _offs(_evenings(set(range(0, 28, 3)))) == []

@@ -39,6 +39,11 @@ _MAX_SUN_OFFSET_MINUTES = 180
 # weekdays whose typical times lie further apart than this (and than 3 spreads) are two habits
 _WEEKDAY_SPLIT_MINUTES = 20.0
 _WEEKDAY_SPLIT_SPREADS = 3.0
+# an "off" habit this wide (share of max_spread) would switch off what people still use…
+_WIDE_OFF_SHARE = 0.4
+# …when, on this share of its days, they switch it on again or change it soon after its time
+_IN_USE_SHARE = 0.25
+_IN_USE_SPREADS = 2.0
 # a habit whose actions a bigger, failing description also holds must be this much surer
 _SHADOWED_MARGIN = 0.15
 
@@ -117,11 +122,37 @@ def find_time_habits(
     for candidate in candidates:
         rows = by_candidate[(candidate.cand,)]
         pattern = _pattern(candidate, rows, window_start, window_end, zone, context, timeline)
-        if pattern is not None:
+        if pattern is not None and not _still_in_use(candidate, pattern, actions):
             valid.append((candidate, pattern))
         else:
             failed.append(candidate)
     return _without_overlaps(valid, failed, members)
+
+
+def _still_in_use(candidate: _Candidate, pattern: Pattern, actions: pl.DataFrame) -> bool:
+    """Whether a wide "off" habit would switch the entity off while people still use it.
+
+    An approximation until a replay judges it: on a good share of the habit's days, a person
+    sets the entity to another state by hand (on again, or changed) within two spreads after
+    the habit's time, so an automation at that time would have cut them short.
+    """
+    own = candidate.settings
+    if pattern.target_state != "off" or candidate.spread < _WIDE_OFF_SHARE * own.max_spread_minutes:
+        return False
+    if not pattern.days_possible:
+        return False
+    shift_seconds = round((candidate.clock_mean - MINUTES_PER_DAY / 2) * 60)
+    after = circular_diff(pl.col("minute"), candidate.clock_mean)
+    used = actions.filter(
+        pl.col("entity_id") == candidate.entity_id,
+        pl.col("state") != candidate.state,
+        after > 0,
+        after <= _IN_USE_SPREADS * candidate.spread,
+    ).select((pl.col("local") - pl.duration(seconds=shift_seconds)).dt.date().alias("habit_day"))
+    days = used.filter(
+        pl.col("habit_day").dt.weekday().is_in([day + 1 for day in pattern.weekdays])
+    )["habit_day"].n_unique()
+    return days >= _IN_USE_SHARE * pattern.days_possible
 
 
 def _timeline(
