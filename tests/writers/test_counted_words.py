@@ -123,3 +123,23 @@ def test_the_model_gets_the_counted_band_and_no_standard_deviation(home, draft_o
         "times_done": 2,
         "every_counted_action_was": "between 06:38 and 06:54",
     }
+
+
+def test_a_lunch_timer_says_it_counted_only_the_lunch_sessions(home, draft_of):
+    pattern = Pattern(
+        kind=HabitKind.AUTO_OFF,
+        target_entity="fan.bathroom",
+        target_state="off",
+        duration_seconds=600,
+        time_of_day=time(12, 20),
+        occurrences=3,
+        evidence_lags=(580.0, 600.0, 630.0),
+        notes=("only sessions switched on between 12:00 and 12:38",),
+    )
+
+    words = template_words(draft_of(pattern, category="energy"), home)
+
+    assert words.rationale == (
+        "Bathroom fan switched off by hand between 9 and 11 minutes after it was turned on "
+        "(typically 10 minutes), 3 times (only sessions switched on between 12:00 and 12:38)."
+    )

@@ -169,10 +169,13 @@ def _timer(
 def _in_slot(pattern: Pattern, slot_offs: pl.DataFrame) -> Pattern:
     """The timer of one time slot: its typical start time, spread and bounds in the notes."""
     mean = float(slot_offs.select(circular_mean_minutes(pl.col("start"))).item())
-    offsets = slot_offs.select(circular_diff(pl.col("start"), mean).alias("offset"))["offset"]
-    spread = float(offsets.std() or 0.0)
-    first = (mean + float(offsets.min())) % MINUTES_PER_DAY  # type: ignore[arg-type]
-    last = (mean + float(offsets.max())) % MINUTES_PER_DAY  # type: ignore[arg-type]
+    offset = circular_diff(pl.col("start"), mean)
+    low, high, sd = slot_offs.select(
+        offset.min().alias("low"), offset.max().alias("high"), offset.std().alias("sd")
+    ).row(0)
+    spread = float(sd or 0.0)
+    first = (mean + float(low)) % MINUTES_PER_DAY
+    last = (mean + float(high)) % MINUTES_PER_DAY
     minutes = round(mean) % int(MINUTES_PER_DAY)
     return replace(
         pattern,

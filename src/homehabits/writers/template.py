@@ -159,8 +159,11 @@ def _auto_off(
     band = phrases.duration_band(pattern.evidence_lags)
     since = "after motion stopped" if pattern.trigger_entity else f"after it was {action.undo_past}"
     counted = f"{band} {since} (typically {after})" if band else f"about {after} {since}"
+    # a timer of one time slot counted only that slot's sessions: say so
+    slot = [note for note in pattern.notes if note.startswith("only sessions")]
     rationale = (
-        f"{name} {past} by hand {counted}, {_times(pattern.occurrences)}{_in_window(window_days)}."
+        f"{name} {past} by hand {counted}, {_times(pattern.occurrences)}{_in_window(window_days)}"
+        f"{f' ({slot[0]})' if slot else ''}."
     )
     return title, description, rationale
 
