@@ -119,9 +119,17 @@ def find_time_habits(
     # every description is validated first: a bigger sun bunch that fails must not shadow the
     # valid clock habit on the same actions (it did, once homes gave their location)
     valid, failed = [], []
+    bunches = []
     for candidate in candidates:
-        rows = by_candidate[(candidate.cand,)]
-        pattern = _pattern(candidate, rows, window_start, window_end, zone, context, timeline)
+        bunch = _bunch(candidate, by_candidate[(candidate.cand,)], window_start, window_end, zone)
+        if bunch is None:
+            failed.append(candidate)
+        else:
+            bunches.append(bunch)
+    already = _already_in_state(bunches, timeline, zone)
+    for bunch in bunches:
+        candidate = bunch.candidate
+        pattern = _pattern(bunch, already.get(candidate.cand, set()), context)
         if pattern is not None and not _still_in_use(candidate, pattern, actions):
             valid.append((candidate, pattern))
         else:
@@ -168,37 +176,67 @@ def _timeline(
     )
 
 
-def _days_needed(
-    candidate: _Candidate, days: list[date], done: set[date], timeline: pl.DataFrame, zone: Any
-) -> list[date]:
-    """The habit's days on which the action was needed: done, or not already in that state.
+@dataclass(frozen=True, slots=True)
+class _Bunch:
+    """A candidate's actions on the days its habit could hold, before the days are judged."""
+
+    candidate: _Candidate
+    rows: pl.DataFrame  # its actions, each with the `habit_day` it counts for
+    possible: list[date]  # the local dates whose habit time falls in the window
+    done: set[date]  # the habit days on which it was done
+
+
+def _already_in_state(
+    bunches: list[_Bunch], timeline: pl.DataFrame, zone: Any
+) -> dict[int, set[date]]:
+    """Per candidate, the days it was not done on which the entity was already in its state.
 
     Nobody switches off a light that is already off: a day on which the entity was already in
-    the habit's state shortly before the habit's time is no evidence against the habit.
+    the habit's state shortly before the habit's time is no evidence against the habit. One
+    as-of join answers every candidate at once.
     """
-    margin = max(3 * candidate.clock_sd, 30.0)
-    probe_minutes = round(candidate.clock_mean - margin)
-    open_days = [day for day in days if day not in done]
-    if not open_days:
-        return days
+    cands, days, minutes, entities, states = [], [], [], [], []
+    for bunch in bunches:
+        candidate = bunch.candidate
+        margin = max(3 * candidate.clock_sd, 30.0)
+        probe = round(candidate.clock_mean - margin)
+        for day in bunch.possible:
+            if day not in bunch.done:
+                cands.append(candidate.cand)
+                days.append(day)
+                minutes.append(probe)
+                entities.append(candidate.entity_id)
+                states.append(candidate.state)
+    if not cands:
+        return {}
     probes = (
-        pl.DataFrame({"day": open_days}, schema={"day": pl.Date})
+        pl.DataFrame(
+            {"cand": cands, "day": days, "probe": minutes, "entity_id": entities, "state": states},
+            schema={
+                "cand": pl.Int64,
+                "day": pl.Date,
+                "probe": pl.Int64,
+                "entity_id": pl.String,
+                "state": pl.String,
+            },
+        )
         .with_columns(
-            (pl.col("day").cast(pl.Datetime("us")) + pl.duration(minutes=probe_minutes))
+            (pl.col("day").cast(pl.Datetime("us")) + pl.duration(minutes=pl.col("probe")))
             .dt.replace_time_zone(str(zone), ambiguous="earliest", non_existent="null")
             .dt.convert_time_zone("UTC")
-            .alias("time"),
-            pl.lit(candidate.entity_id).alias("entity_id"),
+            .alias("time")
         )
         .drop_nulls("time")
         .sort("time")
     )
     # both sides are sorted by time; within an entity they stay sorted
-    states = probes.join_asof(
+    states_then = probes.join_asof(
         timeline, on="time", by="entity_id", strategy="backward", check_sortedness=False
-    )
-    already = set(states.filter(pl.col("state_before") == candidate.state)["day"].to_list())
-    return [day for day in days if day not in already]
+    ).filter(pl.col("state_before") == pl.col("state"))
+    found: dict[int, set[date]] = {}
+    for cand, day in states_then.select("cand", "day").iter_rows():
+        found.setdefault(int(cand), set()).add(day)
+    return found
 
 
 def _groups(actions: pl.DataFrame, settings: MiningSettings) -> pl.DataFrame:
@@ -399,18 +437,23 @@ def _without_overlaps(
     return patterns
 
 
-def _pattern(
+def _bunch(
     candidate: _Candidate,
     rows: pl.DataFrame,
     window_start: datetime,
     window_end: datetime,
     zone: Any,
-    context: HomeContext,
-    timeline: pl.DataFrame,
-) -> Pattern | None:
-    """The habit of one bunch, on the day set its evidence supports, if it is strong enough."""
+) -> _Bunch | None:
+    """The candidate's actions by habit day, or None when it cannot be a habit whatever the days."""
     own = candidate.settings
-    if candidate.spread > own.max_spread_minutes:
+    # cheap bounds first, now that every description is checked: fewer actions than days
+    # needed, or too wide to be sure even if done every day
+    best_confidence = 1 - 0.5 * candidate.spread / own.max_spread_minutes
+    if (
+        candidate.spread > own.max_spread_minutes
+        or candidate.size < own.min_occurrences
+        or best_confidence < own.min_confidence
+    ):
         return None
     possible = habit_days(window_start, window_end, zone, candidate.clock_mean)
     # the habit's day runs from the opposite side of the circle, so 00:05 joins the evening before
@@ -421,11 +464,20 @@ def _pattern(
     if rows.is_empty():
         return None
     done = set(rows["habit_day"].unique().to_list())
+    if len(done) < own.min_occurrences:
+        return None
+    return _Bunch(candidate=candidate, rows=rows, possible=possible, done=done)
+
+
+def _pattern(bunch: _Bunch, already: set[date], context: HomeContext) -> Pattern | None:
+    """The habit of one bunch, on the day set its evidence supports, if it is strong enough."""
+    candidate, rows, possible, done = bunch.candidate, bunch.rows, bunch.possible, bunch.done
+    own = candidate.settings
     observed = {day.weekday(): 0 for day in possible}
     for day in done:
         observed[day.weekday()] += 1
     # days on which it was already done count for nothing, if the habit was needed on most days
-    needed = _days_needed(candidate, possible, done, timeline, zone)
+    needed = [day for day in possible if day not in already]
     basis = needed if len(needed) >= _MIN_NEEDED_SHARE * len(possible) else possible
     days = _day_set(observed, _count_weekdays(basis))
     rows = rows.filter(pl.col("habit_day").dt.weekday().is_in([d + 1 for d in days]))
