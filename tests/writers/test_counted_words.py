@@ -34,8 +34,8 @@ def test_clock_rationale_gives_the_band_of_the_counted_days_not_a_standard_devia
     words = template_words(draft_of(pattern), home)
 
     assert words.rationale.startswith(
-        "Kitchen light turned on between 06:38 and 06:54 (typically 06:45) "
-        "on 3 of the last 4 weekdays, always by hand."
+        "Kitchen light turned on at about 06:45 on 3 of the last 4 weekdays, "
+        "each time between 06:38 and 06:54, always by hand."
     )
     assert "±" not in words.rationale
 

@@ -89,11 +89,11 @@ def _time_of_day(
     # the words give the band the days were counted in (the times of the counted actions),
     # not a standard deviation next to a count made within a wider band
     band = phrases.counted_band(pattern, context.zone)
-    counted_at = f"{band} (typically {when})" if band else f"at about {when}"
+    each_time = f", each time {band}" if band else ""
     rationale = (
-        f"{action.was_done(name)} {counted_at} "
-        f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}, "
-        f"always by hand{_uncounted(pattern)}."
+        f"{action.was_done(name)} at about {when} "
+        f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}"
+        f"{each_time}, always by hand{_uncounted(pattern)}."
     )
     return title, description, rationale
 
