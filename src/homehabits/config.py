@@ -129,6 +129,9 @@ class MiningSettings(BaseModel):
 
     model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
 
+    # the least evidence for any habit, counted in distinct local days on which the person did
+    # it (not in events: a switch that bounces ten times one morning is one day); the name
+    # stays as it was, since renaming a setting breaks the users' configuration
     min_occurrences: int = Field(default=5, ge=2)
     min_adherence: float = Field(default=0.6, gt=0, le=1)
     min_confidence: float = Field(default=0.5, ge=0, le=1)
