@@ -92,6 +92,10 @@ class SimulatedHome:
     household_truth: tuple[PlantedHabit, ...] = ()
 
 
+#: Conditions that only name days or presence: a stray on any other day breaks no truth.
+_DAY_WORDS = frozenset({"weekdays", "weekend", "workday", "home"})
+
+
 def _window(config: SimulationConfig) -> tuple[datetime, datetime]:
     """The window in whole local days ending at config.end (default 10 Nov 2024, midnight)."""
     zone = ZoneInfo(config.time_zone)
@@ -200,9 +204,14 @@ def _plant_household(
 
 
 def _stray_targets(truth: tuple[PlantedHabit, ...]) -> tuple[str, ...]:
-    """Habit targets a person may also switch at a random moment (not locks or heating)."""
+    """Habit targets a person may also switch at a random moment (not locks or heating).
+
+    Not the targets of habits kept to a condition (dark, night, the TV playing): their truth
+    says when the person acts, and a stray would make it untrue.
+    """
     wanted = ("light", "switch", "fan", "cover", "media_player")
-    targets = {habit.target_entity for habit in truth}
+    gated = {habit.target_entity for habit in truth if set(habit.conditions) - _DAY_WORDS}
+    targets = {habit.target_entity for habit in truth} - gated
     return tuple(sorted(t for t in targets if t.split(".", 1)[0] in wanted and "garage" not in t))
 
 

@@ -81,7 +81,7 @@ def _habit(
 def _lamp_plans(dice: Dice) -> list[ClockPlan]:
     """One lamp, two settings: dimmed late in the evening, full in the morning."""
     percent = dice.choose(30, (20, 30, 40, 50))
-    brightness = round(percent * 255 / 100)
+    brightness = int(percent * 255 / 100 + 0.5)  # 30 % is 77, as Home Assistant rounds
     night = dice.number(22 * 60 + 15, 21 * 60 + 30, 22 * 60 + 45, 5)
     morning = dice.number(6 * 60 + 50, 6 * 60 + 15, 7 * 60 + 30, 5)
     lamp = "light.reading_lamp"
