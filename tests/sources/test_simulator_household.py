@@ -385,3 +385,39 @@ def test_random_homes_draw_which_behaviours_they_have() -> None:
     }
 
     assert len(counts) > 1
+
+
+def test_a_demo_spec_with_random_gives_the_random_home_of_its_seed() -> None:
+    from homehabits.config import Settings
+    from homehabits.sources.factory import source_from_spec
+    from homehabits.sources.simulator import DemoSource
+
+    source = source_from_spec("demo:7:random", Settings())
+
+    assert isinstance(source, DemoSource)
+    assert "seed 7" in source.description
+    assert "random habits" in source.description
+
+
+@pytest.mark.parametrize("spec", ["demo:7:wild", "demo:x:random"])
+def test_a_demo_spec_with_anything_else_after_the_seed_is_refused(spec: str) -> None:
+    from homehabits.exceptions import ConfigError
+    from homehabits.sources.factory import parse_source_spec
+
+    with pytest.raises(ConfigError, match="demo:"):
+        parse_source_spec(spec)
+
+
+def test_analyze_demo_randomize_reads_the_random_home(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from homehabits.cli import app
+
+    db = f"sqlite+aiosqlite:///{tmp_path / 'homehabits.db'}"
+    result = CliRunner().invoke(
+        app,
+        ["analyze", "--demo", "--randomize", "--seed", "5", "--days", "7", "--db", db, "--json"],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["run"]["source"].endswith("random habits)")
