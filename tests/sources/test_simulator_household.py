@@ -338,7 +338,8 @@ def test_a_trigger_followed_by_on_and_by_off_is_noise_not_a_habit(home: Simulate
 
 def test_the_truth_file_carries_the_new_fields(tmp_path: Path, home: SimulatedHome) -> None:
     _, truth_path = write_simulation(home, tmp_path / "home.parquet")
-    listed = json.loads(truth_path.read_text())["habits"]
+    written = json.loads(truth_path.read_text())
+    listed = written["habits"]
 
     assert load_truth(truth_path) == home.truth
     by_entity = {item["target_entity"]: item for item in listed if item["group"]}
@@ -348,6 +349,9 @@ def test_the_truth_file_carries_the_new_fields(tmp_path: Path, home: SimulatedHo
     assert len(group["group"]) == 2
     assert any(item["stopped"] for item in listed)
     assert {"brightness": 77} in [item["attributes"] for item in listed]
+    assert len(written["away"]) == 1
+    assert len(written["restarts"]) == 2
+    assert written["bouncing"] == list(home.bouncing)
 
 
 def test_old_truth_files_without_the_new_fields_still_load(tmp_path: Path) -> None:

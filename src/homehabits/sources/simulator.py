@@ -234,6 +234,10 @@ def write_simulation(home: SimulatedHome, out: Path) -> tuple[Path, Path]:
         "window_start": home.window_start.isoformat(),
         "window_end": home.window_end.isoformat(),
         "habits": [planted_habit_to_dict(habit) for habit in home.truth],
+        # the mess no habit explains, for scorers that read the file
+        "away": [[leave.isoformat(), back.isoformat()] for leave, back in home.away],
+        "restarts": [moment.isoformat() for moment in home.restarts],
+        "bouncing": list(home.bouncing),
     }
     truth_path.write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return out, truth_path

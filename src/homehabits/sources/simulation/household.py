@@ -310,8 +310,9 @@ def _restarts(dice: Dice, days: int) -> RestartPlan:
 
 
 def _away(dice: Dice, days: int) -> AwayPlan | None:
-    """A few days away (the demo: Friday afternoon to Tuesday evening, a long weekend)."""
-    length = dice.whole(4, 4, 9)
+    """Days away: a long weekend in the demo (Friday afternoon to Monday evening, short
+    enough for today's miners to keep its habits), four to nine days in a random home."""
+    length = dice.whole(3, 4, 9)
     if days < max(21, 3 * length):
         return None  # a short window would be more away than home
     return AwayPlan(
