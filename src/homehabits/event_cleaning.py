@@ -1,0 +1,154 @@
+"""What is never a person's action, whatever the source: restarts and bounces, taken out first.
+
+Two things real homes write that no person did:
+
+- **A start or restart of Home Assistant** writes the state of every entity again, with no
+  state before it (the recorder's `old_state_id` is NULL) and no user. Many entities within a
+  few seconds like that are a start-up burst: those rows get `origin=system`, and the state
+  each entity had before (its previous row in the frame) as `old_state`, so a light that comes
+  back as it was is no change at all. A row without a state before it outside such a burst
+  (the first row of an entity in a file, a new entity, the oldest row the recorder kept) may be
+  anything, but it is not known to be a change: it is never counted as made by hand
+  (`origin=unknown`).
+- **A bounce**: a switch that goes on and back off within a few seconds (contact bounce,
+  radio crosstalk) is not two actions. A chain of changes of one entity, each within
+  `debounce_seconds` of the one before, that comes back to where it started is dropped whole;
+  one that bounced on its way somewhere (off → on → off → on) keeps only its last row, as the
+  one change it was. Automations' own changes are left as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Final
+
+import polars as pl
+
+from homehabits.config import MiningSettings
+from homehabits.events import MANUAL_ORIGINS, Origin
+
+__all__ = ["RESTART_MIN_ENTITIES", "clean_events", "drop_bounces", "mark_restarts"]
+
+#: A start-up burst touches at least this many entities...
+RESTART_MIN_ENTITIES: Final = 5
+# ...each within this long of the one before (Home Assistant writes its states in well under a
+# second, integrations that load later a few seconds after)
+_RESTART_GAP: Final = timedelta(seconds=5)
+_MANUAL: Final = [origin.value for origin in MANUAL_ORIGINS]
+# changes that are an automation's or Home Assistant's own: never a bounce to drop
+_NOT_DEBOUNCED: Final = [Origin.AUTOMATION.value, Origin.SYSTEM.value]
+
+
+def clean_events(frame: pl.DataFrame, settings: MiningSettings | None = None) -> pl.DataFrame:
+    """The EventFrame with restarts marked `system` and bounces dropped (see the module)."""
+    settings = settings or MiningSettings()
+    per_domain = {
+        domain: float(overrides["debounce_seconds"])
+        for domain, overrides in settings.per_domain.items()
+        if "debounce_seconds" in overrides
+    }
+    return drop_bounces(mark_restarts(frame), settings.debounce_seconds, per_domain=per_domain)
+
+
+def mark_restarts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Start-up bursts as `origin=system`; no row without a state before it stays manual."""
+    no_state_before = pl.col("old_state").is_null()
+    if frame.is_empty() or not frame.select(no_state_before.any()).item():
+        return frame
+    frame = frame.with_row_index("_row")
+    candidates = frame.filter(no_state_before, pl.col("user_id").is_null()).select(
+        "_row", "time", "entity_id"
+    )
+    # a burst is a run of such rows, each close to the one before, over enough entities
+    bursts = (
+        candidates.sort("time", maintain_order=True)
+        .with_columns(
+            (pl.col("time").diff() > _RESTART_GAP).fill_null(True).cum_sum().alias("_burst")
+        )
+        .with_columns(pl.col("entity_id").n_unique().over("_burst").alias("_entities"))
+        .filter(pl.col("_entities") >= RESTART_MIN_ENTITIES)
+    )
+    in_burst = pl.col("_row").is_in(bursts["_row"].implode())
+    state_before = pl.col("state").shift(1).over("entity_id")  # the frame is sorted by time
+    origin_type = frame.schema["origin"]
+    return frame.with_columns(
+        pl.when(in_burst)
+        .then(pl.lit(Origin.SYSTEM.value))
+        .when(no_state_before & pl.col("origin").cast(pl.String).is_in(_MANUAL))
+        .then(pl.lit(Origin.UNKNOWN.value))
+        .otherwise(pl.col("origin").cast(pl.String))
+        .cast(origin_type)
+        .alias("origin"),
+        pl.when(in_burst).then(state_before).otherwise(pl.col("old_state")).alias("old_state"),
+    ).drop("_row")
+
+
+def drop_bounces(
+    frame: pl.DataFrame,
+    debounce_seconds: float,
+    *,
+    per_domain: Mapping[str, float] | None = None,
+) -> pl.DataFrame:
+    """The frame without the changes that bounced back within `debounce_seconds` (0: none)."""
+    limits = dict(per_domain or {})
+    if frame.is_empty() or (debounce_seconds <= 0 and not any(v > 0 for v in limits.values())):
+        return frame
+    frame = frame.with_row_index("_row")
+    limit = (
+        pl.col("domain")
+        .replace_strict(limits, default=debounce_seconds, return_dtype=pl.Float64())
+        .mul(1_000_000)
+    )
+    changes = frame.filter(
+        pl.col("old_state").is_not_null(), pl.col("state") != pl.col("old_state")
+    ).select("_row", "time", "entity_id", "state", "old_state", "origin", limit.alias("_limit"))
+    # the frame is in time order, so each entity's previous change is the row before it there
+    # (a window over the entity is several times faster than sorting by entity)
+    gap = (pl.col("time") - pl.col("time").shift(1)).over("entity_id").dt.total_microseconds()
+    chained = (
+        changes.with_columns((gap <= pl.col("_limit")).fill_null(False).alias("_close"))
+        .with_columns(
+            (~pl.col("_close")).cum_sum().over("entity_id").alias("_chain"),
+            (
+                pl.col("_close") | pl.col("_close").shift(-1).over("entity_id").fill_null(False)
+            ).alias("_chained"),
+        )
+        # nearly every change is a chain of one: only the few others are looked at closer
+        .filter(pl.col("_chained"))
+    )
+    chains = (
+        chained.group_by("entity_id", "_chain")
+        .agg(
+            pl.len().alias("rows"),
+            pl.col("old_state").first().alias("first_before"),
+            pl.col("state").last().alias("last_state"),
+            pl.col("state").n_unique().alias("states"),
+            (pl.col("state") == pl.col("old_state").first()).any().alias("back_to_start"),
+            pl.col("origin").cast(pl.String).is_in(_NOT_DEBOUNCED).any().alias("automated"),
+        )
+        # a chain that passes a state twice bounced; one through distinct states (a cover
+        # closed → opening → open) did not
+        .filter(
+            pl.col("rows") >= 2,
+            ~pl.col("automated"),
+            (pl.col("states") < pl.col("rows")) | pl.col("back_to_start"),
+        )
+    )
+    if chains.is_empty():
+        return frame.drop("_row")
+    # `chained` is in time order within each chain, and the join keeps that order
+    chain = ["entity_id", "_chain"]
+    bounced = chained.join(chains, on=chain, maintain_order="left").with_columns(
+        (pl.int_range(pl.len()).over(chain) == pl.len().over(chain) - 1).alias("_last")
+    )
+    # kept: the last row of a chain that ended somewhere else, as the one change it was
+    kept = bounced.filter(pl.col("_last"), pl.col("last_state") != pl.col("first_before"))
+    dropped = bounced.filter(~pl.col("_row").is_in(kept["_row"].implode()))["_row"]
+    fixed_before = kept.select("_row", pl.col("first_before").alias("_fixed_before"))
+    return (
+        frame.filter(~pl.col("_row").is_in(dropped.implode()))
+        .join(fixed_before, on="_row", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_fixed_before", "old_state").alias("old_state"))
+        .drop("_row", "_fixed_before")
+    )
