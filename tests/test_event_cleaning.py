@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
 
-from homehabits.config import MiningSettings
+from homehabits.config import MiningSettings, load_settings
 from homehabits.context import HomeContext
 from homehabits.event_cleaning import clean_events, drop_bounces, mark_restarts
 from homehabits.events import MANUAL_ORIGINS, Origin, check_events
+from homehabits.exceptions import ConfigError
 from homehabits.patterns import mine
 from homehabits.patterns._common import manual_actions
 from homehabits.patterns.time_of_day import find_time_habits
@@ -168,6 +170,24 @@ def test_debounce_seconds_is_a_checked_mining_setting() -> None:
         MiningSettings(debounce_seconds=-1)
     with pytest.raises(ValidationError):
         MiningSettings.model_validate({"debounce_secs": 3})
+
+
+def test_debounce_seconds_is_read_from_the_environment_and_checked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("HOMEHABITS_MINING__DEBOUNCE_SECONDS", "1.5")
+    monkeypatch.setenv("HOMEHABITS_MINING__PER_DOMAIN__COVER__DEBOUNCE_SECONDS", "10")
+    settings = load_settings()
+    assert settings.mining.debounce_seconds == 1.5
+    assert settings.mining.per_domain == {"cover": {"debounce_seconds": 10}}
+
+    monkeypatch.setenv("HOMEHABITS_MINING__DEBOUNCE_SECONDS", "600")
+    with pytest.raises(ConfigError, match="HOMEHABITS_MINING__DEBOUNCE_SECONDS"):
+        load_settings()
+    monkeypatch.setenv("HOMEHABITS_MINING__DEBOUNCE_SECOND", "1")
+    with pytest.raises(ConfigError, match="did you mean"):
+        load_settings()
 
 
 def test_bounces_are_no_evidence_for_a_habit() -> None:
