@@ -291,3 +291,14 @@ def test_system_is_an_origin_event_files_may_carry() -> None:
     frame = _frame([(_seconds(0), "light.hall", "off", None, "system")])
 
     assert frame["origin"].cast(pl.String).to_list() == ["system"]
+
+
+def test_a_frame_from_an_older_parquet_file_without_system_can_still_be_cleaned() -> None:
+    older = pl.Enum(["user", "device", "automation", "service", "unknown"])
+    frame = _frame(
+        [(_seconds(0.1 * n), f"light.l{n}", "off", None, "device") for n in range(6)]
+    ).with_columns(pl.col("origin").cast(pl.String).cast(older))
+
+    cleaned = mark_restarts(frame)
+
+    assert cleaned["origin"].cast(pl.String).to_list() == ["system"] * 6

@@ -26,7 +26,7 @@ from typing import Final
 import polars as pl
 
 from homehabits.config import MiningSettings
-from homehabits.events import MANUAL_ORIGINS, Origin
+from homehabits.events import MANUAL_ORIGINS, ORIGIN_DTYPE, Origin
 
 __all__ = ["RESTART_MIN_ENTITIES", "clean_events", "drop_bounces", "mark_restarts"]
 
@@ -71,14 +71,15 @@ def mark_restarts(frame: pl.DataFrame) -> pl.DataFrame:
     )
     in_burst = pl.col("_row").is_in(bursts["_row"].implode())
     state_before = pl.col("state").shift(1).over("entity_id")  # the frame is sorted by time
-    origin_type = frame.schema["origin"]
     return frame.with_columns(
         pl.when(in_burst)
         .then(pl.lit(Origin.SYSTEM.value))
         .when(no_state_before & pl.col("origin").cast(pl.String).is_in(_MANUAL))
         .then(pl.lit(Origin.UNKNOWN.value))
         .otherwise(pl.col("origin").cast(pl.String))
-        .cast(origin_type)
+        # the EventFrame's own origins, `system` included (a frame read from an older Parquet
+        # file may carry an enum without it)
+        .cast(ORIGIN_DTYPE)
         .alias("origin"),
         pl.when(in_burst).then(state_before).otherwise(pl.col("old_state")).alias("old_state"),
     ).drop("_row")

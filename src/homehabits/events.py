@@ -15,6 +15,7 @@ __all__ = [
     "ACTIONABLE_DOMAINS",
     "EVENT_SCHEMA",
     "MANUAL_ORIGINS",
+    "ORIGIN_DTYPE",
     "CheckedEvents",
     "Origin",
     "RejectedRow",
