@@ -26,7 +26,7 @@ from typing import Final
 import polars as pl
 
 from homehabits.config import MiningSettings
-from homehabits.events import MANUAL_ORIGINS, ORIGIN_DTYPE, Origin
+from homehabits.events import ACTIONABLE_DOMAINS, MANUAL_ORIGINS, ORIGIN_DTYPE, Origin
 
 __all__ = ["RESTART_MIN_ENTITIES", "clean_events", "drop_bounces", "mark_restarts"]
 
@@ -38,6 +38,11 @@ _RESTART_GAP: Final = timedelta(seconds=5)
 _MANUAL: Final = [origin.value for origin in MANUAL_ORIGINS]
 # changes that are an automation's or Home Assistant's own: never a bounce to drop
 _NOT_DEBOUNCED: Final = [Origin.AUTOMATION.value, Origin.SYSTEM.value]
+# what switches (and what habits are triggered by) can bounce; a measurement moving back and
+# forth (a sensor's 20.1 → 20.2 → 20.1) is no flip, and most of a home's rows
+_SWITCHING_DOMAINS: Final = sorted(
+    ACTIONABLE_DOMAINS | {"binary_sensor", "person", "device_tracker", "input_select"}
+)
 
 
 def clean_events(frame: pl.DataFrame, settings: MiningSettings | None = None) -> pl.DataFrame:
@@ -53,36 +58,42 @@ def clean_events(frame: pl.DataFrame, settings: MiningSettings | None = None) ->
 
 def mark_restarts(frame: pl.DataFrame) -> pl.DataFrame:
     """Start-up bursts as `origin=system`; no row without a state before it stays manual."""
-    no_state_before = pl.col("old_state").is_null()
-    if frame.is_empty() or not frame.select(no_state_before.any()).item():
+    no_state_before = frame["old_state"].is_null()
+    if not no_state_before.any():
         return frame
-    frame = frame.with_row_index("_row")
-    candidates = frame.filter(no_state_before, pl.col("user_id").is_null()).select(
-        "_row", "time", "entity_id"
+    candidates = (
+        frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "time", "entity_id")
+        .filter(no_state_before & frame["user_id"].is_null())
+        .sort("time", maintain_order=True)
     )
     # a burst is a run of such rows, each close to the one before, over enough entities
     bursts = (
-        candidates.sort("time", maintain_order=True)
-        .with_columns(
+        candidates.with_columns(
             (pl.col("time").diff() > _RESTART_GAP).fill_null(True).cum_sum().alias("_burst")
         )
         .with_columns(pl.col("entity_id").n_unique().over("_burst").alias("_entities"))
         .filter(pl.col("_entities") >= RESTART_MIN_ENTITIES)
     )
-    in_burst = pl.col("_row").is_in(bursts["_row"].implode())
-    state_before = pl.col("state").shift(1).over("entity_id")  # the frame is sorted by time
+    in_burst = _marked(frame.height, bursts["_row"])
+    state_before = (
+        pl.col("state").shift(1).over("entity_id")  # the frame is sorted by time
+        if bursts.height
+        else pl.lit(None, dtype=pl.String())
+    )
+    # the EventFrame's own origins, `system` included (a frame read from an older Parquet
+    # file may carry an enum without it)
+    origin = pl.col("origin").cast(pl.String).cast(ORIGIN_DTYPE)
+    if frame.schema["origin"] == ORIGIN_DTYPE:
+        origin = pl.col("origin")
     return frame.with_columns(
         pl.when(in_burst)
-        .then(pl.lit(Origin.SYSTEM.value))
-        .when(no_state_before & pl.col("origin").cast(pl.String).is_in(_MANUAL))
-        .then(pl.lit(Origin.UNKNOWN.value))
-        .otherwise(pl.col("origin").cast(pl.String))
-        # the EventFrame's own origins, `system` included (a frame read from an older Parquet
-        # file may carry an enum without it)
-        .cast(ORIGIN_DTYPE)
+        .then(pl.lit(Origin.SYSTEM.value, dtype=ORIGIN_DTYPE))
+        .when(no_state_before & origin.is_in(_MANUAL))
+        .then(pl.lit(Origin.UNKNOWN.value, dtype=ORIGIN_DTYPE))
+        .otherwise(origin)
         .alias("origin"),
         pl.when(in_burst).then(state_before).otherwise(pl.col("old_state")).alias("old_state"),
-    ).drop("_row")
+    )
 
 
 def drop_bounces(
@@ -95,27 +106,41 @@ def drop_bounces(
     limits = dict(per_domain or {})
     if frame.is_empty() or (debounce_seconds <= 0 and not any(v > 0 for v in limits.values())):
         return frame
-    frame = frame.with_row_index("_row")
     limit = (
-        pl.col("domain")
-        .replace_strict(limits, default=debounce_seconds, return_dtype=pl.Float64())
-        .mul(1_000_000)
+        pl.col("domain").replace_strict(limits, default=debounce_seconds, return_dtype=pl.Float64())
+        if limits
+        else pl.lit(debounce_seconds, dtype=pl.Float64())
     )
-    changes = frame.filter(
-        pl.col("old_state").is_not_null(), pl.col("state") != pl.col("old_state")
-    ).select("_row", "time", "entity_id", "state", "old_state", "origin", limit.alias("_limit"))
+    changes = frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
+        "time",
+        "entity_id",
+        "domain",
+        "state",
+        "old_state",
+        "origin",
+    ).filter(
+        pl.col("domain").is_in(_SWITCHING_DOMAINS),
+        pl.col("old_state").is_not_null(),
+        pl.col("state") != pl.col("old_state"),
+    )
     # the frame is in time order, so each entity's previous change is the row before it there
     # (a window over the entity is several times faster than sorting by entity)
     gap = (pl.col("time") - pl.col("time").shift(1)).over("entity_id").dt.total_microseconds()
+    close = (gap <= limit * 1_000_000).fill_null(False)
+    changes = changes.with_columns(close.alias("_close"))
+    bouncing = changes.filter(pl.col("_close"))["entity_id"].unique()
+    if bouncing.is_empty():
+        return frame
     chained = (
-        changes.with_columns((gap <= pl.col("_limit")).fill_null(False).alias("_close"))
+        # nearly every entity never bounces: only the few that did are looked at closer
+        changes.filter(pl.col("entity_id").is_in(bouncing.implode()))
         .with_columns(
             (~pl.col("_close")).cum_sum().over("entity_id").alias("_chain"),
             (
                 pl.col("_close") | pl.col("_close").shift(-1).over("entity_id").fill_null(False)
             ).alias("_chained"),
         )
-        # nearly every change is a chain of one: only the few others are looked at closer
         .filter(pl.col("_chained"))
     )
     chains = (
@@ -131,25 +156,25 @@ def drop_bounces(
         # a chain that passes a state twice bounced; one through distinct states (a cover
         # closed → opening → open) did not
         .filter(
-            pl.col("rows") >= 2,
             ~pl.col("automated"),
             (pl.col("states") < pl.col("rows")) | pl.col("back_to_start"),
         )
     )
     if chains.is_empty():
-        return frame.drop("_row")
-    # `chained` is in time order within each chain, and the join keeps that order
+        return frame
     chain = ["entity_id", "_chain"]
+    # `chained` is in time order within each chain, and the join keeps that order
     bounced = chained.join(chains, on=chain, maintain_order="left").with_columns(
         (pl.int_range(pl.len()).over(chain) == pl.len().over(chain) - 1).alias("_last")
     )
     # kept: the last row of a chain that ended somewhere else, as the one change it was
-    kept = bounced.filter(pl.col("_last"), pl.col("last_state") != pl.col("first_before"))
-    dropped = bounced.filter(~pl.col("_row").is_in(kept["_row"].implode()))["_row"]
-    fixed_before = kept.select("_row", pl.col("first_before").alias("_fixed_before"))
-    return (
-        frame.filter(~pl.col("_row").is_in(dropped.implode()))
-        .join(fixed_before, on="_row", how="left", maintain_order="left")
-        .with_columns(pl.coalesce("_fixed_before", "old_state").alias("old_state"))
-        .drop("_row", "_fixed_before")
-    )
+    ended_elsewhere = pl.col("_last") & (pl.col("last_state") != pl.col("first_before"))
+    kept = bounced.filter(ended_elsewhere)
+    dropped = _marked(frame.height, bounced.filter(~ended_elsewhere)["_row"])
+    old_states = frame["old_state"].scatter(kept["_row"], kept["first_before"])
+    return frame.with_columns(old_states.alias("old_state")).filter(~dropped)
+
+
+def _marked(length: int, rows: pl.Series) -> pl.Series:
+    """A mask of `length` rows, True at the given row numbers."""
+    return pl.repeat(False, length, dtype=pl.Boolean(), eager=True).scatter(rows, True)
