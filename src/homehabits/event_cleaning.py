@@ -3,8 +3,8 @@
 Two things real homes write that no person did:
 
 - **A start or restart of Home Assistant** writes the state of every entity again, with no
-  state before it (the recorder's `old_state_id` is NULL) and no user. Many entities within a
-  few seconds like that are a start-up burst: those rows get `origin=system`, and the state
+  state before it (the recorder's `old_state_id` is NULL) and no user. Five or more entities
+  written like that, each within seconds of the one before, are a start-up burst: those rows get `origin=system`, and the state
   each entity had before (its previous row in the frame) as `old_state`, so a light that comes
   back as it was is no change at all. A row without a state before it outside such a burst
   (the first row of an entity in a file, a new entity, the oldest row the recorder kept) may be
@@ -14,7 +14,11 @@ Two things real homes write that no person did:
   radio crosstalk) is not two actions. A chain of changes of one entity, each within
   `debounce_seconds` of the one before, that comes back to where it started is dropped whole;
   one that bounced on its way somewhere (off → on → off → on) keeps only its last row, as the
-  one change it was. Automations' own changes are left as they are.
+  one change it was. Automations' own changes are left as they are, and so are measurements
+  (a sensor's value moving back and forth is no flip).
+
+`clean_events` runs at the start of `mine()`, so every source, the benchmarks and the tests get
+it; anything else that counts manual actions (a replay) should count them in its output too.
 """
 
 from __future__ import annotations
