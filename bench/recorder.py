@@ -1,21 +1,29 @@
-"""Benchmark: read a month from a one-million-row SQLite recorder into an EventFrame.
+"""Benchmark: read a month from a one-million-row recorder (SQLite, PostgreSQL) into an EventFrame.
 
-Run: `python bench/recorder.py [rows]`. Prints figures; asserts nothing. The read runs in a
-child process so its peak memory (RSS high-water mark from getrusage) is the read's alone.
+Run: `python bench/recorder.py [rows] [--rounds=3] [--sqlite-only]`. Prints figures; asserts
+nothing. Each read runs in a child process so its peak memory (RSS high-water mark from getrusage)
+is the read's alone. The baseline is the floor: the same window's rows fetched as bare tuples (sqlite3,
+psycopg) in the same run. PostgreSQL is the local server (`HOMEHABITS_BENCH_POSTGRES`, default
+postgresql://postgres@127.0.0.1:5432/test); the rows go into a database of the bench's own,
+bulk-loaded with COPY and dropped afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import resource
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +31,9 @@ ENTITIES = 200
 DAYS = 35
 OWNER = uuid.UUID(int=1).bytes
 END = datetime(2025, 3, 1, tzinfo=UTC)
+POSTGRES_SERVER = os.environ.get(
+    "HOMEHABITS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 _SCHEMA = """
 CREATE TABLE schema_changes (change_id INTEGER PRIMARY KEY, schema_version INTEGER,
@@ -48,6 +59,48 @@ CREATE INDEX ix_states_metadata_id_last_updated_ts ON states (metadata_id, last_
 CREATE INDEX ix_states_last_updated_ts ON states (last_updated_ts);
 CREATE INDEX ix_states_context_id_bin ON states (context_id_bin);
 """
+
+# The same tables with the column types Home Assistant's db_schema.py gives PostgreSQL; the
+# indexes come after the rows (see _POSTGRES_INDEXES), as a bulk load does.
+_POSTGRES_SCHEMA = """
+CREATE TABLE schema_changes (change_id SERIAL PRIMARY KEY, schema_version INTEGER,
+    changed TIMESTAMP WITH TIME ZONE NOT NULL);
+CREATE TABLE states_meta (metadata_id SERIAL PRIMARY KEY, entity_id VARCHAR(255));
+CREATE TABLE state_attributes (attributes_id SERIAL PRIMARY KEY, hash BIGINT, shared_attrs TEXT);
+CREATE TABLE event_types (event_type_id SERIAL PRIMARY KEY, event_type VARCHAR(64));
+CREATE TABLE event_data (data_id SERIAL PRIMARY KEY, hash BIGINT, shared_data TEXT);
+CREATE TABLE events (event_id SERIAL PRIMARY KEY, origin_idx SMALLINT,
+    time_fired_ts DOUBLE PRECISION, data_id INTEGER, context_id_bin BYTEA,
+    context_user_id_bin BYTEA, context_parent_id_bin BYTEA, event_type_id INTEGER);
+CREATE TABLE states (state_id SERIAL PRIMARY KEY, state VARCHAR(255),
+    last_changed_ts DOUBLE PRECISION, last_updated_ts DOUBLE PRECISION, old_state_id INTEGER,
+    attributes_id INTEGER, origin_idx SMALLINT, context_id_bin BYTEA, context_user_id_bin BYTEA,
+    context_parent_id_bin BYTEA, metadata_id INTEGER);
+"""
+_POSTGRES_INDEXES = """
+CREATE UNIQUE INDEX ix_states_meta_entity_id ON states_meta (entity_id);
+CREATE INDEX ix_events_event_type_id_time_fired_ts ON events (event_type_id, time_fired_ts);
+CREATE INDEX ix_states_metadata_id_last_updated_ts ON states (metadata_id, last_updated_ts);
+CREATE INDEX ix_states_last_updated_ts ON states (last_updated_ts);
+CREATE INDEX ix_states_context_id_bin ON states (context_id_bin);
+ANALYZE;
+"""
+# Table -> the columns copied from the SQLite recorder into PostgreSQL.
+_COPIED = {
+    "schema_changes": "change_id, schema_version, changed",
+    "states_meta": "metadata_id, entity_id",
+    "state_attributes": "attributes_id, hash, shared_attrs",
+    "event_types": "event_type_id, event_type",
+    "events": "event_id, time_fired_ts, context_id_bin, event_type_id",
+    "states": "state_id, state, last_updated_ts, old_state_id, attributes_id, context_id_bin, "
+    "context_user_id_bin, context_parent_id_bin, metadata_id",
+}
+# The floor both databases are measured against: the window's rows, nothing joined.
+_BASELINE_SQL = (
+    "SELECT state_id, state, last_updated_ts, old_state_id, attributes_id, context_id_bin, "
+    "context_user_id_bin, context_parent_id_bin, metadata_id FROM states "
+    "WHERE last_updated_ts >= {start} AND last_updated_ts < {end}"
+)
 
 
 def build(path: Path, rows: int) -> None:
@@ -124,12 +177,40 @@ def _insert_states(connection: sqlite3.Connection, batch: list[tuple[object, ...
     )
 
 
-def read(path: Path) -> None:
+@contextmanager
+def postgres_copy(sqlite_path: Path) -> Iterator[str]:
+    """The SQLite recorder's rows in a PostgreSQL database of their own (COPY); its URL.
+
+    The database is dropped afterwards, whatever happened.
+    """
+    import psycopg
+
+    name = f"hh_bench_recorder_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_SERVER, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    url = POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        source = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+        with psycopg.connect(url) as target:
+            target.execute(_POSTGRES_SCHEMA)
+            for table, columns in _COPIED.items():
+                with target.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in source.execute(f"SELECT {columns} FROM {table}"):
+                        copy.write_row(row)
+            target.execute(_POSTGRES_INDEXES)
+        source.close()
+        yield url
+    finally:
+        with psycopg.connect(POSTGRES_SERVER, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def read(url: str) -> None:
     """Read the last 30 days (run in the child process) and print the figures."""
     from homehabits.context import HomeContext
     from homehabits.sources.recorder import RecorderSource
 
-    source = RecorderSource(f"sqlite:///{path}")
+    source = RecorderSource(url)
     started = time.perf_counter()
     result = asyncio.run(
         source.read_events(END - timedelta(days=30), END, HomeContext(time_zone="UTC"))
@@ -137,64 +218,106 @@ def read(path: Path) -> None:
     seconds = time.perf_counter() - started
     frame = result.frame
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    origins = dict(frame.group_by("origin").len().rows())
-    print(f"rows in window : {frame.height:,} (read {result.rows_read:,})")
-    print(f"read seconds   : {seconds:.2f}")
-    print(f"rows per second: {frame.height / seconds:,.0f}")
-    print(f"frame size     : {frame.estimated_size('mb'):.0f} MB")
-    print(f"peak RSS       : {peak_mb:.0f} MB (getrusage ru_maxrss of the reading process)")
-    print(f"origins        : {origins}")
+    origins = dict(frame.group_by("origin").len().sort("origin").rows())
+    print(f"  rows in window : {frame.height:,} (read {result.rows_read:,})")
+    print(f"  read seconds   : {seconds:.2f}")
+    print(f"  rows per second: {frame.height / seconds:,.0f}")
+    print(f"  frame size     : {frame.estimated_size('mb'):.0f} MB")
+    print(f"  peak RSS       : {peak_mb:.0f} MB (getrusage ru_maxrss of the reading process)")
+    print(f"  origins        : {origins}")
     print(f"SECONDS={seconds}")
+    print(f"PEAK_MB={peak_mb:.0f}")
 
 
-def baseline(path: Path) -> None:
+def baseline(url: str) -> None:
     """The floor: the same window's rows fetched as plain tuples, nothing joined or classified."""
-    started = time.perf_counter()
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     start, end = (END - timedelta(days=30)).timestamp(), END.timestamp()
-    rows = connection.execute(
-        "SELECT state_id, state, last_updated_ts, old_state_id, attributes_id, context_id_bin, "
-        "context_user_id_bin, context_parent_id_bin, metadata_id FROM states "
-        "WHERE last_updated_ts >= ? AND last_updated_ts < ?",
-        (start, end),
-    ).fetchall()
+    started = time.perf_counter()
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        rows = connection.execute(_BASELINE_SQL.format(start="?", end="?"), (start, end)).fetchall()
+        driver = "sqlite3"
+    else:
+        import psycopg
+
+        with psycopg.connect(url) as connection:
+            rows = connection.execute(
+                _BASELINE_SQL.format(start="%s", end="%s"), (start, end)
+            ).fetchall()
+        driver = "psycopg"
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"baseline       : {len(rows):,} rows as sqlite3 tuples in {seconds:.2f} s, {peak_mb:.0f} MB"
+        f"  baseline       : {len(rows):,} rows as {driver} tuples in {seconds:.2f} s, "
+        f"{peak_mb:.0f} MB"
     )
     print(f"SECONDS={seconds}")
+    print(f"PEAK_MB={peak_mb:.0f}")
+
+
+def measure(kind: str, url: str, rounds: int) -> None:
+    """The baseline, then homehabits, each in a fresh process, `rounds` times in turn.
+
+    Other work on the machine slows some runs: the medians and the ratio of the medians are
+    the figures, the first round's lines show the details (peak RSS is each run's own).
+    """
+    print(f"{kind}:")
+    seconds: dict[str, list[float]] = {"--baseline": [], "--read": []}
+    peaks: dict[str, list[str]] = {"--baseline": [], "--read": []}
+    for round_number in range(rounds):
+        for mode in seconds:
+            done = subprocess.run(
+                [sys.executable, __file__, mode, url], check=True, capture_output=True, text=True
+            )
+            for line in done.stdout.splitlines():
+                if line.startswith("SECONDS="):
+                    seconds[mode].append(float(line.removeprefix("SECONDS=")))
+                elif line.startswith("PEAK_MB="):
+                    peaks[mode].append(line.removeprefix("PEAK_MB="))
+                elif round_number == 0:
+                    print(line)
+    for mode, label in (("--baseline", "baseline"), ("--read", "homehabits")):
+        runs = ", ".join(f"{value:.2f}" for value in seconds[mode])
+        print(
+            f"  {label:10s} seconds, median of {rounds}: {statistics.median(seconds[mode]):.2f} "
+            f"({runs}); peak RSS MB: {', '.join(peaks[mode])}"
+        )
+    ratio = statistics.median(seconds["--read"]) / statistics.median(seconds["--baseline"])
+    print(f"  ratio to baseline: {ratio:.2f}x (an EventFrame with origins vs bare tuples)")
 
 
 def main() -> None:
-    """Build the database, then read it in fresh processes: the baseline, then homehabits."""
+    """Build the databases, then read each in fresh processes: the baseline, then homehabits."""
     if len(sys.argv) == 3 and sys.argv[1] in ("--read", "--baseline"):
-        (read if sys.argv[1] == "--read" else baseline)(Path(sys.argv[2]))
+        (read if sys.argv[1] == "--read" else baseline)(sys.argv[2])
         return
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    arguments = [argument for argument in sys.argv[1:] if not argument.startswith("--")]
+    rows = int(arguments[0]) if arguments else 1_000_000
+    rounds = next(
+        (int(a.removeprefix("--rounds=")) for a in sys.argv if a.startswith("--rounds=")), 3
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "home-assistant_v2.db"
         started = time.perf_counter()
         build(path, rows)
         size_mb = path.stat().st_size / 1e6
         print(
-            f"built {rows * DAYS // 30:,} state rows ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f} s"
+            f"built {rows * DAYS // 30:,} state rows ({size_mb:.0f} MB) in "
+            f"{time.perf_counter() - started:.1f} s"
         )
-        seconds = {}
-        for mode in ("--baseline", "--read"):
-            done = subprocess.run(
-                [sys.executable, __file__, mode, str(path)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            for line in done.stdout.splitlines():
-                if line.startswith("SECONDS="):
-                    seconds[mode] = float(line.removeprefix("SECONDS="))
-                else:
-                    print(line)
-        ratio = seconds["--read"] / seconds["--baseline"]
-        print(f"ratio to baseline: {ratio:.2f}x (an EventFrame with origins vs bare tuples)")
+        measure("SQLite", f"sqlite:///{path}", rounds)
+        if "--sqlite-only" in sys.argv:
+            return
+        import psycopg
+
+        try:
+            started = time.perf_counter()
+            with postgres_copy(path) as url:
+                print(f"copied into PostgreSQL in {time.perf_counter() - started:.1f} s")
+                measure("PostgreSQL", url, rounds)
+        except psycopg.OperationalError as err:  # no server to measure
+            print(f"PostgreSQL: not measured ({err})")
 
 
 if __name__ == "__main__":

@@ -154,3 +154,16 @@ def test_an_edit_may_call_the_valve_services(service: str) -> None:
     after = {"actions": [{"action": service, "target": {"entity_id": VALVE}}]}
 
     assert edit_refusal(before, after) is None
+
+
+async def test_a_gas_valve_habit_is_flagged_for_a_careful_look(tmp_path: Path) -> None:
+    context, patterns = await _home(tmp_path)
+    gas = Entity(entity_id=VALVE, name="Boiler supply", device_class="gas")
+    context = replace(context, entities={VALVE: gas})
+
+    draft = compile_pattern(_opening_habit(patterns), context, dialect=Dialect.MODERN)
+    verdict = judge(draft.automation, context)
+
+    assert verdict.sensitive
+    assert verdict.reason is not None
+    assert "Moves the gas valve (Boiler supply) automatically" in verdict.reason

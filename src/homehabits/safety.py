@@ -19,6 +19,7 @@ __all__ = [
     "SENSITIVE_DOMAINS",
     "is_allowed_service",
     "is_garage",
+    "is_gas_valve",
     "never_rule",
     "opens_cover",
     "sensitive_entity",
@@ -53,13 +54,27 @@ def is_garage(entity_id: str, context: HomeContext, *, by_name: bool = True) -> 
     return by_name and "garage" in f"{entity_id} {context.friendly_name(entity_id)}".lower()
 
 
+def is_gas_valve(entity_id: str, context: HomeContext, *, by_name: bool = True) -> bool:
+    """Whether a valve is a gas valve: by device class, else (`by_name`) by its name."""
+    if not entity_id.startswith("valve."):
+        return False
+    entity = context.entities.get(entity_id)
+    if entity is not None and entity.device_class:
+        return entity.device_class == "gas"
+    return by_name and "gas" in f"{entity_id} {context.friendly_name(entity_id)}".lower().split()
+
+
 def sensitive_entity(entity_id: str, context: HomeContext) -> bool:
-    """Locks, alarms and garage doors (by device class): a habit to approve with care.
+    """Locks, alarms, garage doors and gas valves (by device class): approve with care.
 
     The miners go by what the home says; the doors (automations.safety) also go by names.
     """
     domain = entity_id.split(".", 1)[0]
-    return domain in SENSITIVE_DOMAINS or is_garage(entity_id, context, by_name=False)
+    return (
+        domain in SENSITIVE_DOMAINS
+        or is_garage(entity_id, context, by_name=False)
+        or is_gas_valve(entity_id, context, by_name=False)
+    )
 
 
 def opens_cover(service: str, data: Mapping[str, Any]) -> bool:

@@ -7,11 +7,12 @@ from datetime import time, timedelta
 import polars as pl
 import pytest
 
+from homehabits.automations.dedupe import is_covered
 from homehabits.context import ExistingAutomation, HomeContext
 from homehabits.events import check_events
 from homehabits.exceptions import AnalysisError
 from homehabits.patterns import HabitKind, Pattern, mine
-from homehabits.patterns.ranking import is_covered, rank, score
+from homehabits.patterns.ranking import rank, score
 
 from .conftest import BERLIN, at, build_frame, daily
 

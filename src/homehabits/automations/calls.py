@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from homehabits.automations.tree import NodeKind, walk
+
 __all__ = ["FoundCall", "find_calls"]
 
-_ACTION_LISTS: Final = ("actions", "action", "sequence", "then", "else", "default", "parallel")
 _WIDE_TARGETS: Final = ("area_id", "floor_id", "label_id")
 
 
@@ -24,34 +25,19 @@ class FoundCall:
 
 def find_calls(config: Mapping[str, Any]) -> list[FoundCall]:
     """Every service call of an automation (actions, action, and their nested sequences)."""
-    found: list[FoundCall] = []
-    for key in ("actions", "action"):
-        if key in config:
-            found.extend(_walk(config[key]))
-    return found
+    return [
+        _call(service, node.value)
+        for node in walk(config)
+        if node.kind is NodeKind.ACTION and (service := _service_of(node.value)) is not None
+    ]
 
 
-def _walk(node: Any) -> Iterator[FoundCall]:
-    if isinstance(node, list | tuple):
-        for item in node:
-            yield from _walk(item)
-        return
-    if not isinstance(node, Mapping):
-        return
-    service = node.get("action", node.get("service"))
-    if isinstance(service, str) and "." in service:
-        yield _call(service, node)
-        return
-    for key, value in node.items():
-        if key in _ACTION_LISTS:
-            yield from _walk(value)
-        elif key == "choose":
-            choices = [value] if isinstance(value, Mapping) else value
-            for choice in choices if isinstance(choices, list | tuple) else ():
-                if isinstance(choice, Mapping):
-                    yield from _walk(choice.get("sequence"))
-        elif key == "repeat" and isinstance(value, Mapping):
-            yield from _walk(value.get("sequence"))
+def _service_of(action: Any) -> str | None:
+    """The service an action calls (`action:` or the legacy `service:`), as written; else None."""
+    if not isinstance(action, Mapping):
+        return None
+    service = action.get("action", action.get("service"))
+    return service if isinstance(service, str) and "." in service else None
 
 
 def _call(service: str, node: Mapping[str, Any]) -> FoundCall:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from homehabits.automations.condition_checks import check_condition, check_conditions
+from homehabits.automations.condition_checks import check_condition
 from homehabits.automations.dialects import (
     ACTION_LIST_KEY,
     CONDITION_LIST_KEY,
@@ -18,7 +18,6 @@ from homehabits.automations.dialects import (
     TRIGGER_LIST_KEY,
 )
 from homehabits.automations.fields import (
-    as_list_at,
     check_duration,
     check_enabled,
     check_entity_ids,
@@ -26,6 +25,7 @@ from homehabits.automations.fields import (
     check_text,
     is_template,
 )
+from homehabits.automations.tree import NodeKind, walk
 from homehabits.automations.trigger_checks import check_trigger
 from homehabits.config import Dialect
 from homehabits.exceptions import AutomationCheckError
@@ -81,6 +81,12 @@ _OTHER_ACTIONS: Final = frozenset(
 )
 
 
+# Actions that hold further items, told apart by this key (the walk goes into them).
+_NESTING_ACTIONS: Final = frozenset(
+    {"choose", "if", "repeat", "parallel", "sequence", "wait_for_trigger"}
+)
+
+
 def check_automation(config: Mapping[str, Any], dialect: Dialect | None = None) -> None:
     """Raise AutomationCheckError if Home Assistant would refuse this automation.
 
@@ -93,14 +99,19 @@ def check_automation(config: Mapping[str, Any], dialect: Dialect | None = None) 
         )
     _check_top_keys(config, dialect)
     _check_settings(config)
-    triggers_key = _present(config, TRIGGER_LIST_KEY, dialect)
-    actions_key = _present(config, ACTION_LIST_KEY, dialect)
-    conditions_key = next((key for key in CONDITION_LIST_KEY.values() if key in config), None)
-    for index, trigger in enumerate(as_list_at(config[triggers_key], triggers_key)):
-        check_trigger(trigger, f"{triggers_key}[{index}]", index, dialect)
-    if conditions_key is not None and config[conditions_key] is not None:
-        check_conditions(config[conditions_key], conditions_key)
-    _check_actions(config[actions_key], actions_key, dialect)
+    _require(config, TRIGGER_LIST_KEY, dialect)
+    _require(config, ACTION_LIST_KEY, dialect)
+    # each item is checked before the walk goes into what it holds, so the first fault
+    # found is the outermost one, in the order Home Assistant reads the automation
+    for node in walk(config, strict=True):
+        if node.kind is NodeKind.TRIGGER:
+            check_trigger(node.value, node.path, node.index, dialect)
+        elif node.kind is NodeKind.CONDITION:
+            check_condition(node.value, node.path)
+        elif node.kind is NodeKind.OPTION:
+            _check_option(node.value, node.path)
+        else:
+            _check_action(node.value, node.path, node.index, dialect)
 
 
 def _check_top_keys(config: Mapping[str, Any], dialect: Dialect | None) -> None:
@@ -131,12 +142,11 @@ def _check_top_keys(config: Mapping[str, Any], dialect: Dialect | None) -> None:
             )
 
 
-def _present(
+def _require(
     config: Mapping[str, Any], keys: Mapping[Dialect, str], dialect: Dialect | None
-) -> str:
-    for key in keys.values():
-        if key in config:
-            return key
+) -> None:
+    if any(key in config for key in keys.values()):
+        return
     wanted = keys[dialect or Dialect.MODERN]
     raise AutomationCheckError(f"missing {wanted!r}")
 
@@ -174,12 +184,8 @@ def _check_settings(config: Mapping[str, Any]) -> None:
             raise AutomationCheckError(f"{key!r} must be a mapping", path=key)
 
 
-def _check_actions(value: Any, path: str, dialect: Dialect | None) -> None:
-    for index, action in enumerate(as_list_at(value, path, allow_empty=True)):
-        _check_action(action, f"{path}[{index}]", index, dialect)
-
-
 def _check_action(action: Any, path: str, index: int, dialect: Dialect | None) -> None:
+    """One action, not the actions, conditions and triggers it holds (the walk visits those)."""
     if not isinstance(action, Mapping):
         raise AutomationCheckError(f"an action must be a mapping, got {action!r}", path=path)
     check_enabled(action, path)
@@ -192,40 +198,25 @@ def _check_action(action: Any, path: str, index: int, dialect: Dialect | None) -
     elif "condition" in action:
         check_condition(action, path)
     elif "choose" in action:
-        choices = action["choose"]
-        for number, choice in enumerate(as_list_at(choices, f"{path}.choose")):
-            where = f"{path}.choose[{number}]"
-            if not isinstance(choice, Mapping) or "sequence" not in choice:
-                raise AutomationCheckError("a choice needs 'conditions' and 'sequence'", path=where)
-            check_conditions(choice.get("conditions", []), f"{where}.conditions")
-            _check_actions(choice["sequence"], f"{where}.sequence", dialect)
-        if "default" in action:
-            _check_actions(action["default"], f"{path}.default", dialect)
+        pass  # its options are checked as the walk reaches them
     elif "if" in action:
         if "then" not in action:
             raise AutomationCheckError("an 'if' action needs 'then'", path=path)
-        check_conditions(action["if"], f"{path}.if")
-        for key in ("then", "else"):
-            if key in action:
-                _check_actions(action[key], f"{path}.{key}", dialect)
     elif "repeat" in action:
         repeat = action["repeat"]
         if not isinstance(repeat, Mapping) or "sequence" not in repeat:
             raise AutomationCheckError("a 'repeat' action needs 'sequence'", path=f"{path}.repeat")
-        _check_actions(repeat["sequence"], f"{path}.repeat.sequence", dialect)
-    elif "parallel" in action or "sequence" in action:
-        key = "parallel" if "parallel" in action else "sequence"
-        _check_actions(action[key], f"{path}.{key}", dialect)
-    elif "wait_for_trigger" in action:
-        triggers = as_list_at(action["wait_for_trigger"], f"{path}.wait_for_trigger")
-        for number, trigger in enumerate(triggers):
-            check_trigger(trigger, f"{path}.wait_for_trigger[{number}]", number, dialect)
-    elif not any(key in action for key in _OTHER_ACTIONS):
+    elif not any(key in action for key in _NESTING_ACTIONS | _OTHER_ACTIONS):
         raise AutomationCheckError(
             "unknown action: expected 'action: domain.service' (or delay, choose, if, repeat, "
             f"…), got the keys {', '.join(map(str, action))}",
             path=path,
         )
+
+
+def _check_option(option: Any, path: str) -> None:
+    if not isinstance(option, Mapping) or "sequence" not in option:
+        raise AutomationCheckError("a choice needs 'conditions' and 'sequence'", path=path)
 
 
 def _check_service_call(

@@ -1,4 +1,4 @@
-"""Checks of conditions: time and state in full, and/or/not nested, other types by their shape."""
+"""Checks of one condition: time and state in full, and/or/not and other types by their shape."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from homehabits.automations.fields import (
-    as_list_at,
     check_duration,
     check_enabled,
     check_entity_ids,
@@ -17,7 +16,7 @@ from homehabits.automations.fields import (
 )
 from homehabits.exceptions import AutomationCheckError
 
-__all__ = ["check_condition", "check_conditions"]
+__all__ = ["check_condition"]
 
 _CONDITION_KEYS: Final = {
     "time": frozenset({"after", "before", "weekday"}),
@@ -25,17 +24,8 @@ _CONDITION_KEYS: Final = {
 }
 
 
-def check_conditions(value: Any, path: str) -> None:
-    """Refuse a condition list (or single condition) Home Assistant would refuse."""
-    if isinstance(value, str):
-        check_condition(value, f"{path}[0]")
-        return
-    for index, condition in enumerate(as_list_at(value, path, allow_empty=True)):
-        check_condition(condition, f"{path}[{index}]")
-
-
 def check_condition(condition: Any, path: str) -> None:
-    """Refuse one condition Home Assistant would refuse."""
+    """Refuse one condition Home Assistant would refuse (the walk visits the ones it holds)."""
     if isinstance(condition, str):
         if not is_template(condition):
             raise AutomationCheckError(
@@ -52,7 +42,6 @@ def check_condition(condition: Any, path: str) -> None:
             raise AutomationCheckError(
                 "a condition needs 'condition', e.g. condition: state", path=path
             )
-        check_conditions(condition[shorthand[0]], f"{path}.{shorthand[0]}")
         return
     if not isinstance(kind, str):
         raise AutomationCheckError(
@@ -62,7 +51,6 @@ def check_condition(condition: Any, path: str) -> None:
     if kind in ("and", "or", "not"):
         if "conditions" not in condition:
             raise AutomationCheckError(f"an {kind!r} condition needs 'conditions'", path=path)
-        check_conditions(condition["conditions"], f"{path}.conditions")
         return
     known = _CONDITION_KEYS.get(kind)
     if known is None:

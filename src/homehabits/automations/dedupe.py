@@ -1,18 +1,28 @@
-"""Dedupe: is a compiled habit something the home's automations already do?"""
+"""Dedupe: is a habit something the home's automations already do?
+
+Asked twice, of two things: `is_covered` asks of a habit as mining finds it (an automation
+already acts the same way on its target where it happens: dropped without a word, it is
+not a habit to suggest), and `KnownAutomations.covering` asks of the automation compiled for
+it (an automation already has the same trigger and action: left out, saying which one).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from homehabits.automations.calls import FoundCall, find_calls
 from homehabits.automations.dialects import convert_dialect
 from homehabits.automations.fields import duration_to_seconds, parse_time_text
 from homehabits.automations.services import direction_of
+from homehabits.automations.tree import NodeKind, walk
 from homehabits.config import Dialect
 from homehabits.context import ExistingAutomation, HomeContext
+from homehabits.domains import state_after
+from homehabits.patterns._common import MINUTES_PER_DAY, clock_minutes
+from homehabits.patterns.habit import HabitKind, Pattern
 
-__all__ = ["NEAR_MINUTES", "KnownAutomations", "already_automated"]
+__all__ = ["NEAR_MINUTES", "KnownAutomations", "is_covered"]
 
 #: Two clock (or sun) triggers this close together count as the same trigger.
 NEAR_MINUTES: Final = 30
@@ -49,16 +59,6 @@ class KnownAutomations:
             if same_trigger and _same_action(ours_calls, theirs_calls):
                 return existing
         return None
-
-
-def already_automated(
-    automation: Mapping[str, Any],
-    context: HomeContext,
-    *,
-    ignore_id: str | None = None,
-) -> ExistingAutomation | None:
-    """The home's automation that already has the same trigger and acts the same on the target."""
-    return KnownAutomations(context).covering(automation, ignore_id=ignore_id)
 
 
 def _raw_triggers(existing: ExistingAutomation) -> list[Mapping[str, Any]]:
@@ -143,3 +143,104 @@ def _acted_on(call: FoundCall) -> list[str]:
         for entity in call.entity_ids
         if domain == "homeassistant" or entity.split(".", 1)[0] == domain
     ]
+
+
+def is_covered(pattern: Pattern, automations: Iterable[ExistingAutomation]) -> bool:
+    """Whether an existing automation already does this habit (same target, state and trigger)."""
+    if pattern.kind is HabitKind.OVERRIDE:
+        return False  # an override is about an existing automation by definition
+    for automation in automations:
+        if pattern.target_entity not in automation.target_entities():
+            continue
+        states = _states_set(automation.actions, pattern.target_entity)
+        if states is not None and pattern.target_state not in states:
+            continue
+        if any(_trigger_matches(pattern, trigger) for trigger in automation.triggers):
+            return True
+    return False
+
+
+def _trigger_matches(pattern: Pattern, trigger: Mapping[str, Any]) -> bool:
+    """Whether one trigger of an automation fires where the habit happens."""
+    platform = trigger.get("trigger") or trigger.get("platform")
+    clock_habit = pattern.kind in (HabitKind.TIME_OF_DAY, HabitKind.SUN)
+    if platform == "time" and pattern.time_of_day is not None and clock_habit:
+        habit = pattern.time_of_day.hour * 60 + pattern.time_of_day.minute
+        return any(
+            abs((clock - habit + MINUTES_PER_DAY / 2) % MINUTES_PER_DAY - MINUTES_PER_DAY / 2)
+            <= NEAR_MINUTES
+            for clock in clock_minutes(trigger.get("at"))
+        )
+    if platform == "sun" and pattern.kind is HabitKind.SUN:
+        offset = _offset_minutes(trigger.get("offset"))
+        return trigger.get("event") == pattern.sun_event and (
+            offset is None or abs(offset - (pattern.sun_offset_minutes or 0)) <= NEAR_MINUTES
+        )
+    if platform in ("state", "numeric_state", "zone"):
+        watched = _entity_ids(trigger.get("entity_id"))
+        if pattern.trigger_entity is not None:
+            return pattern.trigger_entity in watched
+        if pattern.kind is HabitKind.PRESENCE:
+            return bool(watched & ({*pattern.related_entities, "zone.home"}))
+    return False
+
+
+def _states_set(actions: Iterable[Any], entity_id: str) -> set[str] | None:
+    """The states the actions set on an entity; None when a service's effect is unknown."""
+    states: set[str] = set()
+    for node in walk({"actions": list(actions)}):
+        action = node.value
+        if node.kind is not NodeKind.ACTION or not isinstance(action, Mapping):
+            continue
+        if not ("action" in action or "service" in action):
+            continue
+        if entity_id not in _entity_ids(_targets_of(action)):
+            continue
+        service = str(action.get("action") or action.get("service") or "")
+        data = action.get("data")
+        state = state_after(
+            service, data if isinstance(data, Mapping) else None, entity_id=entity_id
+        )
+        if state is None:
+            return None  # toggle, scenes…: could be any state
+        states.add(state)
+    return states
+
+
+def _targets_of(action: Mapping[str, Any]) -> list[Any]:
+    found = [action.get("entity_id")]
+    for key in ("target", "data"):
+        part = action.get(key)
+        if isinstance(part, Mapping):
+            found.append(part.get("entity_id"))
+    return found
+
+
+def _entity_ids(value: Any) -> set[str]:
+    """Entity ids from text ("a.b, c.d"), a list, or nested lists of them."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        found.update(part.strip() for part in value.split(",") if "." in part)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found |= _entity_ids(item)
+    return found
+
+
+def _offset_minutes(value: Any) -> float | None:
+    """A sun trigger's offset ("-00:30:00", "00:15", or seconds) in minutes."""
+    if value is None:
+        return 0.0
+    if isinstance(value, int | float):
+        return float(value) / 60
+    text = str(value).strip()
+    sign = -1.0 if text.startswith("-") else 1.0
+    parts = text.lstrip("+-").split(":")
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        return None
+    while len(numbers) < 3:
+        numbers.append(0.0)
+    hours, minutes, seconds = numbers[:3]
+    return sign * (hours * 60 + minutes + seconds / 60)

@@ -6,6 +6,13 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from homehabits.automations.tree import (
+    ACTION_LIST_KEY,
+    CONDITION_LIST_KEY,
+    TRIGGER_LIST_KEY,
+    NodeKind,
+    transform,
+)
 from homehabits.config import Dialect, DialectSetting
 
 __all__ = [
@@ -23,18 +30,14 @@ __all__ = [
 #: The first Home Assistant release that understands triggers/conditions/actions.
 MODERN_SINCE: Final = (2024, 10)
 
-#: Top-level list keys per dialect.
-TRIGGER_LIST_KEY: Final = {Dialect.MODERN: "triggers", Dialect.LEGACY: "trigger"}
-CONDITION_LIST_KEY: Final = {Dialect.MODERN: "conditions", Dialect.LEGACY: "condition"}
-ACTION_LIST_KEY: Final = {Dialect.MODERN: "actions", Dialect.LEGACY: "action"}
+# The list keys per dialect (TRIGGER_LIST_KEY…) live with the rest of the tree's shape in
+# tree.py and are named here too, where the dialects are.
+
 #: The key naming a trigger's platform, and a service call's service, per dialect.
 TRIGGER_KEY: Final = {Dialect.MODERN: "trigger", Dialect.LEGACY: "platform"}
 SERVICE_KEY: Final = {Dialect.MODERN: "action", Dialect.LEGACY: "service"}
 
 _VERSION: Final = re.compile(r"^\s*(\d+)\.(\d+)")
-
-# Keys of an action that hold a nested sequence of actions.
-_NESTED_SEQUENCES: Final = ("sequence", "then", "else", "default", "parallel")
 
 
 def parse_version(ha_version: str | None) -> tuple[int, int] | None:
@@ -63,97 +66,37 @@ def choose_dialect(setting: DialectSetting, ha_version: str | None) -> Dialect:
 
 
 def convert_dialect(config: Mapping[str, Any], dialect: Dialect) -> dict[str, Any]:
-    """The same automation in the other dialect's keys; key order and every value are kept."""
+    """The same automation in `dialect`'s keys; key order and every value are kept.
+
+    Items already in `dialect` stay as they are, so converting twice changes nothing.
+    """
     source = Dialect.LEGACY if dialect is Dialect.MODERN else Dialect.MODERN
     renames = {
         TRIGGER_LIST_KEY[source]: TRIGGER_LIST_KEY[dialect],
         CONDITION_LIST_KEY[source]: CONDITION_LIST_KEY[dialect],
         ACTION_LIST_KEY[source]: ACTION_LIST_KEY[dialect],
     }
-    converted: dict[str, Any] = {}
-    for key, value in config.items():
-        new_key = renames.get(key, key)
-        if new_key == TRIGGER_LIST_KEY[dialect]:
-            converted[new_key] = _convert_triggers(value, source, dialect)
-        elif new_key == ACTION_LIST_KEY[dialect]:
-            converted[new_key] = _convert_actions(value, source, dialect)
-        else:
-            converted[new_key] = _copy(value)
-    return converted
+    renamed = {renames.get(key, key): value for key, value in config.items()}
+    trigger_keys = (TRIGGER_KEY[source], TRIGGER_KEY[dialect])
+    service_keys = (SERVICE_KEY[source], SERVICE_KEY[dialect])
+
+    def change(kind: NodeKind, item: Any) -> Any:
+        if not isinstance(item, Mapping):
+            return item
+        if kind is NodeKind.TRIGGER:
+            return _renamed(item, *trigger_keys, only_text=False)
+        if kind is NodeKind.ACTION:
+            return _renamed(item, *service_keys, only_text=True)
+        return item
+
+    return transform(renamed, change)
 
 
-def _convert_triggers(value: Any, source: Dialect, dialect: Dialect) -> Any:
-    if isinstance(value, Mapping):
-        return _convert_trigger(value, source, dialect)
-    if isinstance(value, list | tuple):
-        return [_convert_trigger(item, source, dialect) for item in value]
-    return _copy(value)
+def _renamed(item: Mapping[str, Any], old: str, new: str, *, only_text: bool) -> Any:
+    """The item with key `old` named `new`, in place; left alone when it already has `new`.
 
-
-def _convert_trigger(trigger: Any, source: Dialect, dialect: Dialect) -> Any:
-    if not isinstance(trigger, Mapping):
-        return _copy(trigger)
-    old, new = TRIGGER_KEY[source], TRIGGER_KEY[dialect]
-    # A trigger that already carries both keys is left alone: the checker reports it.
-    if new in trigger:
-        return _copy(trigger)
-    return {(new if key == old else key): _copy(value) for key, value in trigger.items()}
-
-
-def _convert_actions(value: Any, source: Dialect, dialect: Dialect) -> Any:
-    if isinstance(value, Mapping):
-        return _convert_action(value, source, dialect)
-    if isinstance(value, list | tuple):
-        return [_convert_action(item, source, dialect) for item in value]
-    return _copy(value)
-
-
-def _convert_action(action: Any, source: Dialect, dialect: Dialect) -> Any:
-    if not isinstance(action, Mapping):
-        return _copy(action)
-    old, new = SERVICE_KEY[source], SERVICE_KEY[dialect]
-    is_service_call = isinstance(action.get(old), str) and new not in action
-    converted: dict[str, Any] = {}
-    for key, value in action.items():
-        if is_service_call and key == old:
-            converted[new] = value
-        elif key in _NESTED_SEQUENCES:
-            converted[key] = _convert_actions(value, source, dialect)
-        elif key == "choose":
-            converted[key] = _convert_choices(value, source, dialect)
-        elif key == "repeat" and isinstance(value, Mapping):
-            converted[key] = {
-                inner: (
-                    _convert_actions(part, source, dialect) if inner == "sequence" else _copy(part)
-                )
-                for inner, part in value.items()
-            }
-        elif key == "wait_for_trigger":
-            converted[key] = _convert_triggers(value, source, dialect)
-        else:
-            converted[key] = _copy(value)
-    return converted
-
-
-def _convert_choices(value: Any, source: Dialect, dialect: Dialect) -> Any:
-    choices = [value] if isinstance(value, Mapping) else value
-    if not isinstance(choices, list | tuple):
-        return _copy(value)
-    return [
-        {
-            key: (_convert_actions(part, source, dialect) if key == "sequence" else _copy(part))
-            for key, part in choice.items()
-        }
-        if isinstance(choice, Mapping)
-        else _copy(choice)
-        for choice in choices
-    ]
-
-
-def _copy(value: Any) -> Any:
-    """A deep copy of plain YAML data as dicts and lists (tuples from the context become lists)."""
-    if isinstance(value, Mapping):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_copy(item) for item in value]
-    return value
+    A trigger or service call carrying both keys is left for the checker to report.
+    """
+    if new in item or old not in item or (only_text and not isinstance(item[old], str)):
+        return item
+    return {(new if key == old else key): value for key, value in item.items()}

@@ -16,10 +16,11 @@ from typing import Any, Final
 from homehabits import safety as rules
 from homehabits.automations.calls import FoundCall, find_calls
 from homehabits.automations.fields import is_entity_id, is_template
+from homehabits.automations.tree import NodeKind, walk
 from homehabits.config import Settings
 from homehabits.context import HomeContext
 from homehabits.exceptions import NeverSuggestedError, UnsafeAutomationError
-from homehabits.safety import is_garage
+from homehabits.safety import is_garage, is_gas_valve
 
 __all__ = [
     "DEFAULT_SAFETY",
@@ -50,8 +51,6 @@ class SafetyLimits:
 
 #: The limits used when none are given: 16–24 °C.
 DEFAULT_SAFETY: Final = SafetyLimits()
-
-_ACTION_KEYS: Final = ("actions", "action")
 
 
 def limits_from(settings: Settings) -> SafetyLimits:
@@ -181,29 +180,21 @@ def _templates(node: Any) -> set[str]:
 def _every_call(config: Mapping[str, Any]) -> Iterator[FoundCall]:
     """Service calls, and the device actions and scenes that act like them."""
     yield from find_calls(config)
-    for key in _ACTION_KEYS:
-        yield from _device_and_scene_actions(config.get(key))
+    for node in walk(config):
+        if node.kind is NodeKind.ACTION and isinstance(node.value, Mapping):
+            yield from _device_or_scene_action(node.value)
 
 
-def _device_and_scene_actions(node: Any) -> Iterator[FoundCall]:
-    if isinstance(node, list | tuple):
-        for item in node:
-            yield from _device_and_scene_actions(item)
-        return
-    if not isinstance(node, Mapping):
-        return
-    domain, kind = node.get("domain"), node.get("type")
-    if "device_id" in node and isinstance(domain, str) and isinstance(kind, str):
+def _device_or_scene_action(action: Mapping[str, Any]) -> Iterator[FoundCall]:
+    domain, kind = action.get("domain"), action.get("type")
+    if "device_id" in action and isinstance(domain, str) and isinstance(kind, str):
         # a device action: {device_id, domain: lock, type: unlock, entity_id}
-        entity = node.get("entity_id")
+        entity = action.get("entity_id")
         entities = (entity,) if isinstance(entity, str) and "." in entity else ()
         yield FoundCall(service=f"{domain}.{kind}".lower(), entity_ids=entities)
-    scene = node.get("scene")
+    scene = action.get("scene")
     if isinstance(scene, str):
         yield FoundCall(service="scene.turn_on", entity_ids=(scene,))
-    for value in node.values():
-        if isinstance(value, list | tuple | Mapping):
-            yield from _device_and_scene_actions(value)
 
 
 def _call_reasons(call: FoundCall, context: HomeContext, limits: SafetyLimits) -> list[str]:
@@ -222,6 +213,11 @@ def _call_reasons(call: FoundCall, context: HomeContext, limits: SafetyLimits) -
         if garages:
             garage_names = ", ".join(context.friendly_name(entity) for entity in garages)
             reasons.append(f"Moves the garage door ({garage_names}) automatically")
+    if domain == "valve":
+        gas = [entity for entity in call.entity_ids if is_gas_valve(entity, context)]
+        if gas:
+            gas_names = ", ".join(context.friendly_name(entity) for entity in gas)
+            reasons.append(f"Moves the gas valve ({gas_names}) automatically")
     if domain == "climate":
         # the limits are in °C; a home on US customary units sets its thermostats in °F
         unit = context.temperature_unit

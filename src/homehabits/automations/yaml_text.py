@@ -9,6 +9,7 @@ from typing import Any, Final
 import yaml
 
 from homehabits.automations.checker import check_automation
+from homehabits.automations.tree import NodeKind, transform
 from homehabits.config import Dialect
 from homehabits.exceptions import AutomationCheckError
 
@@ -27,8 +28,6 @@ _TOP_ORDER: Final = (
     "mode",
 )
 _ITEM_FIRST: Final = ("trigger", "platform", "condition", "action", "service", "alias")
-_TRIGGER_LISTS: Final = ("triggers", "trigger", "wait_for_trigger")
-_ACTION_LISTS: Final = ("actions", "action", "sequence", "then", "else", "default", "parallel")
 # Text that YAML 1.1 could read as a number (16:45:00 is base 60) or that looks like a time:
 # always quoted, so Home Assistant reads it as the text it is.
 _CLOCK_LIKE: Final = re.compile(r"^[+-]?\d{1,2}:\d{1,2}(:\d{1,2})?$")
@@ -51,9 +50,8 @@ _AutomationDumper.add_representer(str, _represent_text)
 
 def automation_to_yaml(config: Mapping[str, Any]) -> str:
     """The automation as block-style YAML, keys in Home Assistant's usual order."""
-    ordered = _order_top(config)
     return yaml.dump(
-        ordered,
+        _ordered(config),
         Dumper=_AutomationDumper,
         sort_keys=False,
         default_flow_style=False,
@@ -117,42 +115,15 @@ def yaml_error_where(text: str, err: yaml.MarkedYAMLError) -> tuple[int | None, 
     return line, problem
 
 
-def _order_top(config: Mapping[str, Any]) -> dict[str, Any]:
-    ordered: dict[str, Any] = {}
-    for key in (*_TOP_ORDER, *config):
-        if key in config and key not in ordered:
-            value = config[key]
-            if key in _TRIGGER_LISTS or key in _ACTION_LISTS or key in ("conditions", "condition"):
-                ordered[key] = _order_items(value)
-            else:
-                ordered[key] = _plain(value)
-    return ordered
+def _ordered(config: Mapping[str, Any]) -> dict[str, Any]:
+    ordered = transform(config, _order_item)
+    return {key: ordered[key] for key in (*_TOP_ORDER, *ordered) if key in ordered}
 
 
-def _order_items(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        return [_order_item(item) for item in value]
-    return _order_item(value)
-
-
-def _order_item(item: Any) -> Any:
+def _order_item(kind: NodeKind, item: Any) -> Any:
     if not isinstance(item, Mapping):
-        return _plain(item)
-    ordered: dict[str, Any] = {}
-    for key in (*_ITEM_FIRST, *item):
-        if key in item and key not in ordered:
-            value = item[key]
-            nested = key in _TRIGGER_LISTS or key in _ACTION_LISTS or key in ("conditions", "if")
-            ordered[key] = _order_items(value) if nested else _plain(value)
-    return ordered
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
+        return item
+    return {key: item[key] for key in (*_ITEM_FIRST, *item) if key in item}
 
 
 def _line_of(text: str, path: str | None) -> int | None:

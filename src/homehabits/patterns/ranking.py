@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from homehabits.context import ExistingAutomation, HomeContext
-from homehabits.domains import state_after
-from homehabits.patterns._common import MINUTES_PER_DAY, clock_minutes
+# the module, not the name: automations.dedupe reads Pattern, so this import is circular
+from homehabits.automations import dedupe
+from homehabits.context import HomeContext
 from homehabits.patterns.habit import HabitKind, Pattern
 
-__all__ = ["is_covered", "rank", "score"]
+__all__ = ["rank", "score"]
 
 _SAME_HABIT_OVERLAP = 0.5  # share of the smaller evidence that both habits explain
-_COVERED_MINUTES = 30.0
 # when two miners explain the same actions about as well, prefer the richer explanation:
 # a fought automation, a departure, a cause or the sun say more than a clock time
 _EXPLANATION_BONUS = {
@@ -51,7 +49,7 @@ def rank(
     window_days = (window_end - window_start).total_seconds() / 86400
     scored = [replace(p, score=score(p, window_days)) for p in patterns]
     kept = _without_tails(_one_per_habit(scored))
-    kept = [p for p in kept if not is_covered(p, context.automations)]
+    kept = [p for p in kept if not dedupe.is_covered(p, context.automations)]
     return sorted(kept, key=lambda p: (-p.score, p.fingerprint))
 
 
@@ -121,119 +119,3 @@ def _explains_best(pattern: Pattern) -> tuple[bool, float, str]:
 def _overlap(first: frozenset[datetime], second: frozenset[datetime]) -> bool:
     smaller = min(len(first), len(second))
     return smaller > 0 and len(first & second) >= _SAME_HABIT_OVERLAP * smaller
-
-
-def is_covered(pattern: Pattern, automations: Iterable[ExistingAutomation]) -> bool:
-    """Whether an existing automation already does this habit (same target, state and trigger)."""
-    if pattern.kind is HabitKind.OVERRIDE:
-        return False  # an override is about an existing automation by definition
-    for automation in automations:
-        if pattern.target_entity not in automation.target_entities():
-            continue
-        states = _states_set(automation.actions, pattern.target_entity)
-        if states is not None and pattern.target_state not in states:
-            continue
-        if any(_trigger_matches(pattern, trigger) for trigger in automation.triggers):
-            return True
-    return False
-
-
-def _trigger_matches(pattern: Pattern, trigger: Mapping[str, Any]) -> bool:
-    """Whether one trigger of an automation fires where the habit happens."""
-    platform = trigger.get("trigger") or trigger.get("platform")
-    if (
-        platform == "time"
-        and pattern.time_of_day is not None
-        and pattern.kind
-        in (
-            HabitKind.TIME_OF_DAY,
-            HabitKind.SUN,
-        )
-    ):
-        habit = pattern.time_of_day.hour * 60 + pattern.time_of_day.minute
-        return any(
-            abs((clock - habit + MINUTES_PER_DAY / 2) % MINUTES_PER_DAY - MINUTES_PER_DAY / 2)
-            <= _COVERED_MINUTES
-            for clock in clock_minutes(trigger.get("at"))
-        )
-    if platform == "sun" and pattern.kind is HabitKind.SUN:
-        offset = _offset_minutes(trigger.get("offset"))
-        return trigger.get("event") == pattern.sun_event and (
-            offset is None or abs(offset - (pattern.sun_offset_minutes or 0)) <= _COVERED_MINUTES
-        )
-    if platform in ("state", "numeric_state", "zone"):
-        watched = _entity_ids(trigger.get("entity_id"))
-        if pattern.trigger_entity is not None:
-            return pattern.trigger_entity in watched
-        if pattern.kind is HabitKind.PRESENCE:
-            return bool(watched & ({*pattern.related_entities, "zone.home"}))
-    return False
-
-
-def _states_set(actions: Iterable[Any], entity_id: str) -> set[str] | None:
-    """The states the actions set on an entity; None when a service's effect is unknown."""
-    states: set[str] = set()
-    for action in _walk_actions(actions):
-        if entity_id not in _entity_ids(_targets_of(action)):
-            continue
-        service = str(action.get("action") or action.get("service") or "")
-        data = action.get("data")
-        state = state_after(
-            service, data if isinstance(data, Mapping) else None, entity_id=entity_id
-        )
-        if state is None:
-            return None  # toggle, scenes…: could be any state
-        states.add(state)
-    return states
-
-
-def _walk_actions(node: Any) -> Iterable[Mapping[str, Any]]:
-    """Every action mapping, nested ones (choose, if, sequence, parallel) included."""
-    if isinstance(node, Mapping):
-        if "action" in node or "service" in node:
-            yield node
-        for value in node.values():
-            if isinstance(value, Mapping | list | tuple):
-                yield from _walk_actions(value)
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from _walk_actions(item)
-
-
-def _targets_of(action: Mapping[str, Any]) -> list[Any]:
-    found = [action.get("entity_id")]
-    for key in ("target", "data"):
-        part = action.get(key)
-        if isinstance(part, Mapping):
-            found.append(part.get("entity_id"))
-    return found
-
-
-def _entity_ids(value: Any) -> set[str]:
-    """Entity ids from text ("a.b, c.d"), a list, or nested lists of them."""
-    found: set[str] = set()
-    if isinstance(value, str):
-        found.update(part.strip() for part in value.split(",") if "." in part)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            found |= _entity_ids(item)
-    return found
-
-
-def _offset_minutes(value: Any) -> float | None:
-    """A sun trigger's offset ("-00:30:00", "00:15", or seconds) in minutes."""
-    if value is None:
-        return 0.0
-    if isinstance(value, int | float):
-        return float(value) / 60
-    text = str(value).strip()
-    sign = -1.0 if text.startswith("-") else 1.0
-    parts = text.lstrip("+-").split(":")
-    try:
-        numbers = [float(part) for part in parts]
-    except ValueError:
-        return None
-    while len(numbers) < 3:
-        numbers.append(0.0)
-    hours, minutes, seconds = numbers[:3]
-    return sign * (hours * 60 + minutes + seconds / 60)

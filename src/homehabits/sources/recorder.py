@@ -7,7 +7,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.pool import NullPool
 
 from homehabits.context import Entity, HomeContext, Location
-from homehabits.events import Origin, check_events
+from homehabits.events import check_events
 from homehabits.exceptions import (
     ConfigError,
     RecorderError,
@@ -31,6 +31,16 @@ from homehabits.exceptions import (
 )
 from homehabits.sources.base import EventRead
 from homehabits.sources.event_file import GIVE_TIME_ZONE
+from homehabits.sources.recorder_tables import (
+    ADBC_ERRORS,
+    SQLITE_OPEN,
+    RowTables,
+    Tables,
+    arrow_postgresql,
+    arrow_sqlite,
+    postgresql_read_only_uri,
+)
+from homehabits.sources.recorder_window import attributes_that_matter, raw_events, read_window
 from homehabits.sources.registries import service_user_ids
 
 __all__ = [
@@ -51,15 +61,6 @@ NEWEST_KNOWN_SCHEMA_VERSION: Final = 53
 # A row dated later than this after now (a broken clock) must not set the window's end.
 _FUTURE_SLACK: Final = timedelta(days=1)
 
-#: State attributes that habits use; everything else stays in the recorder.
-_ATTRIBUTES_KEPT: Final = (
-    "brightness",
-    "color_temp",
-    "color_temp_kelvin",
-    "temperature",
-    "current_position",
-)
-
 _REQUIRED_TABLES: Final = (
     "schema_changes",
     "states",
@@ -68,26 +69,6 @@ _REQUIRED_TABLES: Final = (
     "events",
     "event_types",
 )
-
-# Automations may wait (delay, wait_for_trigger) between firing and acting, so firings are
-# looked up a while before the window starts.
-_FIRING_LOOKBACK: Final = timedelta(hours=12)
-_FIRING_EVENT_TYPES: Final = ("automation_triggered", "script_started")
-_CHUNK_ROWS: Final = 100_000
-
-
-def attributes_that_matter(shared_attrs: str | None) -> str | None:
-    """The JSON of only the attributes habits use (brightness, colour, temperature, position)."""
-    if not shared_attrs:
-        return None
-    try:
-        attributes = json.loads(shared_attrs)
-    except ValueError:
-        return None
-    if not isinstance(attributes, dict):
-        return None
-    kept = {key: attributes[key] for key in _ATTRIBUTES_KEPT if attributes.get(key) is not None}
-    return json.dumps(kept, separators=(",", ":")) if kept else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +190,7 @@ class RecorderSource:
 
     def _schema_version(self) -> int:
         with self._connection() as connection:
-            return _check_schema(connection, self.description)
+            return _check_schema(RowTables(connection), self.description)
 
     def _warn(self, message: str) -> None:
         if message not in self._warnings:
@@ -299,17 +280,7 @@ class RecorderSource:
     def _read_events(
         self, start: datetime, end: datetime, service_ids: frozenset[str]
     ) -> EventRead:
-        start_ts, end_ts = _epoch(start), _epoch(end)
-        with self._connection() as connection:
-            firings = _firing_context_ids(
-                connection, start_ts - _FIRING_LOOKBACK.total_seconds(), end_ts
-            )
-            raw = _state_rows(connection, start_ts, end_ts)
-            attributes = _attributes_of(connection, raw["attributes_id"])
-        rows_read = raw.height
-        raw = raw.join(attributes, on="attributes_id", how="left").drop("attributes_id")
-        # Same time, same order on every database: Home Assistant's own write order.
-        raw = _with_origin(raw, firings, service_ids).sort("time", "state_id")
+        raw, rows_read = self._raw_events(start, end, service_ids)
         checked = check_events(raw.drop("state_id"))
         # Rejected rows are named by their state_id, the row's place in the recorder.
         state_ids = raw["state_id"]
@@ -324,19 +295,59 @@ class RecorderSource:
             rejected_by_reason=checked.rejected_by_reason,
         )
 
+    def _raw_events(
+        self, start: datetime, end: datetime, service_ids: frozenset[str]
+    ) -> tuple[pl.DataFrame, int]:
+        """The window's rows with origins, and how many were read.
+
+        The frames as read are let go on return: only the raw events stay in memory while
+        they are checked.
+        """
+        start_ts, end_ts = _epoch(start), _epoch(end)
+        with self._tables() as tables:
+            rows = read_window(tables, start_ts, end_ts)
+        return raw_events(rows, service_ids), rows.states.height
+
+    @contextmanager
+    def _tables(self) -> Iterator[Tables]:
+        """The recorder's tables, read-only and checked; Arrow-native where a driver allows."""
+        backend = self._url.get_backend_name()
+        if backend not in {"sqlite", "postgresql"}:
+            with self._connection() as connection:
+                yield RowTables(connection)
+            return
+        opened = (
+            arrow_sqlite(_sqlite_uri(self._url))
+            if backend == "sqlite"
+            else arrow_postgresql(postgresql_read_only_uri(self._url))
+        )
+        try:
+            with opened as tables:
+                self._check(tables)
+                yield tables
+        except ADBC_ERRORS as err:
+            raise self._database_error(err) from err
+
+    def _check(self, tables: Tables) -> None:
+        version = _check_schema(tables, self.description)
+        if version > NEWEST_KNOWN_SCHEMA_VERSION:
+            self._warn(
+                f"recorder schema version {version} is newer than homehabits knows "
+                f"({NEWEST_KNOWN_SCHEMA_VERSION}, Home Assistant 2026.2): it is read as "
+                "that one, and what changed may be missed; update homehabits"
+            )
+
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
         """A read-only connection; database errors become RecorderError with a clear reason."""
         engine = self._engine()
+        # the ADBC reader must not have the same SQLite file open meanwhile (see SQLITE_OPEN)
+        one_sqlite: AbstractContextManager[Any] = (
+            SQLITE_OPEN if self._url.get_backend_name() == "sqlite" else nullcontext()
+        )
         try:
-            with engine.connect() as connection:
-                version = _check_schema(connection, self.description)
-                if version > NEWEST_KNOWN_SCHEMA_VERSION:
-                    self._warn(
-                        f"recorder schema version {version} is newer than homehabits knows "
-                        f"({NEWEST_KNOWN_SCHEMA_VERSION}, Home Assistant 2026.2): it is read as "
-                        "that one, and what changed may be missed; update homehabits"
-                    )
+            with one_sqlite, engine.connect() as connection:
+                self._check(RowTables(connection))
                 yield connection
         except sqlite3.DatabaseError as err:
             raise self._database_error(err) from err
@@ -384,7 +395,8 @@ def _reading_url(url: str) -> URL:
     )
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_uri(url: URL) -> str:
+    """The SQLite URI that opens the recorder file read-only (`mode=ro`), never creating it."""
     if not url.database or url.database == ":memory:":
         raise ConfigError("the recorder URL names no SQLite file")
     path = Path(url.database).expanduser()
@@ -395,6 +407,11 @@ def _sqlite_engine(url: URL) -> Engine:
         # A WAL database with no -wal file has no writer; `immutable` keeps SQLite from
         # creating -wal/-shm files next to it, which a read-only reader must not do.
         uri += "&immutable=1"
+    return uri
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    uri = _sqlite_uri(url)
 
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -427,15 +444,17 @@ def _server_engine(url: URL) -> Engine:
     return engine
 
 
-def _check_schema(connection: Connection, where: str) -> int:
-    tables = set(sa.inspect(connection).get_table_names())
-    missing = [table for table in _REQUIRED_TABLES if table not in tables]
+def _check_schema(tables: Tables, where: str) -> int:
+    names = tables.table_names()
+    missing = [table for table in _REQUIRED_TABLES if table not in names]
     if missing:
         raise RecorderError(
             f"{where} is not a Home Assistant recorder database: "
             f"table(s) {', '.join(missing)} missing"
         )
-    version = connection.execute(sa.text("SELECT MAX(schema_version) FROM schema_changes")).scalar()
+    version = tables.frame(
+        "SELECT MAX(schema_version) AS version FROM schema_changes", {"version": pl.Int64()}
+    )["version"][0]
     if version is None:
         raise RecorderSchemaError(f"{where}: no recorder schema version found in schema_changes")
     if int(version) < MIN_SCHEMA_VERSION:
@@ -444,172 +463,6 @@ def _check_schema(connection: Connection, where: str) -> int:
             f"{MIN_SCHEMA_VERSION} and later (Home Assistant 2023.4+). Update Home Assistant."
         )
     return int(version)
-
-
-def _firing_context_ids(connection: Connection, start_ts: float, end_ts: float) -> pl.Series:
-    """Context ids of automation and script firings: states sharing one were caused by them."""
-    hex_of = _hex_sql(connection)
-    query = sa.text(
-        f"SELECT {hex_of('e.context_id_bin')} FROM events e "
-        "JOIN event_types t ON t.event_type_id = e.event_type_id "
-        "WHERE t.event_type IN :types AND e.time_fired_ts >= :start AND e.time_fired_ts < :end "
-        "AND e.context_id_bin IS NOT NULL"
-    ).bindparams(sa.bindparam("types", expanding=True))
-    rows = connection.execute(
-        query, {"types": list(_FIRING_EVENT_TYPES), "start": start_ts, "end": end_ts}
-    )
-    return _as_hex(pl.Series("context", [row[0] for row in rows], dtype=_hex_dtype(connection)))
-
-
-def _state_rows(connection: Connection, start_ts: float, end_ts: float) -> pl.DataFrame:
-    """The window's state rows with entity id and old state, streamed in chunks into polars.
-
-    The states table is read alone (a range scan on last_updated_ts); entity ids and old
-    states are joined in polars, which is several times faster than joining in SQL.
-    """
-    hex_of = _hex_sql(connection)
-    sql = (
-        "SELECT state_id, last_updated_ts, metadata_id, state, old_state_id, "
-        f"{hex_of('context_id_bin')}, {hex_of('context_user_id_bin')}, "
-        f"{hex_of('context_parent_id_bin')}, attributes_id FROM states "
-        "WHERE last_updated_ts >= :start AND last_updated_ts < :end AND state IS NOT NULL"
-    )
-    bins = _hex_dtype(connection)
-    schema: dict[str, pl.DataType] = {
-        "state_id": pl.Int64(),
-        "time": pl.Float64(),
-        "metadata_id": pl.Int64(),
-        "state": pl.String(),
-        "old_state_id": pl.Int64(),
-        "context_id": bins,
-        "user_id": bins,
-        "parent_id": bins,
-        "attributes_id": pl.Int64(),
-    }
-    chunks = [pl.DataFrame(schema=schema)]
-    for rows in _fetch_in_chunks(connection, sql, {"start": start_ts, "end": end_ts}):
-        columns = list(zip(*rows, strict=True))
-        chunks.append(pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema))
-    frame = pl.concat(chunks, rechunk=True)
-    frame = frame.with_columns(
-        _as_hex(frame["context_id"]), _as_hex(frame["user_id"]), _as_hex(frame["parent_id"])
-    )
-    entity_ids = _entity_ids(connection)
-    old_states = _old_states(connection, frame)
-    return (
-        frame.join(entity_ids, on="metadata_id", how="left")
-        .join(old_states, on="old_state_id", how="left")
-        .drop("metadata_id", "old_state_id")
-    )
-
-
-def _fetch_in_chunks(
-    connection: Connection, sql: str, parameters: dict[str, Any]
-) -> Iterator[Sequence[Any]]:
-    """Rows in chunks; SQLite through its own cursor (it streams, and skips Row objects)."""
-    if connection.dialect.name == "sqlite":
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(
-                sql.replace(":start", "?").replace(":end", "?"), tuple(parameters.values())
-            )
-            while rows := cursor.fetchmany(_CHUNK_ROWS):
-                yield rows
-        finally:
-            cursor.close()
-        return
-    result = connection.execution_options(stream_results=True).execute(sa.text(sql), parameters)
-    while rows := result.fetchmany(_CHUNK_ROWS):
-        yield [tuple(row) for row in rows]
-
-
-def _entity_ids(connection: Connection) -> pl.DataFrame:
-    rows = connection.execute(sa.text("SELECT metadata_id, entity_id FROM states_meta")).all()
-    return pl.DataFrame(
-        {"metadata_id": [row[0] for row in rows], "entity_id": [row[1] for row in rows]},
-        schema={"metadata_id": pl.Int64(), "entity_id": pl.String()},
-    )
-
-
-def _old_states(connection: Connection, frame: pl.DataFrame) -> pl.DataFrame:
-    """The state each row's old_state_id points at: from the window, else read by id."""
-    in_window = frame.select(
-        pl.col("state_id").alias("old_state_id"), pl.col("state").alias("old_state")
-    )
-    wanted = frame["old_state_id"].drop_nulls().unique()
-    earlier = wanted.filter(~wanted.is_in(in_window["old_state_id"].implode())).sort().to_list()
-    found: list[tuple[int, str | None]] = []
-    query = sa.text("SELECT state_id, state FROM states WHERE state_id IN :ids").bindparams(
-        sa.bindparam("ids", expanding=True)
-    )
-    for first in range(0, len(earlier), 10_000):
-        batch = earlier[first : first + 10_000]
-        found.extend((int(row[0]), row[1]) for row in connection.execute(query, {"ids": batch}))
-    before = pl.DataFrame(
-        {"old_state_id": [row[0] for row in found], "old_state": [row[1] for row in found]},
-        schema={"old_state_id": pl.Int64(), "old_state": pl.String()},
-    )
-    return pl.concat([in_window, before])
-
-
-def _attributes_of(connection: Connection, attributes_ids: pl.Series) -> pl.DataFrame:
-    """The attributes that matter, per attributes_id; shared rows are read once each."""
-    wanted = attributes_ids.drop_nulls().unique().sort().to_list()
-    found_ids: list[int] = []
-    found_json: list[str | None] = []
-    query = sa.text(
-        "SELECT attributes_id, shared_attrs FROM state_attributes WHERE attributes_id IN :ids"
-    ).bindparams(sa.bindparam("ids", expanding=True))
-    for first in range(0, len(wanted), 10_000):
-        batch = wanted[first : first + 10_000]
-        for attributes_id, shared_attrs in connection.execute(query, {"ids": batch}):
-            found_ids.append(int(attributes_id))
-            found_json.append(attributes_that_matter(shared_attrs))
-    return pl.DataFrame(
-        {"attributes_id": found_ids, "attributes": found_json},
-        schema={"attributes_id": pl.Int64(), "attributes": pl.String()},
-    )
-
-
-def _with_origin(
-    raw: pl.DataFrame, firings: pl.Series, service_ids: frozenset[str]
-) -> pl.DataFrame:
-    """Who caused each change, from its context; vectorised over the whole window."""
-    user, parent, context = pl.col("user_id"), pl.col("parent_id"), pl.col("context_id")
-    origin = (
-        pl.when(user.is_not_null() & user.is_in(list(service_ids)))
-        .then(pl.lit(Origin.SERVICE.value))
-        .when(user.is_not_null())
-        .then(pl.lit(Origin.USER.value))
-        .when(parent.is_not_null())
-        .then(pl.lit(Origin.AUTOMATION.value))
-        # Time- and sun-triggered automations leave user and parent empty; only the context
-        # id they share with their firing event tells them apart from a device.
-        .when(context.is_in(firings.implode()))
-        .then(pl.lit(Origin.AUTOMATION.value))
-        .otherwise(pl.lit(Origin.DEVICE.value))
-    )
-    return raw.with_columns(origin.alias("origin")).drop("context_id", "parent_id")
-
-
-def _hex_sql(connection: Connection) -> Any:
-    """SQL that reads a context column: raw bytes, except PostgreSQL's BYTEA as hex text."""
-    if connection.dialect.name == "postgresql":
-        return lambda column: f"encode({column}, 'hex')"
-    return lambda column: column
-
-
-def _hex_dtype(connection: Connection) -> pl.DataType:
-    return pl.String() if connection.dialect.name == "postgresql" else pl.Binary()
-
-
-def _as_hex(column: pl.Series) -> pl.Series:
-    """A context column as lower-case hex text; empty values become null."""
-    if column.dtype == pl.Binary():
-        text = column.bin.encode("hex")
-    else:
-        text = column.cast(pl.String()).str.to_lowercase()
-    return text.replace("", None)
 
 
 def _user_id(user: str) -> str:

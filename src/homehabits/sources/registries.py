@@ -12,6 +12,13 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from homehabits.automations.dialects import (
+    ACTION_LIST_KEY,
+    CONDITION_LIST_KEY,
+    TRIGGER_LIST_KEY,
+    convert_dialect,
+)
+from homehabits.config import Dialect
 from homehabits.context import Area, Device, Entity, ExistingAutomation, HomeUser
 
 __all__ = [
@@ -28,9 +35,6 @@ __all__ = [
     "unmatched_service_users",
     "users_from_auth",
 ]
-
-# Keys of an action step whose value is a list of further steps.
-_NESTED_STEP_KEYS = ("sequence", "default", "then", "else", "parallel")
 
 
 def devices_from_registry(device_entries: Iterable[Mapping[str, Any]]) -> dict[str, Device]:
@@ -196,9 +200,17 @@ def automations_from_configs(
 def automation_from_config(config: Mapping[str, Any], entity_id: str | None) -> ExistingAutomation:
     """One automation from `automations.yaml` (legacy, modern or mixed dialect), modern keys."""
     automation_id = config.get("id")
-    triggers = [_modern_trigger(item) for item in _items(config, "triggers", "trigger")]
-    conditions = [_condition(item) for item in _items(config, "conditions", "condition")]
-    actions = [_modern_step(item) for item in _items(config, "actions", "action")]
+    # a mixed config may hold both keys: every item of both counts, each in the modern keys
+    triggers_key, actions_key = TRIGGER_LIST_KEY[Dialect.MODERN], ACTION_LIST_KEY[Dialect.MODERN]
+    modern = convert_dialect(
+        {
+            triggers_key: [_trigger(item) for item in _items(config, TRIGGER_LIST_KEY)],
+            actions_key: _items(config, ACTION_LIST_KEY),
+        },
+        Dialect.MODERN,
+    )
+    triggers, actions = modern[triggers_key], modern[actions_key]
+    conditions = [_condition(item) for item in _items(config, CONDITION_LIST_KEY)]
     alias = _text(config.get("alias")) or _text(automation_id) or entity_id or "Unnamed automation"
     mode = config.get("mode")
     return ExistingAutomation(
@@ -226,10 +238,10 @@ def tidy_entity_name(entity_id: str) -> str:
     return object_id.replace("_", " ").capitalize()
 
 
-def _items(config: Mapping[str, Any], modern: str, legacy: str) -> list[Any]:
+def _items(config: Mapping[str, Any], keys: Mapping[Dialect, str]) -> list[Any]:
     """The list under the modern key and the legacy key (both may be present, or a single item)."""
     found: list[Any] = []
-    for key in (modern, legacy):
+    for key in (keys[Dialect.MODERN], keys[Dialect.LEGACY]):
         value = config.get(key)
         if value is None:
             continue
@@ -237,13 +249,8 @@ def _items(config: Mapping[str, Any], modern: str, legacy: str) -> list[Any]:
     return found
 
 
-def _modern_trigger(item: Any) -> dict[str, Any]:
-    if not isinstance(item, Mapping):
-        return {"trigger": str(item)}
-    trigger = dict(item)
-    if "platform" in trigger and "trigger" not in trigger:
-        trigger = {"trigger": trigger.pop("platform"), **trigger}
-    return trigger
+def _trigger(item: Any) -> Any:
+    return item if isinstance(item, Mapping) else {"trigger": str(item)}
 
 
 def _condition(item: Any) -> dict[str, Any]:
@@ -251,36 +258,6 @@ def _condition(item: Any) -> dict[str, Any]:
         # A bare template string is Home Assistant's shorthand for a template condition.
         return {"condition": "template", "value_template": item}
     return dict(item) if isinstance(item, Mapping) else {"condition": str(item)}
-
-
-def _modern_step(item: Any) -> Any:
-    """An action step with `service` renamed `action`, nested sequences included."""
-    if isinstance(item, list):
-        return [_modern_step(step) for step in item]
-    if not isinstance(item, Mapping):
-        return item
-    step = dict(item)
-    if "service" in step and "action" not in step:
-        step = {"action": step.pop("service"), **step}
-    for key in _NESTED_STEP_KEYS:
-        if key in step:
-            step[key] = _modern_step(step[key])
-    if isinstance(step.get("choose"), list):
-        step["choose"] = [
-            {**option, "sequence": _modern_step(option.get("sequence"))}
-            if isinstance(option, Mapping) and "sequence" in option
-            else option
-            for option in step["choose"]
-        ]
-    repeat = step.get("repeat")
-    if isinstance(repeat, Mapping) and "sequence" in repeat:
-        step["repeat"] = {**repeat, "sequence": _modern_step(repeat["sequence"])}
-    if "wait_for_trigger" in step:
-        waits = step["wait_for_trigger"]
-        step["wait_for_trigger"] = [
-            _modern_trigger(trigger) for trigger in (waits if isinstance(waits, list) else [waits])
-        ]
-    return step
 
 
 def _device_name(entry: Mapping[str, Any]) -> str | None:

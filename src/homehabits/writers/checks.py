@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from homehabits.automations.draft import Draft
+from homehabits.automations.tree import NodeKind, walk
 from homehabits.context import HomeContext
 from homehabits.domains import ACTIONABLE_DOMAINS, DOMAINS
 from homehabits.exceptions import ModelResponseError
@@ -139,13 +140,10 @@ def _performed(automation: Mapping[str, Any]) -> set[str]:
     }
 
 
-def _services(node: Any) -> Iterable[str]:
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key in ("action", "service") and isinstance(value, str) and "." in value:
-                yield value
-            else:
-                yield from _services(value)
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from _services(item)
+def _services(automation: Mapping[str, Any]) -> Iterable[str]:
+    for node in walk(automation):
+        if node.kind is NodeKind.ACTION and isinstance(node.value, Mapping):
+            for key in ("action", "service"):
+                value = node.value.get(key)
+                if isinstance(value, str) and "." in value:
+                    yield value
