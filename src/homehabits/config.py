@@ -150,6 +150,8 @@ class MiningSettings(BaseModel):
     # beyond this, "off again after a while" is a clock habit or chance, not a timer
     auto_off_max_duration_seconds: float = Field(default=5400.0, gt=0)
     presence_min_lift: float = Field(default=2.0, ge=1)
+    # a change undone within this many seconds (contact bounce, crosstalk) is no action; 0: off
+    debounce_seconds: float = Field(default=3.0, ge=0, le=60)
     per_domain: dict[str, dict[str, float]] = Field(default_factory=dict)
 
     @model_validator(mode="before")
