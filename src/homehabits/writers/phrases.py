@@ -28,7 +28,9 @@ __all__ = [
     "days_phrase",
     "duration",
     "duration_band",
+    "group_evidence",
     "last_seen",
+    "names_of",
     "spread",
     "sun_band",
     "sun_offset",
@@ -247,11 +249,38 @@ def attributes_phrase(attributes: Mapping[str, Any]) -> str:
         parts.append(f"at {round(float(attributes['brightness_pct']))} % brightness")
     elif "brightness" in attributes:
         parts.append(f"at {round(float(attributes['brightness']) / 255 * 100)} % brightness")
+    if "color_temp_kelvin" in attributes:
+        parts.append(f"at {round(float(attributes['color_temp_kelvin']))} K")
     if "temperature" in attributes:
         parts.append(f"to {float(attributes['temperature']):g} °C")
     if "position" in attributes:
         parts.append(f"to {round(float(attributes['position']))} % open")
+    if "percentage" in attributes:
+        parts.append(f"at {round(float(attributes['percentage']))} % speed")
+    if "volume_level" in attributes:
+        parts.append(f"at volume {round(float(attributes['volume_level']) * 100)} %")
     return "".join(f" {part}" for part in parts)
+
+
+def names_of(context: HomeContext, pattern: Pattern) -> str:
+    """'Sofa lamp', or for a group 'Sofa lamp, Shelf lights and Corner lamp'."""
+    names = [context.friendly_name(entity_id) for entity_id in pattern.targets]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def group_evidence(context: HomeContext, pattern: Pattern) -> str:
+    """' Switched together within a minute: the Shelf lights on 27 of 30 days, …' or nothing."""
+    if not pattern.group_members:
+        return ""
+    leader = context.friendly_name(pattern.target_entity)
+    each = [
+        f"the {context.friendly_name(member.entity_id)} on {member.days_observed} of "
+        f"{member.days_possible} days"
+        if member.days_possible
+        else f"the {context.friendly_name(member.entity_id)}"
+        for member in pattern.group_members
+    ]
+    return f" Switched by hand within a minute of the {leader}: {', '.join(each)}."
 
 
 def last_seen(moments: tuple[datetime, ...], zone: ZoneInfo) -> str:

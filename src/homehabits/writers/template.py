@@ -24,10 +24,11 @@ TITLE_MAX_CHARS = 80
 def template_words(draft: Draft, context: HomeContext, *, window_days: int | None = None) -> Words:
     """Words for a draft from fixed templates: offline, deterministic, in the home's time zone."""
     pattern = draft.pattern
-    name = context.friendly_name(pattern.target_entity)
+    name = phrases.names_of(context, pattern)  # a group's names, all of them
     action = phrases.action_for(pattern.target_entity.split(".", 1)[0], pattern.target_state)
     writer = _WRITERS[pattern.kind]
     title, description, rationale = writer(pattern, context, name, action, window_days)
+    rationale += phrases.group_evidence(context, pattern)
     rationale += phrases.last_seen(pattern.evidence_times, context.zone)
     note = sensitive_note(draft)
     if note:
