@@ -24,6 +24,7 @@ from homehabits.patterns import HabitKind, Pattern, mine
 from homehabits.patterns.attributes import robust_value
 from homehabits.patterns.groups import with_groups
 from homehabits.patterns.habit import GroupMember, pattern_from_dict, pattern_to_dict
+from homehabits.patterns.same_habit import keep_known_fingerprints, known_habit_of
 from homehabits.sources import ha_api, recorder_window
 from homehabits.sources.recorder import RecorderSource
 from homehabits.writers.template import template_words
@@ -223,6 +224,7 @@ async def test_brightness_setpoint_and_position_go_from_the_recorder_to_the_acti
         _accepted_everywhere(pattern)
     words = template_words(compile_pattern(lamp, _home(), dialect=Dialect.MODERN), _home())
     assert "Turns on the Reading lamp at 30 % brightness at 22:1" in words.description
+    assert words.title.startswith("Reading lamp on at 30 % at 22:1")
     assert (
         "Reading lamp on at 30 % at 22:1"
         in compile_pattern(lamp, _home(), dialect=Dialect.MODERN).automation["alias"]
@@ -449,3 +451,33 @@ def test_a_group_of_a_sequence_compiles_in_both_dialects(dialect: Dialect) -> No
     automation = compile_pattern(pattern, _home(), dialect=dialect).automation
     check_automation(automation, dialect)
     judge(automation, _home())
+
+
+def test_a_group_that_drifted_keeps_its_fingerprint_whoever_leads_it() -> None:
+    members = (GroupMember("light.shelf_lights", 1.0, 28, 28), GroupMember("light.corner_lamp"))
+    before = Pattern(
+        kind=HabitKind.TIME_OF_DAY,
+        target_entity="light.sofa_lamp",
+        target_state="on",
+        time_of_day=datetime(2024, 1, 1, 19, 30).time(),
+        group_members=members,
+    )
+    now = Pattern(
+        kind=HabitKind.TIME_OF_DAY,
+        target_entity="light.shelf_lights",
+        target_state="on",
+        time_of_day=datetime(2024, 1, 1, 19, 42).time(),
+        group_members=(GroupMember("light.sofa_lamp"), GroupMember("light.corner_lamp")),
+    )
+    alone = Pattern(
+        kind=HabitKind.TIME_OF_DAY,
+        target_entity="light.sofa_lamp",
+        target_state="on",
+        time_of_day=datetime(2024, 1, 1, 19, 40).time(),
+    )
+    known = [known_habit_of(before.fingerprint, before)]
+
+    assert known[0] is not None
+    found = keep_known_fingerprints([now, alone], [k for k in known if k is not None])
+    assert found[0].fingerprint == before.fingerprint
+    assert found[1].fingerprint != before.fingerprint  # the sofa lamp alone is another habit

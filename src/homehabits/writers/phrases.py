@@ -242,21 +242,27 @@ def day_count(observed: int, possible: int, weekdays: tuple[int, ...]) -> str:
     return f"on {observed} {noun}"
 
 
-def attributes_phrase(attributes: Mapping[str, Any]) -> str:
-    """' at 50 % brightness', ' to 21 °C' — the settings the action applies, if any."""
+def attributes_phrase(attributes: Mapping[str, Any], *, short: bool = False) -> str:
+    """' at 50 % brightness', ' to 21 °C' — the settings the action applies, if any.
+
+    `short` gives a title's words: ' at 50 %', ' at 21 °C'.
+    """
     parts: list[str] = []
+    percent: float | None = None
     if "brightness_pct" in attributes:
-        parts.append(f"at {round(float(attributes['brightness_pct']))} % brightness")
+        percent = float(attributes["brightness_pct"])
     elif "brightness" in attributes:
-        parts.append(f"at {round(float(attributes['brightness']) / 255 * 100)} % brightness")
+        percent = float(attributes["brightness"]) / 255 * 100
+    if percent is not None:
+        parts.append(f"at {round(percent)} %" + ("" if short else " brightness"))
     if "color_temp_kelvin" in attributes:
         parts.append(f"at {round(float(attributes['color_temp_kelvin']))} K")
     if "temperature" in attributes:
-        parts.append(f"to {float(attributes['temperature']):g} °C")
+        parts.append(f"{'at' if short else 'to'} {float(attributes['temperature']):g} °C")
     if "position" in attributes:
-        parts.append(f"to {round(float(attributes['position']))} % open")
+        parts.append(f"at {round(float(attributes['position']))} %" + ("" if short else " open"))
     if "percentage" in attributes:
-        parts.append(f"at {round(float(attributes['percentage']))} % speed")
+        parts.append(f"at {round(float(attributes['percentage']))} %" + ("" if short else " speed"))
     if "volume_level" in attributes:
         parts.append(f"at volume {round(float(attributes['volume_level']) * 100)} %")
     return "".join(f" {part}" for part in parts)
