@@ -48,7 +48,7 @@ def test_both_directions_of_a_service_come_from_the_table() -> None:
 def test_a_light_turned_on_carries_brightness_and_kelvin_from_mireds() -> None:
     service, data = DOMAINS["light"].call_for("on", {"brightness": "300", "color_temp": 250})
 
-    assert (service, data) == ("turn_on", {"brightness": 255, "color_temp_kelvin": 4000})
+    assert (service, data) == ("turn_on", {"brightness_pct": 100, "color_temp_kelvin": 4000})
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ __all__ = [
     "CATEGORIES",
     "DOMAINS",
     "HVAC_MODES",
+    "KEPT_ATTRIBUTES",
     "Direction",
     "Domain",
     "Phrase",
@@ -77,6 +78,9 @@ class Setting:
     states: frozenset[str] | None = None  # the wished states it goes with; None: any
     service: str | None = None  # the service that takes it instead of the state's own
     words: str | None = None  # how an alias says it: "to {} %"
+    reads: tuple[str, ...] = ()  # the state attributes it is read from (brightness, 0–255)
+    tolerance: float = 0.0  # values this close are the same setting, as a person sets it
+    separate: bool = False  # a second call after the state's own service (volume_set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +144,7 @@ class Domain:
         name = own.name if own is not None else None
         data: dict[str, Any] = {}
         for setting in self.settings:
-            if setting.states is not None and state not in setting.states:
+            if setting.separate or (setting.states is not None and state not in setting.states):
                 continue
             value = setting.value(attributes)
             if value is None:
@@ -152,6 +156,25 @@ class Domain:
         if own is not None and own.state_key:
             data[own.state_key] = state
         return name, data
+
+    def further_calls(
+        self, state: str, attributes: Mapping[str, Any]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The calls after call_for's that set what the state's service cannot (the volume)."""
+        calls: list[tuple[str, dict[str, Any]]] = []
+        for setting in self.settings:
+            if not setting.separate or setting.service is None:
+                continue
+            if setting.states is not None and state not in setting.states:
+                continue
+            value = setting.value(attributes)
+            if value is not None:
+                calls.append((setting.service, {setting.key: value}))
+        return calls
+
+    def settings_for(self, state: str) -> tuple[Setting, ...]:
+        """The settings a habit putting an entity into `state` may carry."""
+        return tuple(s for s in self.settings if s.states is None or state in s.states)
 
 
 def _number(value: Any) -> float | None:
@@ -165,9 +188,13 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _brightness(attributes: Mapping[str, Any]) -> int | None:
-    brightness = _number(attributes.get("brightness"))
-    return None if brightness is None else min(255, max(1, round(brightness)))
+def _brightness_pct(attributes: Mapping[str, Any]) -> int | None:
+    percent = _number(attributes.get("brightness_pct"))
+    if percent is None:
+        # the state attribute is 0–255; light.turn_on's brightness_pct is what owners read
+        brightness = _number(attributes.get("brightness"))
+        percent = None if brightness is None else brightness / 255 * 100
+    return None if percent is None else min(100, max(1, round(percent)))
 
 
 def _kelvin(attributes: Mapping[str, Any]) -> int | None:
@@ -190,9 +217,27 @@ def _temperature(attributes: Mapping[str, Any]) -> float | None:
     return None if temperature is None else round(temperature, 1)
 
 
+def _percentage(attributes: Mapping[str, Any]) -> int | None:
+    percentage = _number(attributes.get("percentage"))
+    return round(percentage) if percentage is not None and 0 < percentage <= 100 else None
+
+
+def _volume(attributes: Mapping[str, Any]) -> float | None:
+    volume = _number(attributes.get("volume_level"))
+    return round(volume, 2) if volume is not None and 0 <= volume <= 1 else None
+
+
 def _position(service: str) -> Setting:
     """A partial position (0–100) set by the domain's own set-position service."""
-    return Setting("position", "position", _partial_position, service=service, words="to {} %")
+    return Setting(
+        "position",
+        "position",
+        _partial_position,
+        service=service,
+        words="to {} %",
+        reads=("current_position",),
+        tolerance=5,
+    )
 
 
 def _on_off(*, off_when_away: bool = True, **kwargs: Any) -> Domain:
@@ -243,12 +288,48 @@ _TABLE: Final = (
         name="light",
         category="lighting",
         settings=(
-            Setting("brightness", "brightness", _brightness, frozenset({"on"})),
-            Setting("color_temp_kelvin", "color_temp_kelvin", _kelvin, frozenset({"on"})),
+            Setting(
+                "brightness_pct",
+                "brightness_pct",
+                _brightness_pct,
+                frozenset({"on"}),
+                words="on at {} %",
+                reads=("brightness",),
+                tolerance=5,
+            ),
+            Setting(
+                "color_temp_kelvin",
+                "color_temp_kelvin",
+                _kelvin,
+                frozenset({"on"}),
+                reads=("color_temp_kelvin", "color_temp"),
+                tolerance=150,
+            ),
         ),
     ),
     _on_off(name="switch"),
-    _on_off(name="fan", category="climate"),
+    Domain(
+        name="fan",
+        services=(
+            Service("turn_on", Direction.ON, "on"),
+            Service("turn_off", Direction.OFF, "off"),
+            Service("toggle", Direction.ANY),
+            Service("set_percentage", Direction.SET),
+        ),
+        category="climate",
+        off_when_away=True,
+        settings=(
+            Setting(
+                "percentage",
+                "percentage",
+                _percentage,
+                frozenset({"on"}),
+                words="on at {} %",
+                reads=("percentage",),
+                tolerance=5,
+            ),
+        ),
+    ),
     _on_off(name="input_boolean"),
     _on_off(name="humidifier", category="climate"),
     Domain(
@@ -283,6 +364,8 @@ _TABLE: Final = (
                 HVAC_MODES - {"off"},
                 service="set_temperature",
                 words="to {} °C",
+                reads=("temperature",),
+                tolerance=0.3,
             ),
         ),
         phrases={
@@ -300,10 +383,23 @@ _TABLE: Final = (
             Service("media_stop", Direction.OFF, "idle", ()),
             Service("turn_on", Direction.ON, "on", ("on", "idle")),
             Service("turn_off", Direction.OFF, "off", ("off", "standby")),
+            Service("volume_set", Direction.SET),
         ),
         category="media",
         on_state="playing",
         off_when_away=True,
+        settings=(
+            Setting(
+                "volume_level",
+                "volume_level",
+                _volume,
+                frozenset({"playing", "on", "idle", "paused"}),
+                service="volume_set",
+                reads=("volume_level",),
+                tolerance=0.04,
+                separate=True,
+            ),
+        ),
         phrases={
             "playing": Phrase(
                 "Starts playing on", "started playing on", "", "playing", "stopped", done="started"
@@ -368,6 +464,11 @@ DOMAINS: Final[Mapping[str, Domain]] = MappingProxyType({d.name: d for d in _TAB
 
 #: Domains whose entities a habit may act on.
 ACTIONABLE_DOMAINS: Final = frozenset(DOMAINS)
+
+#: The state attributes the settings are read from: what a source keeps with a state change.
+KEPT_ATTRIBUTES: Final = tuple(
+    dict.fromkeys(name for d in _TABLE for setting in d.settings for name in setting.reads)
+)
 
 
 # a service of a domain the table does not hold (homeassistant.turn_on, script.turn_on) is

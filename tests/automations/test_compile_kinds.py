@@ -71,7 +71,7 @@ def test_weekday_habit_at_a_clock_time_triggers_then_only_on_those_days() -> Non
         {
             "action": "light.turn_on",
             "target": {"entity_id": "light.kitchen"},
-            "data": {"brightness": 128},
+            "data": {"brightness_pct": 50},
         }
     ]
     assert automation["alias"] == "Kitchen light on at 06:45 on weekdays"
@@ -229,7 +229,7 @@ def test_presence_habit_switches_off_when_everyone_is_away() -> None:
             "on",
             (("color_temp_kelvin", 2700), ("brightness", 300)),
             "light.turn_on",
-            {"brightness": 255, "color_temp_kelvin": 2700},
+            {"brightness_pct": 100, "color_temp_kelvin": 2700},
             "lighting",
         ),
         ("switch.coffee_maker", "on", (), "switch.turn_on", None, "convenience"),

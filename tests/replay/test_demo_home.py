@@ -20,6 +20,12 @@ def home() -> SimulatedHome:
 
 
 def _replays(home: SimulatedHome, dialect: Dialect) -> list[tuple[HabitKind, Replay]]:
+    return [(kind, replay) for kind, replay, _ in _replays_with_targets(home, dialect)]
+
+
+def _replays_with_targets(
+    home: SimulatedHome, dialect: Dialect
+) -> list[tuple[HabitKind, Replay, int]]:
     patterns = mine(
         home.frame, home.context, window_start=home.window_start, window_end=home.window_end
     )
@@ -31,22 +37,26 @@ def _replays(home: SimulatedHome, dialect: Dialect) -> list[tuple[HabitKind, Rep
         window_start=home.window_start,
         window_end=home.window_end,
     )
-    return [(draft.pattern.kind, replay) for draft, replay in zip(drafts, replays, strict=True)]
+    return [
+        (draft.pattern.kind, replay, len(draft.pattern.targets))
+        for draft, replay in zip(drafts, replays, strict=True)
+    ]
 
 
 def test_every_kind_homehabits_compiles_replays_without_skipping_anything(
     home: SimulatedHome,
 ) -> None:
-    by_kind: dict[HabitKind, list[Replay]] = defaultdict(list)
-    for kind, replay in _replays(home, Dialect.MODERN):
-        by_kind[kind].append(replay)
+    by_kind: dict[HabitKind, list[tuple[Replay, int]]] = defaultdict(list)
+    for kind, replay, targets in _replays_with_targets(home, Dialect.MODERN):
+        by_kind[kind].append((replay, targets))
     assert set(by_kind) == set(HabitKind)
     for kind, replays in by_kind.items():
-        for replay in replays:
+        for replay, targets in replays:
             assert replay.skipped == (), kind
             assert replay.fires > 0, kind
             assert replay.fires == replay.useful + replay.idle + replay.wrong
-            assert replay.saved <= replay.useful
+            # a group's useful fire saves one tap per light it switches (issue 12 item 4)
+            assert replay.saved <= replay.useful * targets
 
 
 def test_planted_clock_habits_help_more_often_than_they_get_it_wrong(

@@ -14,7 +14,7 @@ from homehabits.domains import DOMAINS
 from homehabits.exceptions import AutomationError
 from homehabits.patterns.habit import ALL_DAYS, HabitKind, Pattern
 
-__all__ = ["HabitParts", "habit_parts", "target_call", "weekday_condition"]
+__all__ = ["HabitParts", "habit_parts", "target_call", "target_calls", "weekday_condition"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,52 @@ def target_call(pattern: Pattern, context: HomeContext) -> ServiceCall:
     )
 
 
+def target_calls(pattern: Pattern, context: HomeContext) -> list[ServiceCall]:
+    """Every call the habit's action makes: the target's, each group member's, then settings
+    a state's service cannot carry (a media player's volume)."""
+    calls: list[ServiceCall] = []
+    for entity_id, attributes in _member_settings(pattern):
+        entity = context.entities.get(entity_id)
+        call = service_call_for(
+            entity_id,
+            pattern.target_state,
+            attributes,
+            device_class=entity.device_class if entity else None,
+            name=clean_text(context.friendly_name(entity_id)) or None,
+        )
+        calls.append(call)
+        domain = DOMAINS.get(entity_id.split(".", 1)[0])
+        further = domain.further_calls(pattern.target_state, attributes) if domain else []
+        domain_name = entity_id.split(".", 1)[0]
+        calls += [ServiceCall(f"{domain_name}.{name}", entity_id, data) for name, data in further]
+    return calls
+
+
+def _member_settings(pattern: Pattern) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (pattern.target_entity, dict(pattern.action_attributes)),
+        *((m.entity_id, dict(m.action_attributes)) for m in pattern.group_members),
+    ]
+
+
+def _action_items(calls: list[ServiceCall]) -> list[dict[str, Any]]:
+    """One action per service and data: a group set alike is one call with several targets."""
+    merged: dict[tuple[str, str], tuple[ServiceCall, list[str]]] = {}
+    for call in calls:
+        key = (call.service, repr(sorted(call.data.items())))
+        if key in merged:
+            merged[key][1].append(call.entity_id)
+        else:
+            merged[key] = (call, [call.entity_id])
+    items = []
+    for call, entity_ids in merged.values():
+        item = action_item(call, Dialect.MODERN)
+        if len(entity_ids) > 1:
+            item["target"] = {"entity_id": entity_ids}
+        items.append(item)
+    return items
+
+
 def weekday_condition(weekdays: tuple[int, ...] | list[int]) -> dict[str, Any]:
     """A time condition that holds on these weekdays (Monday = 0)."""
     return {"condition": "time", "weekday": [WEEKDAY_NAMES[day] for day in sorted(set(weekdays))]}
@@ -46,17 +92,17 @@ def weekday_condition(weekdays: tuple[int, ...] | list[int]) -> dict[str, Any]:
 
 def habit_parts(pattern: Pattern, context: HomeContext) -> HabitParts:
     """Triggers, conditions, actions and mode for any kind of habit except override."""
-    action = action_item(target_call(pattern, context), Dialect.MODERN)
+    actions = _action_items(target_calls(pattern, context))
     if pattern.kind is HabitKind.TIME_OF_DAY:
-        return _time_of_day(pattern, action)
+        return _time_of_day(pattern, actions)
     if pattern.kind is HabitKind.SUN:
-        return _sun(pattern, action)
+        return _sun(pattern, actions)
     if pattern.kind is HabitKind.SEQUENCE:
-        return _sequence(pattern, action)
+        return _sequence(pattern, actions)
     if pattern.kind is HabitKind.AUTO_OFF:
-        return _auto_off(pattern, action)
+        return _auto_off(pattern, actions)
     if pattern.kind is HabitKind.PRESENCE:
-        return _presence(pattern, action)
+        return _presence(pattern, actions)
     raise AutomationError(f"a {pattern.kind.value} habit is not compiled here")
 
 
@@ -69,14 +115,14 @@ def _days(pattern: Pattern) -> list[dict[str, Any]]:
     return [weekday_condition(pattern.weekdays)]
 
 
-def _time_of_day(pattern: Pattern, action: dict[str, Any]) -> HabitParts:
+def _time_of_day(pattern: Pattern, actions: list[dict[str, Any]]) -> HabitParts:
     if pattern.time_of_day is None:
         raise AutomationError("a time-of-day habit needs its time of day")
     at = rounded_time(pattern.time_of_day).strftime("%H:%M:%S")
-    return HabitParts([{"trigger": "time", "at": at}], _days(pattern), [action])
+    return HabitParts([{"trigger": "time", "at": at}], _days(pattern), actions)
 
 
-def _sun(pattern: Pattern, action: dict[str, Any]) -> HabitParts:
+def _sun(pattern: Pattern, actions: list[dict[str, Any]]) -> HabitParts:
     if pattern.sun_event not in ("sunset", "sunrise"):
         raise AutomationError(f"a sun habit needs sunset or sunrise, got {pattern.sun_event!r}")
     trigger: dict[str, Any] = {"trigger": "sun", "event": pattern.sun_event}
@@ -84,10 +130,10 @@ def _sun(pattern: Pattern, action: dict[str, Any]) -> HabitParts:
     if offset:
         hours, minutes = divmod(abs(offset), 60)
         trigger["offset"] = f"{'+' if offset > 0 else '-'}{hours:02d}:{minutes:02d}:00"
-    return HabitParts([trigger], _days(pattern), [action])
+    return HabitParts([trigger], _days(pattern), actions)
 
 
-def _sequence(pattern: Pattern, action: dict[str, Any]) -> HabitParts:
+def _sequence(pattern: Pattern, actions: list[dict[str, Any]]) -> HabitParts:
     if not pattern.trigger_entity or not pattern.trigger_state:
         raise AutomationError("a sequence habit needs the entity and state it follows")
     trigger: dict[str, Any] = {
@@ -98,10 +144,10 @@ def _sequence(pattern: Pattern, action: dict[str, Any]) -> HabitParts:
     # a duration on a sequence means the trigger state must hold that long first
     if pattern.duration_seconds:
         trigger["for"] = _hold_for(pattern.duration_seconds)
-    return HabitParts([trigger], [], [action])
+    return HabitParts([trigger], [], actions)
 
 
-def _auto_off(pattern: Pattern, action: dict[str, Any]) -> HabitParts:
+def _auto_off(pattern: Pattern, actions: list[dict[str, Any]]) -> HabitParts:
     seconds = auto_off_seconds(pattern)
     if seconds <= 0:
         raise AutomationError("an auto-off habit needs how long the entity stays on")
@@ -116,17 +162,17 @@ def _auto_off(pattern: Pattern, action: dict[str, Any]) -> HabitParts:
             "for": _hold_for(seconds),
         }
         still_on = {"condition": "state", "entity_id": pattern.target_entity, "state": on_state}
-        return HabitParts([trigger], [still_on], [action], mode="restart")
+        return HabitParts([trigger], [still_on], actions, mode="restart")
     trigger = {
         "trigger": "state",
         "entity_id": pattern.target_entity,
         "to": pattern.trigger_state or on_state,
         "for": _hold_for(seconds),
     }
-    return HabitParts([trigger], [], [action], mode="restart")
+    return HabitParts([trigger], [], actions, mode="restart")
 
 
-def _presence(pattern: Pattern, action: dict[str, Any]) -> HabitParts:
+def _presence(pattern: Pattern, actions: list[dict[str, Any]]) -> HabitParts:
     people = list(dict.fromkeys(pattern.related_entities))
     if not people:
         raise AutomationError("a presence habit needs the people who must all be away")
@@ -139,7 +185,7 @@ def _presence(pattern: Pattern, action: dict[str, Any]) -> HabitParts:
         "entity_id": people if len(people) > 1 else people[0],
         "state": away,
     }
-    return HabitParts(triggers, [everyone_away], [action])
+    return HabitParts(triggers, [everyone_away], actions)
 
 
 def _hold_for(seconds: float) -> dict[str, int]:

@@ -89,6 +89,12 @@ def _name(context: HomeContext, entity_id: str) -> str:
     return entity_id.split(".", 1)[-1].replace("_", " ").capitalize()
 
 
+def _names(context: HomeContext, pattern: Pattern) -> str:
+    """The target's name, or a group's names: 'Sofa lamp, Shelf lights and Corner lamp'."""
+    names = [_name(context, entity_id) for entity_id in pattern.targets]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _trigger_phrase(context: HomeContext, entity_id: str, state: str) -> str:
     entity = context.entities.get(entity_id)
     device_class = entity.device_class if entity else None
@@ -112,7 +118,7 @@ def _sun_phrase(pattern: Pattern) -> str:
 
 def alias_for(pattern: Pattern, context: HomeContext) -> str:
     """A short alias such as 'Kitchen light on at 06:45 on weekdays'."""
-    name = _name(context, pattern.target_entity)
+    name = _names(context, pattern)
     attributes = dict(pattern.action_attributes)
     doing = state_phrase(pattern.target_entity, pattern.target_state, attributes)
     days = days_phrase(pattern.weekdays)
@@ -138,8 +144,8 @@ def alias_for(pattern: Pattern, context: HomeContext) -> str:
 
 def description_for(pattern: Pattern, context: HomeContext) -> str:
     """One sentence saying what homehabits saw, starting 'Suggested by homehabits: '."""
-    name = _name(context, pattern.target_entity)
-    done = f"{name} was {_done_phrase(pattern)} by hand"
+    name = _names(context, pattern)
+    done = f"{name} {'were' if pattern.group_members else 'was'} {_done_phrase(pattern)} by hand"
     days = days_phrase(pattern.weekdays)
     kind = pattern.kind
     if kind is HabitKind.TIME_OF_DAY and pattern.time_of_day is not None:

@@ -16,6 +16,7 @@ __all__ = [
     "PATTERN_SCHEMA",
     "WEEKDAYS",
     "WEEKENDS",
+    "GroupMember",
     "HabitKind",
     "Pattern",
     "day_type",
@@ -25,8 +26,9 @@ __all__ = [
 ]
 
 #: The version of pattern_to_dict's form, kept in it as "schema". A stored habit without one
-#: was written before versions were kept: that form is version 1.
-PATTERN_SCHEMA: Final = 1
+#: was written before versions were kept: that form is version 1. Version 2 adds
+#: group_members (a version 1 habit is read as a habit of one entity).
+PATTERN_SCHEMA: Final = 2
 
 
 class HabitKind(StrEnum):
@@ -50,6 +52,41 @@ def day_type(weekdays: tuple[int, ...]) -> str:
     if days == WEEKENDS:
         return "weekends"
     return "_".join(day_key(day) for day in days)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMember:
+    """Another entity switched by hand together with a habit's target, and how faithfully."""
+
+    entity_id: str
+    adherence: float = 0.0  # its own days_observed / days_possible
+    days_observed: int = 0
+    days_possible: int = 0
+    together: float = 0.0  # share of the target's actions it followed within the minute
+    action_attributes: tuple[tuple[str, Any], ...] = ()  # its own settings
+
+    def as_dict(self) -> dict[str, Any]:
+        """The member as JSON-ready data."""
+        return {
+            "entity_id": self.entity_id,
+            "adherence": self.adherence,
+            "days_observed": self.days_observed,
+            "days_possible": self.days_possible,
+            "together": self.together,
+            "action_attributes": dict(self.action_attributes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GroupMember:
+        """The inverse of as_dict."""
+        return cls(
+            entity_id=data["entity_id"],
+            adherence=data.get("adherence", 0.0),
+            days_observed=data.get("days_observed", 0),
+            days_possible=data.get("days_possible", 0),
+            together=data.get("together", 0.0),
+            action_attributes=tuple(sorted((data.get("action_attributes") or {}).items())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +133,13 @@ class Pattern:
     notes: tuple[str, ...] = field(default=())  # extra words for the writer
     # the fingerprint an earlier run gave this habit, when it is found again a little changed
     known_as: str | None = None
+    # a group: the other entities switched by hand with the target, each with its adherence
+    group_members: tuple[GroupMember, ...] = ()
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Every entity the habit acts on: the target, then the group's other members."""
+        return (self.target_entity, *(member.entity_id for member in self.group_members))
 
     @property
     def day_type(self) -> str:
@@ -118,9 +162,11 @@ class Pattern:
         A clock habit is named by its minute (not an hour bucket, whose edge at hh:30 split
         one habit in two): drifting a little, it is still matched to that name by same_habit.
         """
+        # a group is named by all its members, whichever of them leads it in this run
+        target = "+".join(sorted(self.targets)) if self.group_members else self.target_entity
         parts: list[str] = [
             self.kind.value,
-            self.target_entity,
+            target,
             self.target_state,
             self.trigger_entity or "",
             self.trigger_state or "",
@@ -169,6 +215,7 @@ def pattern_to_dict(pattern: Pattern) -> dict[str, Any]:
         "lift": pattern.lift,
         "sensitive": pattern.sensitive,
         "notes": list(pattern.notes),
+        "group_members": [member.as_dict() for member in pattern.group_members],
     }
 
 
@@ -221,6 +268,7 @@ def pattern_from_dict(data: Mapping[str, Any]) -> Pattern:
         lift=data.get("lift"),
         sensitive=data.get("sensitive", False),
         notes=tuple(data.get("notes") or ()),
+        group_members=tuple(GroupMember.from_dict(m) for m in data.get("group_members") or ()),
     )
     fingerprint = data.get("fingerprint")
     if isinstance(fingerprint, str) and fingerprint and fingerprint != pattern.own_fingerprint:

@@ -13,7 +13,9 @@ from homehabits.event_cleaning import clean_events
 from homehabits.events import EVENT_SCHEMA
 from homehabits.exceptions import AnalysisError
 from homehabits.patterns._common import in_window
+from homehabits.patterns.attributes import with_settings
 from homehabits.patterns.auto_off import find_auto_offs
+from homehabits.patterns.groups import with_groups
 from homehabits.patterns.habit import Pattern
 from homehabits.patterns.override import find_overrides
 from homehabits.patterns.presence import find_presence_habits
@@ -43,7 +45,11 @@ def mine(
     window_end: datetime,
     settings: MiningSettings | None = None,
 ) -> list[Pattern]:
-    """Every habit in the window, scored, deduplicated and without those already automated."""
+    """Every habit in the window, scored, deduplicated and without those already automated.
+
+    Each habit's action carries the settings its actions share (brightness, setpoint), and
+    entities switched together are one habit with several targets.
+    """
     _check(frame, window_start, window_end)
     settings = settings or MiningSettings()
     # restarts and bounces are no one's action, whatever the source: out before any miner looks
@@ -52,7 +58,8 @@ def mine(
     if not frame.is_empty():
         for miner in MINERS:
             found.extend(miner(frame, context, window_start, window_end, settings))
-    return rank(found, context, window_start, window_end)
+        found = with_settings(found, frame)
+    return with_groups(rank(found, context, window_start, window_end), context.zone)
 
 
 def _check(frame: pl.DataFrame, window_start: datetime, window_end: datetime) -> None:

@@ -60,6 +60,7 @@ class KnownHabit:
     sun_offset_minutes: float | None = None
     lag_seconds: float | None = None
     duration_seconds: float | None = None
+    group_members: tuple[str, ...] = ()  # a group's other entities: matched as a set
 
 
 def known_habit_from_data(fingerprint: str, data: Mapping[str, Any]) -> KnownHabit | None:
@@ -102,6 +103,7 @@ def known_habit_of(fingerprint: str, pattern: Pattern) -> KnownHabit | None:
         sun_offset_minutes=_number(pattern.sun_offset_minutes),
         lag_seconds=_number(pattern.lag_seconds),
         duration_seconds=_number(pattern.duration_seconds),
+        group_members=tuple(member.entity_id for member in pattern.group_members),
     )
 
 
@@ -141,10 +143,16 @@ def keep_known_fingerprints(
     ]
 
 
+def _targets_key(target: str, members: Iterable[str]) -> str:
+    """A group is the same group whichever member leads it; a lone habit is its target."""
+    others = tuple(members)
+    return "+".join(sorted({target, *others})) if others else target
+
+
 def _identity_of_pattern(pattern: Pattern) -> _Identity:
     return (
         pattern.kind.value,
-        pattern.target_entity,
+        _targets_key(pattern.target_entity, (m.entity_id for m in pattern.group_members)),
         pattern.target_state,
         pattern.trigger_entity or None,
         pattern.trigger_state or None,
@@ -156,7 +164,7 @@ def _identity_of_pattern(pattern: Pattern) -> _Identity:
 def _identity_of_known(habit: KnownHabit) -> _Identity:
     return (
         habit.kind.value,
-        habit.target_entity,
+        _targets_key(habit.target_entity, habit.group_members),
         habit.target_state,
         habit.trigger_entity,
         habit.trigger_state,

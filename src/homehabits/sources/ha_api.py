@@ -37,6 +37,7 @@ import httpx
 import polars as pl
 
 from homehabits.context import Entity, ExistingAutomation, HomeContext, Location
+from homehabits.domains import KEPT_ATTRIBUTES
 from homehabits.events import ACTIONABLE_DOMAINS, Origin, check_events
 from homehabits.homeassistant import (
     HaRegistries,
@@ -66,17 +67,7 @@ WATCHED_DOMAINS: Final = ACTIONABLE_DOMAINS | frozenset(
 )
 
 #: The attributes worth keeping with a state change.
-_KEPT_ATTRIBUTES: Final = (
-    "brightness",
-    "color_temp",
-    "color_temp_kelvin",
-    "temperature",
-    "target_temp_low",
-    "target_temp_high",
-    "current_position",
-    "current_tilt_position",
-    "percentage",
-)
+_KEPT_ATTRIBUTES: Final = KEPT_ATTRIBUTES  # what the domain table's settings read
 
 _AUTOMATION_EVENTS: Final = frozenset({"automation_triggered", "script_started"})
 _AUTOMATION_DOMAINS: Final = frozenset({"automation", "script"})

@@ -14,19 +14,14 @@ from typing import Final
 
 import polars as pl
 
+from homehabits.domains import KEPT_ATTRIBUTES
 from homehabits.events import Origin
 from homehabits.sources.recorder_tables import Tables
 
 __all__ = ["WindowRows", "attributes_that_matter", "raw_events", "read_window"]
 
 #: State attributes that habits use; everything else stays in the recorder.
-_ATTRIBUTES_KEPT: Final = (
-    "brightness",
-    "color_temp",
-    "color_temp_kelvin",
-    "temperature",
-    "current_position",
-)
+_ATTRIBUTES_KEPT: Final = KEPT_ATTRIBUTES  # what the domain table's settings read
 
 # Automations may wait (delay, wait_for_trigger) between firing and acting, so firings are
 # looked up a while before the window starts.

@@ -102,7 +102,7 @@ def check_answer(answer: ModelAnswer, draft: Draft, context: HomeContext, refere
 
 def _names(draft: Draft, context: HomeContext) -> list[str]:
     pattern = draft.pattern
-    entity_ids = [pattern.target_entity, pattern.trigger_entity, *pattern.related_entities]
+    entity_ids = [*pattern.targets, pattern.trigger_entity, *pattern.related_entities]
     found: set[str] = set()
     for entity_id in entity_ids:
         if not entity_id:

@@ -28,7 +28,9 @@ __all__ = [
     "days_phrase",
     "duration",
     "duration_band",
+    "group_evidence",
     "last_seen",
+    "names_of",
     "spread",
     "sun_band",
     "sun_offset",
@@ -240,18 +242,51 @@ def day_count(observed: int, possible: int, weekdays: tuple[int, ...]) -> str:
     return f"on {observed} {noun}"
 
 
-def attributes_phrase(attributes: Mapping[str, Any]) -> str:
-    """' at 50 % brightness', ' to 21 °C' — the settings the action applies, if any."""
+def attributes_phrase(attributes: Mapping[str, Any], *, short: bool = False) -> str:
+    """' at 50 % brightness', ' to 21 °C' — the settings the action applies, if any.
+
+    `short` gives a title's words: ' at 50 %', ' at 21 °C'.
+    """
     parts: list[str] = []
+    percent: float | None = None
     if "brightness_pct" in attributes:
-        parts.append(f"at {round(float(attributes['brightness_pct']))} % brightness")
+        percent = float(attributes["brightness_pct"])
     elif "brightness" in attributes:
-        parts.append(f"at {round(float(attributes['brightness']) / 255 * 100)} % brightness")
+        percent = float(attributes["brightness"]) / 255 * 100
+    if percent is not None:
+        parts.append(f"at {round(percent)} %" + ("" if short else " brightness"))
+    if "color_temp_kelvin" in attributes:
+        parts.append(f"at {round(float(attributes['color_temp_kelvin']))} K")
     if "temperature" in attributes:
-        parts.append(f"to {float(attributes['temperature']):g} °C")
+        parts.append(f"{'at' if short else 'to'} {float(attributes['temperature']):g} °C")
     if "position" in attributes:
-        parts.append(f"to {round(float(attributes['position']))} % open")
+        parts.append(f"at {round(float(attributes['position']))} %" + ("" if short else " open"))
+    if "percentage" in attributes:
+        parts.append(f"at {round(float(attributes['percentage']))} %" + ("" if short else " speed"))
+    if "volume_level" in attributes:
+        parts.append(f"at volume {round(float(attributes['volume_level']) * 100)} %")
     return "".join(f" {part}" for part in parts)
+
+
+def names_of(context: HomeContext, pattern: Pattern) -> str:
+    """'Sofa lamp', or for a group 'Sofa lamp, Shelf lights and Corner lamp'."""
+    names = [context.friendly_name(entity_id) for entity_id in pattern.targets]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def group_evidence(context: HomeContext, pattern: Pattern) -> str:
+    """' Switched together within a minute: the Shelf lights on 27 of 30 days, …' or nothing."""
+    if not pattern.group_members:
+        return ""
+    leader = context.friendly_name(pattern.target_entity)
+    each = [
+        f"the {context.friendly_name(member.entity_id)} on {member.days_observed} of "
+        f"{member.days_possible} days"
+        if member.days_possible
+        else f"the {context.friendly_name(member.entity_id)}"
+        for member in pattern.group_members
+    ]
+    return f" Switched by hand within a minute of the {leader}: {', '.join(each)}."
 
 
 def last_seen(moments: tuple[datetime, ...], zone: ZoneInfo) -> str:

@@ -108,7 +108,7 @@ def _facts(draft: Draft, context: HomeContext, reference: Words) -> dict[str, An
             "area": context.area_name(entity_id),
         }
         for entity_id in (
-            pattern.target_entity,
+            *pattern.targets,  # a group's members too
             pattern.trigger_entity,
             *pattern.related_entities,
         )

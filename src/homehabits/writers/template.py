@@ -24,10 +24,11 @@ TITLE_MAX_CHARS = 80
 def template_words(draft: Draft, context: HomeContext, *, window_days: int | None = None) -> Words:
     """Words for a draft from fixed templates: offline, deterministic, in the home's time zone."""
     pattern = draft.pattern
-    name = context.friendly_name(pattern.target_entity)
+    name = phrases.names_of(context, pattern)  # a group's names, all of them
     action = phrases.action_for(pattern.target_entity.split(".", 1)[0], pattern.target_state)
     writer = _WRITERS[pattern.kind]
     title, description, rationale = writer(pattern, context, name, action, window_days)
+    rationale += phrases.group_evidence(context, pattern)
     rationale += phrases.last_seen(pattern.evidence_times, context.zone)
     note = sensitive_note(draft)
     if note:
@@ -69,6 +70,11 @@ def _settings(pattern: Pattern) -> str:
     return phrases.attributes_phrase(dict(pattern.action_attributes))
 
 
+def _title_settings(pattern: Pattern) -> str:
+    """' at 30 %', ' at 19.5 °C': the settings in a title's few words."""
+    return phrases.attributes_phrase(dict(pattern.action_attributes), short=True)
+
+
 def _days_suffix(pattern: Pattern) -> str:
     """' on weekdays' unless the habit holds every day, where saying so adds nothing to a title."""
     if tuple(sorted(set(pattern.weekdays))) == ALL_DAYS:
@@ -84,7 +90,7 @@ def _time_of_day(
 ) -> _Texts:
     when = phrases.clock(pattern.time_of_day) if pattern.time_of_day else "the usual time"
     days = phrases.days_phrase(pattern.weekdays)
-    title = f"{name} {action.state_word} at {when} {days}"
+    title = f"{name} {action.state_word}{_title_settings(pattern)} at {when} {days}"
     description = f"{action.does(name)}{_settings(pattern)} at {when} {days}."
     # the words give the band the days were counted in (the times of the counted actions),
     # not a standard deviation next to a count made within a wider band
@@ -109,7 +115,7 @@ def _sun(
 ) -> _Texts:
     offset = phrases.sun_offset(pattern.sun_event, pattern.sun_offset_minutes)
     days = phrases.days_phrase(pattern.weekdays)
-    title = f"{name} {action.state_word} {offset}{_days_suffix(pattern)}"
+    title = f"{name} {action.state_word}{_title_settings(pattern)} {offset}{_days_suffix(pattern)}"
     description = f"{action.does(name)}{_settings(pattern)} {offset} {days}."
     about = phrases.counted_band(pattern, context.zone) or (
         f"around {pattern.sun_event or 'sunset'}" if offset.startswith("at ") else f"about {offset}"
@@ -128,7 +134,10 @@ def _sequence(
     trigger = pattern.trigger_entity or ""
     happens = phrases.trigger_event(context, trigger, pattern.trigger_state, past=False)
     happened = phrases.trigger_event(context, trigger, pattern.trigger_state, past=True)
-    title = f"{name} {action.state_word} when {happens}{_days_suffix(pattern)}"
+    title = (
+        f"{name} {action.state_word}{_title_settings(pattern)} when {happens}"
+        f"{_days_suffix(pattern)}"
+    )
     description = f"{action.does(name)}{_settings(pattern)} when {happens}{_days_suffix(pattern)}."
     lag = phrases.duration(pattern.lag_seconds or 0.0)
     if pattern.support:
@@ -213,7 +222,7 @@ def _presence(
     who = ""
     if 1 < len(people) <= 4:
         who = f" ({', '.join(people[:-1])} and {people[-1]})"
-    title = f"{name} {action.state_word} when everyone leaves"
+    title = f"{name} {action.state_word}{_title_settings(pattern)} when everyone leaves"
     description = f"{action.does(name)}{_settings(pattern)} when everyone{who} has left home."
     within = phrases.counted_within(pattern.evidence_lags) or (
         f"within {phrases.duration(pattern.lag_seconds or 0.0)}"
