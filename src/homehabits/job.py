@@ -1,4 +1,4 @@
-"""The daily analysis: source → context → mine → compile → write → store, each phase timed."""
+"""The daily analysis: source → context → mine → compile → replay → write → store, each timed."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from homehabits.patterns import mine
 from homehabits.patterns.habit import pattern_to_dict
 from homehabits.patterns.same_habit import keep_known_fingerprints
 from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
+from homehabits.replay import choose_conditions, drop_wrong_offs, rank_drafts
 from homehabits.sources.base import Source
 from homehabits.sources.registries import unmatched_service_users
 from homehabits.store import repository, run_lease
@@ -39,7 +40,7 @@ __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
 _log = logging.getLogger(__name__)
 
 #: The phases of a run, in order, as they appear in the run record.
-PHASES = ("context", "events", "mine", "compile", "write", "store")
+PHASES = ("context", "events", "mine", "compile", "replay", "write", "store")
 
 _CANCELLED = "interrupted: the analysis was stopped before it finished"
 
@@ -269,11 +270,31 @@ class AnalysisRunner:
                 rejected_fingerprints=rejected,
                 safety=SafetyLimits(settings.heating_min_c, settings.heating_max_c),
             )
-            summary.suggestions_dropped = len(compiled.dropped)
             progress(
                 "compile",
                 f"{len(compiled.drafts)} automations ({dialect.value} dialect), "
                 f"{len(compiled.dropped)} left out",
+            )
+
+        with clock("replay"):
+            # each draft replayed over the window; a condition kept where it cuts wrong fires
+            replayed = await asyncio.to_thread(
+                choose_conditions,
+                compiled.drafts,
+                read.frame,
+                context,
+                window_start=start,
+                window_end=end,
+            )
+            kept, wrong_offs = drop_wrong_offs(replayed, context)
+            compiled.drafts = rank_drafts(kept)
+            compiled.dropped.extend(wrong_offs)
+            summary.suggestions_dropped = len(compiled.dropped)
+            gated = sum(1 for draft in compiled.drafts if draft.condition_note)
+            progress(
+                "replay",
+                f"{len(compiled.drafts)} automations replayed, {gated} given a condition, "
+                f"{len(wrong_offs)} left out as mostly wrong",
             )
 
         with clock("write"):

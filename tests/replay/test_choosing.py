@@ -341,3 +341,75 @@ def test_every_draft_gets_its_replay_even_without_candidates() -> None:
 
 def _fields(draft: Draft) -> dict[str, Any]:
     return {name: getattr(draft, name) for name in Draft.__dataclass_fields__}
+
+
+def test_someone_home_is_tried_when_people_are_known() -> None:
+    person = "person.anna"
+    rows: list[Row] = [(_stamp(0, "00:02"), LANDING, "off", "device")]
+    for day in range(DAYS):
+        clock = _varied(day, 18, 4)
+        home = day % 2 == 0
+        rows.append(
+            (
+                _stamp(day, clock, -timedelta(hours=1)),
+                person,
+                "home" if home else "not_home",
+                "device",
+            )
+        )
+        rows += _opened(day, clock, MOTION)  # the cat, when nobody is home
+        if home:
+            rows += _switched(day, clock, LANDING)
+    rows.insert(0, (_stamp(0, "00:01"), person, "not_home", "device"))
+    draft = _choose(_sequence(MOTION, LANDING), rows)
+
+    [condition] = _conditions(draft)
+    assert condition == {"condition": "numeric_state", "entity_id": "zone.home", "above": 0}
+    assert draft.condition_note is not None
+    assert draft.condition_note.startswith("only when someone is home")
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"condition": "sun", "after": "sunset", "before": "sunrise"},
+        {
+            "condition": "sun",
+            "after": "sunset",
+            "after_offset": "-00:30:00",
+            "before": "sunrise",
+            "before_offset": "+00:45:00",
+        },
+        {"condition": "numeric_state", "entity_id": "sensor.hall_light_level", "below": 40},
+        {"condition": "time", "after": "22:45:00", "before": "05:15:00"},
+        {"condition": "numeric_state", "entity_id": "zone.home", "above": 0},
+        {"condition": "numeric_state", "entity_id": "zone.home", "below": 1},
+        {"condition": "time", "weekday": ["sat", "sun"]},
+        {"condition": "state", "entity_id": "binary_sensor.workday_sensor", "state": "on"},
+        {"condition": "state", "entity_id": "media_player.tv", "state": "playing"},
+    ],
+)
+@pytest.mark.parametrize("dialect", [Dialect.MODERN, Dialect.LEGACY])
+def test_every_condition_shape_is_accepted_in_both_dialects(
+    condition: dict[str, Any], dialect: Dialect
+) -> None:
+    from homehabits.replay.choosing import _with_condition
+
+    for pattern in (
+        _sequence(),
+        Pattern(
+            kind=HabitKind.TIME_OF_DAY,
+            target_entity=HALL,
+            target_state="on",
+            time_of_day=time(7, 0),
+            weekdays=(0, 1, 2, 3, 4),
+        ),
+    ):
+        draft = compile_pattern(pattern, BERLIN_HOME, dialect=dialect)
+        automation = _with_condition(draft, condition)
+        check_automation(automation, dialect)
+        other = Dialect.LEGACY if dialect is Dialect.MODERN else Dialect.MODERN
+        check_automation(convert_dialect(automation, other), other)
+        modern = convert_dialect(automation, Dialect.MODERN)
+        assert modern["conditions"][-1] == condition
+        assert list(modern).index("conditions") == list(modern).index("triggers") + 1

@@ -61,12 +61,16 @@ _WRONG_CUT: Final = 0.5
 #: ... and may lose at most one useful fire in ten: a gate that misses the person's own
 #: evenings would trade a visible mistake for an invisible one.
 _USEFUL_LOSS: Final = 0.10
-#: A single wrong fire in a month is a stray, not a pattern a condition could learn from.
-_MIN_WRONG: Final = 2
+#: One or two wrong fires in a month are strays, not a pattern a condition could learn from;
+#: and under one fire in ten wrong is within the noise of people's own habits.
+_MIN_WRONG: Final = 3
+_MIN_WRONG_RATE: Final = 0.1
 #: A gating entity must be in the same state at nine good fires in ten...
 _GATE_SHARE: Final = 0.9
-#: ... and in that state at no more than half of the wrong ones (else it does not tell them apart).
-_GATE_WRONG_SHARE: Final = 0.5
+#: ... and in it at no more than a quarter of the wrong ones (else it does not tell them apart).
+_GATE_WRONG_SHARE: Final = 0.25
+#: How far from sunset (sunrise) a good fire may be and still say how dark "dark" is, minutes.
+_SUN_REACH: Final = 120
 #: The gating entities tried per draft, best separated first.
 _MAX_GATES: Final = 3
 #: A clock habit that switches something off and is wrong more often than this is dropped.
@@ -149,7 +153,11 @@ def choose_conditions(
     chosen: list[Draft] = []
     for draft, before in zip(drafts, bare, strict=True):
         draft = replace(draft, replay=before)
-        if draft.pattern.kind in _GATED_KINDS and before.wrong >= _MIN_WRONG:
+        if (
+            draft.pattern.kind in _GATED_KINDS
+            and before.wrong >= _MIN_WRONG
+            and before.wrong_rate >= _MIN_WRONG_RATE
+        ):
             draft = _try_candidates(draft, before, evidence, window)
         chosen.append(draft)
     return chosen
@@ -360,12 +368,15 @@ class _Evidence:
         plain: dict[str, Any] = {"condition": "sun", "after": "sunset", "before": "sunrise"}
         found = [Candidate(plain, "when it is dark")]
         shifted = dict(plain)
-        if after:
-            offset = _clamp(_floor15(_quantile(after, 0.05)), -90, 60)
+        # how dark: the earliest good evening fire near sunset, the latest near sunrise
+        near_sunset = [value for value in after if abs(value) <= _SUN_REACH]
+        if near_sunset:
+            offset = _floor15(_quantile(near_sunset, 0.05))
             if offset:
                 shifted["after_offset"] = _offset_text(offset)
-        if before:
-            offset = _clamp(_ceil15(_quantile(before, 0.95)), -60, 90)
+        near_sunrise = [value for value in before if abs(value) <= _SUN_REACH]
+        if near_sunrise:
+            offset = _ceil15(_quantile(near_sunrise, 0.95))
             if offset:
                 shifted["before_offset"] = _offset_text(offset)
         if shifted != plain:
@@ -471,10 +482,14 @@ class _Evidence:
     def _gating(self, draft: Draft, good: pl.Series, wrong: pl.Series) -> list[Candidate]:
         pattern = draft.pattern
         own = {pattern.target_entity, pattern.trigger_entity, *pattern.related_entities}
+        areas = {self._context.area_id(entity) for entity in own if entity} - {None}
         scored: list[tuple[float, str, str]] = []
         for entity in self._gates:
             if entity in own or entity.startswith("binary_sensor.workday"):
                 continue
+            area = self._context.area_id(entity)
+            if area is not None and areas and area not in areas:
+                continue  # a thermostat upstairs does not gate the porch light, however it looks
             at_good = self._history.state_at(entity, good)["state"].to_list()
             states = [state for state in at_good if state not in _NOT_A_STATE and state]
             if not states:
@@ -535,10 +550,6 @@ def _floor15(minutes: float) -> int:
 
 def _ceil15(minutes: float) -> int:
     return int(math.ceil(minutes / 15) * 15)
-
-
-def _clamp(value: int, low: int, high: int) -> int:
-    return max(low, min(high, value))
 
 
 def _clock(minute: int) -> str:
