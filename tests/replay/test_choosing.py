@@ -74,6 +74,7 @@ def _choose(
     *,
     context: HomeContext = BERLIN_HOME,
     dialect: Dialect = Dialect.MODERN,
+    days: int = DAYS,
 ) -> Draft:
     frame = build_frame([*rows, (_stamp(0, "00:01"), HALL, "off", "device")])
     draft = compile_pattern(pattern, context, dialect=dialect)
@@ -82,7 +83,7 @@ def _choose(
         frame,
         context,
         window_start=at(_stamp(0, "00:00")),
-        window_end=at(_stamp(DAYS, "00:00")),
+        window_end=at(_stamp(days, "00:00")),
     )
     # whatever it chose, Home Assistant takes it in both dialects
     check_automation(chosen.automation, chosen.dialect)
@@ -413,3 +414,50 @@ def test_every_condition_shape_is_accepted_in_both_dialects(
         modern = convert_dialect(automation, Dialect.MODERN)
         assert modern["conditions"][-1] == condition
         assert list(modern).index("conditions") == list(modern).index("triggers") + 1
+
+
+DECEMBER = range(29, 57)  # 2026-12-01 to 12-28: Christmas Day (Friday) and Boxing Day
+
+
+def _working_mornings(machine: str, *, workday_sensor: str | None = None) -> list[Row]:
+    from homehabits.replay.choosing import _public_holidays
+
+    feiertage = _public_holidays(BERLIN_HOME, at("2026-12-01 00:00"), at("2026-12-31 00:00"))
+    assert date(2026, 12, 25) in feiertage
+    rows: list[Row] = [(_stamp(0, "00:02"), machine, "off", "device")]
+    for day in DECEMBER:
+        today = FIRST + timedelta(days=day)
+        working = today.weekday() < 5 and today not in feiertage
+        clock = _varied(day, 6, 2)
+        rows += _opened(day, clock)
+        if working:
+            rows += _switched(day, clock, machine)
+        if workday_sensor:
+            state = "on" if working else "off"
+            rows.append((_stamp(day, "00:05"), workday_sensor, state, "device"))
+    return rows
+
+
+def test_a_weekday_set_names_the_public_holidays_it_still_gets_wrong() -> None:
+    machine = "switch.coffee_machine"
+    draft = _choose(_sequence(DOOR, machine), _working_mornings(machine), days=58)
+
+    [condition] = _conditions(draft)
+    assert condition["weekday"] == ["mon", "tue", "wed", "thu", "fri"]
+    assert draft.condition_note is not None
+    assert "public holidays too (2026-12-25): a Workday sensor would skip them" in (
+        draft.condition_note
+    )
+
+
+def test_the_workday_sensor_is_used_where_the_home_has_one() -> None:
+    machine = "switch.coffee_machine"
+    sensor = "binary_sensor.workday_sensor"
+    rows = _working_mornings(machine, workday_sensor=sensor)
+    draft = _choose(_sequence(DOOR, machine), rows, days=58)
+
+    assert _conditions(draft) == [{"condition": "state", "entity_id": sensor, "state": "on"}]
+    assert draft.condition_note is not None
+    assert draft.condition_note.startswith("only on workdays")
+    assert draft.replay is not None
+    assert draft.replay.wrong == 0

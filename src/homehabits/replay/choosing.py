@@ -224,7 +224,8 @@ def _try_candidates(
         f"only {candidate.words}: without it {_percent(before.wrong_rate)} of its fires were "
         f"wrong, with it {_percent(after.wrong_rate)}"
     )
-    holiday_note = evidence.holiday_note(candidate, good, wrong)
+    still_good, still_wrong = _good_and_wrong(after)
+    holiday_note = evidence.holiday_note(candidate, still_good, still_wrong)
     if holiday_note:
         note = f"{note}; {holiday_note}"
     pattern = replace(draft.pattern, notes=(*draft.pattern.notes, note))
@@ -335,7 +336,7 @@ class _Evidence:
         return found
 
     def holiday_note(self, candidate: Candidate, good: pl.Series, wrong: pl.Series) -> str | None:
-        """Public holidays a weekday set would still fire on wrongly, and none rightly."""
+        """Public holidays a chosen weekday set still fires on wrongly, and on none rightly."""
         weekdays = candidate.condition.get("weekday")
         if not weekdays or not self._holidays:
             return None
