@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from homehabits.api.app import create_app
+from homehabits.app import create_app
 from homehabits.config import Settings
 from homehabits.sources.base import Source
 from homehabits.sources.simulator import DemoSource, SimulationConfig

@@ -14,13 +14,17 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import time as clock_time
+from pathlib import Path
 
 from homehabits.automations.draft import Draft
 from homehabits.config import Dialect
 from homehabits.context import Entity, HomeContext
 from homehabits.patterns.habit import HabitKind, Pattern
-from homehabits.testing import FakeOpenAIServer
 from homehabits.writers import MemoryWordsCache, ModelConfig, write_words
+
+# run as `python bench/llm.py` from the repository root: the fake model server lives in tests/
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.fakes.fake_openai import FakeOpenAIServer
 
 
 @dataclass(frozen=True)

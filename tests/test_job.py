@@ -24,7 +24,7 @@ from homehabits.store import repository
 from homehabits.store.engine import make_engine, make_sessionmaker
 from homehabits.store.migrations import migrate
 from homehabits.store.records import RunStatus, SuggestionRecord
-from homehabits.testing.fake_openai import FakeMode, FakeOpenAIServer
+from tests.fakes.fake_openai import FakeMode, FakeOpenAIServer
 from tests.sources.recorder_builder import RecorderBuilder
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
-from homehabits.api.app import create_app
+from homehabits.app import create_app
 from homehabits.cli import app as cli_app
 from homehabits.config import Settings
 from homehabits.job import AnalysisRunner

@@ -393,30 +393,14 @@ class AnalysisRunner:
 
 def _new_suggestion(draft: Draft, words: Words, context: HomeContext) -> NewSuggestion:
     pattern = draft.pattern
-    return NewSuggestion(
-        fingerprint=pattern.fingerprint,
-        kind=pattern.kind.value,
-        title=words.title,
-        description=words.description,
-        rationale=words.rationale,
-        category=words.category,
-        confidence=pattern.confidence,
-        score=pattern.score,
-        sensitive=draft.sensitive,
-        sensitive_reason=draft.sensitive_reason,
-        target_entity=pattern.target_entity,
-        trigger_entity=pattern.trigger_entity,
+    # the words' category and the draft's safety verdict win over the habit's own
+    return NewSuggestion.from_parts(
+        words,
+        draft,
+        pattern,
+        pattern=pattern_to_dict(pattern),
         area_id=context.area_id(pattern.target_entity),
         area_name=context.area_name(pattern.target_entity),
-        automation=draft.automation,
-        yaml=draft.yaml,
-        dialect=draft.dialect.value,
-        diff=draft.diff,
-        pattern=pattern_to_dict(pattern),
-        author=words.author,
-        tokens_in=words.tokens_in,
-        tokens_out=words.tokens_out,
-        cost=words.cost,
     )
 
 

@@ -39,6 +39,7 @@ from homehabits.exceptions import (
     UnsafeAutomationError,
 )
 from homehabits.homeassistant import HaConfig, HaState, HomeAssistantClient
+from homehabits.patterns.habit import HabitKind
 from homehabits.store import repository
 from homehabits.store.engine import Sessions
 from homehabits.store.records import SuggestionRecord, SuggestionStatus
@@ -159,7 +160,7 @@ async def edit(
         raise StatusChangeError(
             f"suggestion {suggestion_id} is deployed; undeploy it before editing"
         )
-    automation = automation_from_yaml(yaml_text, Dialect(record.dialect))
+    automation = automation_from_yaml(yaml_text, record.dialect)
     verdict = judge(
         automation, _known_home(record), limits or SafetyLimits(), before=record.automation
     )
@@ -190,7 +191,7 @@ def _known_home(record: SuggestionRecord) -> HomeContext:
     """What the review knows of the home without asking it: the habit's own entity."""
     entities: dict[str, Entity] = {}
     target = record.target_entity
-    if target.startswith("cover.") and record.pattern.get("sensitive"):
+    if target.startswith("cover.") and record.habit.sensitive:
         # the miner flagged this cover when the home said it is a garage door
         name = target.split(".", 1)[-1].replace("_", " ").capitalize()
         entities[target] = Entity(entity_id=target, name=name, device_class="garage")
@@ -199,7 +200,7 @@ def _known_home(record: SuggestionRecord) -> HomeContext:
 
 def _unit_of(record: SuggestionRecord) -> str:
     # the habit's own setpoint tells the unit: no thermostat is set above 40 °C or below 40 °F
-    setpoint = record.pattern.get("action_attributes", {}).get("temperature")
+    setpoint = dict(record.habit.action_attributes).get("temperature")
     if isinstance(setpoint, int | float) and not isinstance(setpoint, bool) and setpoint > 40:
         return "°F"
     return "°C"
@@ -211,7 +212,7 @@ def automation_id_for(record: SuggestionRecord) -> str:
     An override changes an automation the home already has, so it keeps that one's id;
     every other suggestion becomes `homehabits_<fingerprint>`.
     """
-    existing = record.pattern.get("automation_id") if record.kind == "override" else None
+    existing = record.habit.automation_id if record.kind is HabitKind.OVERRIDE else None
     if isinstance(existing, str) and existing:
         return existing
     return f"homehabits_{record.fingerprint}"

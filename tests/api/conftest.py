@@ -13,8 +13,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from homehabits.api.app import create_app
 from homehabits.api.deps import Service
+from homehabits.app import create_app
 from homehabits.config import Settings
 from homehabits.context import HomeContext
 from homehabits.sources.base import Source

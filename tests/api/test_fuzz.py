@@ -19,7 +19,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from homehabits.api.app import create_app
+from homehabits.app import create_app
 from homehabits.config import Settings
 from tests.api.conftest import API_TOKEN, small_demo_home
 from tests.fakes.fake_home_assistant import FakeHomeAssistant

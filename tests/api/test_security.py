@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from homehabits.api.security import TOKEN_COOKIE
+from homehabits.access import TOKEN_COOKIE
 from homehabits.config import Settings
 from homehabits.exceptions import ConfigError
 from tests.api.conftest import API_TOKEN, HA_TOKEN, Running

@@ -1,3 +1,3 @@
-"""Fakes of the outside world for tests and benchmarks (a fake Home Assistant, …)."""
+"""Fakes of the outside world for tests and benchmarks (Home Assistant, an OpenAI-compatible model)."""
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from homehabits.store import repository
 from homehabits.store.engine import Sessions
 from homehabits.store.records import RunStatus, SuggestionRecord, SuggestionStatus
 from homehabits.store.tables import FeedbackRow, PatternRow, SuggestionRow
-from homehabits.testing.fake_openai import FakeOpenAIServer
+from tests.fakes.fake_openai import FakeOpenAIServer
 
 from .conftest import WINDOW_END
 

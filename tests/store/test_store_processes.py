@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from homehabits.api.app import create_app
+from homehabits.app import create_app
 from homehabits.config import Settings
 from homehabits.exceptions import RunInProgressError
 from homehabits.job import AnalysisRunner

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from homehabits.api.app import create_app
+from homehabits.app import create_app
 from homehabits.config import Settings
 from homehabits.context import HomeContext
 from homehabits.job import AnalysisRunner

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from homehabits.api.app import create_app
+from homehabits.app import create_app
 from homehabits.config import Settings
 from tests.web.conftest import API_TOKEN, small_demo_home
 

@@ -15,12 +15,12 @@ from datetime import time
 from typing import Any
 
 import pytest
+from tests.fakes.fake_openai import IN_PROCESS_BASE_URL, FakeMode, FakeOpenAIServer, default_answer
 
 from homehabits.automations.draft import Draft
 from homehabits.config import Dialect
 from homehabits.context import Entity, HomeContext
 from homehabits.patterns.habit import HabitKind, Pattern
-from homehabits.testing import IN_PROCESS_BASE_URL, FakeMode, FakeOpenAIServer, default_answer
 from homehabits.writers import ModelConfig, write_words
 
 _DRAFTS = 20

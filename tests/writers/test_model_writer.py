@@ -6,12 +6,12 @@ from datetime import time
 from typing import Any
 
 import pytest
+from tests.fakes.fake_openai import IN_PROCESS_BASE_URL, FakeMode, FakeOpenAIServer
 
 from homehabits.automations.draft import Draft
 from homehabits.config import Settings
 from homehabits.context import Entity, HomeContext
 from homehabits.patterns.habit import HabitKind, Pattern
-from homehabits.testing import IN_PROCESS_BASE_URL, FakeMode, FakeOpenAIServer
 from homehabits.writers import (
     MemoryWordsCache,
     ModelConfig,

@@ -7,13 +7,13 @@ from datetime import time
 from typing import Any
 
 import pytest
+from tests.fakes.fake_openai import IN_PROCESS_BASE_URL, FakeOpenAIServer, facts_of
 
 from homehabits.automations import compile_patterns
 from homehabits.config import Dialect
 from homehabits.context import Device, Entity, HomeContext
 from homehabits.exceptions import ModelResponseError
 from homehabits.patterns.habit import WEEKDAYS, HabitKind, Pattern
-from homehabits.testing import IN_PROCESS_BASE_URL, FakeOpenAIServer, facts_of
 from homehabits.writers import PROMPT_VERSION, ModelConfig, cache_key, template_words, write_words
 from homehabits.writers.prompt import build_messages, read_answer
 

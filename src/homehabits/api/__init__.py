@@ -1,4 +1,4 @@
-"""The HTTP service: the FastAPI app factory (`api.app.create_app`), its routers and security."""
+"""The HTTP API: routers, schemas and security; `api.app.include_api` adds it to the service's app."""
 
 from __future__ import annotations
 

@@ -1,163 +1,31 @@
-"""The FastAPI app: one analysis runner, the daily schedule, the routers and error mapping."""
+"""The HTTP API on an app: its routers, their token check and error answers (see homehabits.app)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from zoneinfo import ZoneInfo
 
-import httpx
 from fastapi import Depends, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from homehabits import __version__
-from homehabits.api.deps import Service
 from homehabits.api.errors import errors, status_of_error
-from homehabits.api.home_assistant_status import HomeAssistantCheck
 from homehabits.api.routers import analysis, health, metrics, patterns, suggestions
-from homehabits.api.security import forget_secrets, remember_secrets, require_token
-from homehabits.config import Settings, load_settings
-from homehabits.exceptions import (
-    HomeAssistantAuthError,
-    HomeHabitsError,
-)
-from homehabits.job import AnalysisRunner
-from homehabits.scheduler import AnalysisScheduler
-from homehabits.sources.base import Source
-from homehabits.store import repository
-from homehabits.store.engine import make_engine, make_sessionmaker
-from homehabits.store.migrate import migrate
+from homehabits.api.security import require_token
+from homehabits.config import Settings
+from homehabits.exceptions import HomeAssistantAuthError, HomeHabitsError
 
-__all__ = ["SourceFactory", "create_app"]
+__all__ = ["include_api"]
 
 _log = logging.getLogger(__name__)
 
-SourceFactory = Callable[[], Source]
 
-_STOP_GRACE_SECONDS = 10.0
-
-
-def create_app(
-    settings: Settings | None = None,
-    *,
-    ha_transport: httpx.AsyncBaseTransport | None = None,
-    source_factory: SourceFactory | None = None,
-) -> FastAPI:
-    """The homehabits service; `ha_transport` and `source_factory` let tests swap the I/O."""
-    settings = settings or load_settings()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        remember_secrets(settings)
-        try:
-            service = await _start_service(settings, ha_transport, source_factory)
-        except BaseException:
-            forget_secrets(settings)
-            raise
-        app.state.service = service
-        try:
-            yield
-        finally:
-            await _stop_service(service)
-            forget_secrets(settings)
-
-    app = FastAPI(
-        title="homehabits",
-        version=__version__,
-        summary="Learns the habits of a Home Assistant home and proposes them as automations.",
-        lifespan=lifespan,
-        docs_url="/docs",
-    )
-    app.state.settings = settings
+def include_api(app: FastAPI, settings: Settings) -> None:
+    """Add the API's routers (all but /health behind the token, when one is set) to the app."""
     protected = [Depends(require_token)]
     app.include_router(health.router)
     refused = errors(status.HTTP_401_UNAUTHORIZED) if settings.api_token else None
     for router in (metrics.router, analysis.router, patterns.router, suggestions.router):
         app.include_router(router, dependencies=protected, responses=refused)
     app.add_exception_handler(HomeHabitsError, _error_response)  # type: ignore[arg-type]
-    _mount_review_page(app)
-    return app
-
-
-def _mount_review_page(app: FastAPI) -> None:
-    # HOOK for the review page (homehabits.web, built separately): it mounts itself at "/"
-    # when it provides `mount(app)`; the API works without it.
-    from homehabits import web
-
-    mount = getattr(web, "mount", None)
-    if callable(mount):
-        mount(app)
-
-
-async def _start_service(
-    settings: Settings,
-    ha_transport: httpx.AsyncBaseTransport | None,
-    source_factory: SourceFactory | None,
-) -> Service:
-    engine = make_engine(settings.database_url)
-    try:
-        await migrate(engine)
-        sessions = make_sessionmaker(engine)
-        # only runs no live process holds (an analysis of the CLI may be running beside us)
-        abandoned = await repository.mark_abandoned_runs(sessions)
-        if abandoned:
-            _log.warning("%s analysis run(s) were abandoned by a stopped process", abandoned)
-        factory = source_factory or _source_from_settings(settings)
-        runner = AnalysisRunner(settings, sessions, factory)
-        zone, fallback = await _schedule_zone(settings, factory)
-        scheduler = AnalysisScheduler(runner, settings.schedule, zone)
-        scheduler.start()
-    except BaseException:
-        await engine.dispose()
-        raise
-    return Service(
-        settings=settings,
-        engine=engine,
-        sessions=sessions,
-        runner=runner,
-        scheduler=scheduler,
-        ha_transport=ha_transport,
-        home_assistant=HomeAssistantCheck(settings, ha_transport),
-        time_zone_fallback=fallback,
-    )
-
-
-async def _schedule_zone(settings: Settings, factory: SourceFactory) -> tuple[ZoneInfo, str | None]:
-    """The schedule's time zone, and why it is not the home's when it fell back to UTC."""
-    if settings.time_zone:
-        return ZoneInfo(settings.time_zone), None
-    try:
-        context = await factory().read_context()
-        return ZoneInfo(context.time_zone), None
-    except Exception as err:  # the service must start even when the home cannot be read now
-        why = (
-            f"the home's time zone could not be read ({err}); the schedule runs in UTC "
-            "(set HOMEHABITS_TIME_ZONE to choose)"
-        )
-        _log.warning("%s", why)
-        return ZoneInfo("UTC"), why
-
-
-async def _stop_service(service: Service) -> None:
-    service.scheduler.shutdown()
-    try:
-        # a run started over the API gets a moment to finish; after that it is cancelled
-        # (awaiting it is what cancels it), and it records that it was stopped
-        await asyncio.wait_for(service.runner.wait(), _STOP_GRACE_SECONDS)
-    except Exception as err:
-        _log.info("the running analysis was stopped with the service (%s)", type(err).__name__)
-    await service.engine.dispose()
-
-
-def _source_from_settings(settings: Settings) -> SourceFactory:
-    from homehabits.sources.factory import source_from_spec
-
-    def factory() -> Source:
-        return source_from_spec(settings.source, settings)
-
-    return factory
 
 
 async def _error_response(request: Request, err: HomeHabitsError) -> JSONResponse:

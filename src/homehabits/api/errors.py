@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from fastapi import status
 from pydantic import BaseModel
+
+# starlette's own status names (fastapi.status re-exports them): HTTP_422_UNPROCESSABLE_CONTENT
+# is starlette 0.48's, which is why starlette is a declared dependency
+from starlette import status
 
 from homehabits.exceptions import (
     AutomationCheckError,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from homehabits.patterns.habit import HabitKind
 from homehabits.store.pattern_records import StoredPattern
-from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord, SuggestionStatus
+from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord
+
+_RECORD_TYPES = get_type_hints(SuggestionRecord)
 
 __all__ = [
     "ApproveManyBody",
@@ -131,57 +134,42 @@ class ServiceAccountOut(BaseModel):
     newly_confirmed: bool
 
 
+def _record_fields(*names: str) -> dict[str, Any]:
+    """The named fields of a stored suggestion with their types, as a model's annotations."""
+    return {name: _RECORD_TYPES[name] for name in names}
+
+
 class SuggestionOut(BaseModel):
     """A suggestion as listed: what it does, how sure, where it stands."""
 
-    id: int
-    run_id: int
-    status: SuggestionStatus
-    created_at: datetime
-    updated_at: datetime
-    fingerprint: str
-    kind: str
-    title: str
-    description: str
-    category: str
-    confidence: float
-    score: float
-    sensitive: bool
-    sensitive_reason: str | None
-    target_entity: str
-    trigger_entity: str | None
-    area_id: str | None
-    area_name: str | None
-    dialect: str
-    author: str
-    ha_automation_id: str | None
-    deploy_message: str | None
-    reject_reason: str | None
+    # the fields are the stored suggestion's (store.records), so the API cannot drift from it
+    __annotations__ = _record_fields(
+        "id", "run_id", "status", "created_at", "updated_at", "fingerprint", "kind", "title",
+        "description", "category", "confidence", "score", "sensitive", "sensitive_reason",
+        "target_entity", "trigger_entity", "area_id", "area_name", "dialect", "author",
+        "ha_automation_id", "deploy_message", "reject_reason",
+    )  # fmt: skip
 
     @classmethod
-    def from_record(cls, record: SuggestionRecord) -> SuggestionOut:
-        """The list view of a stored suggestion."""
-        return cls.model_validate(_suggestion_fields(record, cls))
+    def from_record(cls, record: SuggestionRecord) -> Self:
+        """The API view of a stored suggestion."""
+        values = {name: getattr(record, name) for name in cls.model_fields if name != "evidence"}
+        if "evidence" in cls.model_fields:
+            values["evidence"] = record.pattern
+        return cls.model_validate(values)
 
 
 class SuggestionDetail(SuggestionOut):
     """One suggestion in full: the automation, its YAML and the evidence behind it."""
 
-    rationale: str
-    automation: dict[str, Any]
-    yaml: str
-    diff: str | None
-    evidence: dict[str, Any] = Field(description="the habit: parameters, evidence_times, lags")
-    tokens_in: int
-    tokens_out: int
-    cost: float
-
-    @classmethod
-    def from_record(cls, record: SuggestionRecord) -> SuggestionDetail:
-        """The detail view of a stored suggestion."""
-        fields = _suggestion_fields(record, cls)
-        fields["evidence"] = record.pattern
-        return cls.model_validate(fields)
+    __annotations__ = {
+        **_record_fields("rationale", "automation", "yaml", "diff"),
+        # the stored habit (pattern_to_dict form), as it was written
+        "evidence": Annotated[
+            dict[str, Any], Field(description="the habit: parameters, evidence_times, lags")
+        ],
+        **_record_fields("tokens_in", "tokens_out", "cost"),
+    }
 
 
 class SuggestionPage(BaseModel):
@@ -201,7 +189,7 @@ class PatternOut(BaseModel):
     id: int
     run_id: int
     area_id: str | None
-    kind: str
+    kind: HabitKind
     fingerprint: str
     target_entity: str
     target_state: str
@@ -290,7 +278,3 @@ class HealthOut(BaseModel):
     home_assistant_detail: str | None = None
     next_run: datetime | None
     last_run: LastRunOut | None
-
-
-def _suggestion_fields(record: SuggestionRecord, model: type[BaseModel]) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in model.model_fields if hasattr(record, name)}

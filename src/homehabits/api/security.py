@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 
+from homehabits.access import TOKEN_COOKIE, token_matches
 from homehabits.config import Settings
 
 __all__ = [
-    "TOKEN_COOKIE",
     "forget_secrets",
     "redact",
     "remember_secrets",
     "require_token",
-    "token_matches",
 ]
-
-#: The HttpOnly cookie the review page's sign-in form sets.
-TOKEN_COOKIE = "homehabits_token"
 
 _REDACTED = "**redacted**"
 _secrets: dict[str, int] = {}  # secret -> how many running apps registered it
 _secrets_lock = threading.Lock()
 _previous_factory: Any = None
-
-
-def token_matches(given: str | None, expected: str) -> bool:
-    """Whether a presented token is the API token, compared in constant time."""
-    if not given:
-        return False
-    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _presented_token(request: Request) -> str | None:

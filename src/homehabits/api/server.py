@@ -6,8 +6,8 @@ import logging
 
 import uvicorn
 
-from homehabits.api.app import create_app
 from homehabits.api.security import remember_secrets
+from homehabits.app import create_app
 from homehabits.config import Settings, is_loopback
 from homehabits.exceptions import ConfigError
 

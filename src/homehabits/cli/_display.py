@@ -20,6 +20,15 @@ __all__ = [
 ]
 
 
+#: The suggestion's fields `--json` shows (store.records.SuggestionRecord), in this order.
+_JSON_FIELDS = (
+    "id", "run_id", "title", "description", "rationale", "category", "confidence", "score",
+    "status", "sensitive", "sensitive_reason", "area_name", "author", "pattern", "automation",
+    "yaml", "dialect", "diff", "ha_automation_id",
+)  # fmt: skip
+# the area is shown by its name, as "area"
+_JSON_ORDER = tuple("area" if name == "area_name" else name for name in _JSON_FIELDS)
+
 #: How many skipped rows `show_run` names by their line.
 _SKIPPED_ROWS_SHOWN = 5
 
@@ -127,24 +136,8 @@ def run_json(run: RunRecord) -> dict[str, Any]:
 
 
 def suggestion_json(s: SuggestionRecord) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "run_id": s.run_id,
-        "title": s.title,
-        "description": s.description,
-        "rationale": s.rationale,
-        "category": s.category,
-        "confidence": s.confidence,
-        "score": s.score,
-        "status": s.status.value,
-        "sensitive": s.sensitive,
-        "sensitive_reason": s.sensitive_reason,
-        "area": s.area_name,
-        "author": s.author,
-        "pattern": s.pattern,
-        "automation": s.automation,
-        "yaml": s.yaml,
-        "dialect": s.dialect,
-        "diff": s.diff,
-        "ha_automation_id": s.ha_automation_id,
-    }
+    """What `--json` shows of a suggestion: the record's fields by name, its area by name."""
+    shown: dict[str, Any] = {name: getattr(s, name) for name in _JSON_FIELDS}
+    shown["status"] = s.status.value
+    shown["area"] = shown.pop("area_name")
+    return {name: shown[name] for name in _JSON_ORDER}

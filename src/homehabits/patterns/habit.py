@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from homehabits.phrasing import ALL_DAYS, WEEKDAYS, WEEKENDS, day_key
 
 __all__ = [
     "ALL_DAYS",
+    "PATTERN_SCHEMA",
     "WEEKDAYS",
     "WEEKENDS",
     "HabitKind",
     "Pattern",
     "day_type",
     "pattern_from_dict",
+    "pattern_schema",
     "pattern_to_dict",
 ]
+
+#: The version of pattern_to_dict's form, kept in it as "schema". A stored habit without one
+#: was written before versions were kept: that form is version 1.
+PATTERN_SCHEMA: Final = 1
 
 
 class HabitKind(StrEnum):
@@ -130,8 +137,9 @@ class Pattern:
 
 
 def pattern_to_dict(pattern: Pattern) -> dict[str, Any]:
-    """The pattern as JSON-ready data (times as ISO 8601 text), fingerprint included."""
+    """The pattern as JSON-ready data (times as ISO 8601 text), fingerprint and schema included."""
     return {
+        "schema": PATTERN_SCHEMA,
         "kind": pattern.kind.value,
         "fingerprint": pattern.fingerprint,
         "target_entity": pattern.target_entity,
@@ -164,8 +172,26 @@ def pattern_to_dict(pattern: Pattern) -> dict[str, Any]:
     }
 
 
-def pattern_from_dict(data: dict[str, Any]) -> Pattern:
-    """The inverse of pattern_to_dict (a fingerprint kept from an earlier run is kept)."""
+def pattern_schema(data: Mapping[str, Any]) -> int:
+    """The schema version of a stored pattern; ValueError when this homehabits cannot read it."""
+    schema = data.get("schema", 1)
+    if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
+        raise ValueError(f"the habit's schema version {schema!r} is not a version number")
+    if schema > PATTERN_SCHEMA:
+        raise ValueError(
+            f"its habit was stored by a newer homehabits (pattern schema {schema}; this one reads "
+            f"up to {PATTERN_SCHEMA}): upgrade homehabits"
+        )
+    return schema
+
+
+def pattern_from_dict(data: Mapping[str, Any]) -> Pattern:
+    """The inverse of pattern_to_dict (a fingerprint kept from an earlier run is kept).
+
+    Reads every schema up to PATTERN_SCHEMA (none given is version 1); a newer one raises
+    ValueError, saying that a newer homehabits wrote it.
+    """
+    pattern_schema(data)  # every version so far reads alike; a newer one is refused
     clock = data.get("time_of_day")
     pattern = Pattern(
         kind=HabitKind(data["kind"]),
@@ -173,10 +199,10 @@ def pattern_from_dict(data: dict[str, Any]) -> Pattern:
         target_state=data["target_state"],
         trigger_entity=data.get("trigger_entity"),
         trigger_state=data.get("trigger_state"),
-        related_entities=tuple(data.get("related_entities", ())),
+        related_entities=tuple(data.get("related_entities") or ()),
         time_of_day=time.fromisoformat(clock) if clock else None,
         spread_minutes=data.get("spread_minutes"),
-        weekdays=tuple(data.get("weekdays", ALL_DAYS)),
+        weekdays=tuple(data.get("weekdays") or ALL_DAYS),
         sun_event=data.get("sun_event"),
         sun_offset_minutes=data.get("sun_offset_minutes"),
         lag_seconds=data.get("lag_seconds"),
@@ -189,14 +215,20 @@ def pattern_from_dict(data: dict[str, Any]) -> Pattern:
         adherence=data.get("adherence", 0.0),
         confidence=data.get("confidence", 0.0),
         score=data.get("score", 0.0),
-        evidence_times=tuple(datetime.fromisoformat(t) for t in data.get("evidence_times", ())),
-        evidence_lags=tuple(data.get("evidence_lags", ())),
+        evidence_times=tuple(_utc(text) for text in data.get("evidence_times") or ()),
+        evidence_lags=tuple(data.get("evidence_lags") or ()),
         support=data.get("support"),
         lift=data.get("lift"),
         sensitive=data.get("sensitive", False),
-        notes=tuple(data.get("notes", ())),
+        notes=tuple(data.get("notes") or ()),
     )
     fingerprint = data.get("fingerprint")
     if isinstance(fingerprint, str) and fingerprint and fingerprint != pattern.own_fingerprint:
         pattern = replace(pattern, known_as=fingerprint)
     return pattern
+
+
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    # evidence times are stored in UTC; one without an offset is read as UTC too
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

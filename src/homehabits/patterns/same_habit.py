@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import time
 from typing import Any
 
-from homehabits.patterns.habit import ALL_DAYS, HabitKind, Pattern
+from homehabits.patterns.habit import ALL_DAYS, HabitKind, Pattern, pattern_from_dict
 
 __all__ = [
     "CLOCK_TOLERANCE_MINUTES",
@@ -26,6 +26,7 @@ __all__ = [
     "KnownHabit",
     "keep_known_fingerprints",
     "known_habit_from_data",
+    "known_habit_of",
 ]
 
 #: How far apart two clock times (on the circle of the day) may be and still be one habit.
@@ -64,17 +65,27 @@ class KnownHabit:
 def known_habit_from_data(fingerprint: str, data: Mapping[str, Any]) -> KnownHabit | None:
     """A known habit from a stored pattern (pattern_to_dict form); None if it cannot be matched.
 
+    Read through pattern_from_dict; a row it cannot read (an unknown kind, no target) is left
+    out rather than refused. See known_habit_of for what is matched.
+    """
+    try:
+        pattern = pattern_from_dict(data)
+    except (ValueError, KeyError, TypeError):
+        return None
+    return known_habit_of(fingerprint, pattern)
+
+
+def known_habit_of(fingerprint: str, pattern: Pattern) -> KnownHabit | None:
+    """The known habit a stored pattern names; None if it cannot be matched.
+
     Old or partial rows lack some fields; a field that is missing or unreadable is left out of
     the match rather than refusing the row, except a clock habit's time.
     """
-    try:
-        kind = HabitKind(str(data.get("kind")))
-    except ValueError:
-        return None
-    target_entity, target_state = data.get("target_entity"), data.get("target_state")
+    kind = pattern.kind
+    target_entity, target_state = pattern.target_entity, pattern.target_state
     if not fingerprint or not isinstance(target_entity, str) or not isinstance(target_state, str):
         return None
-    minute = _minute_of_day(data.get("time_of_day"))
+    minute = _minute_of_day(pattern.time_of_day)
     if kind is HabitKind.TIME_OF_DAY and minute is None:
         return None  # a clock habit is its time: without one it would match any of the entity
     return KnownHabit(
@@ -82,15 +93,15 @@ def known_habit_from_data(fingerprint: str, data: Mapping[str, Any]) -> KnownHab
         kind=kind,
         target_entity=target_entity,
         target_state=target_state,
-        trigger_entity=_text(data.get("trigger_entity")),
-        trigger_state=_text(data.get("trigger_state")),
-        sun_event=_text(data.get("sun_event")) if kind is HabitKind.SUN else None,
-        automation_id=_text(data.get("automation_id")) if kind is HabitKind.OVERRIDE else None,
+        trigger_entity=_text(pattern.trigger_entity),
+        trigger_state=_text(pattern.trigger_state),
+        sun_event=_text(pattern.sun_event) if kind is HabitKind.SUN else None,
+        automation_id=_text(pattern.automation_id) if kind is HabitKind.OVERRIDE else None,
         minute_of_day=minute,
-        weekdays=_weekdays(data.get("weekdays")),
-        sun_offset_minutes=_number(data.get("sun_offset_minutes")),
-        lag_seconds=_number(data.get("lag_seconds")),
-        duration_seconds=_number(data.get("duration_seconds")),
+        weekdays=_weekdays(pattern.weekdays),
+        sun_offset_minutes=_number(pattern.sun_offset_minutes),
+        lag_seconds=_number(pattern.lag_seconds),
+        duration_seconds=_number(pattern.duration_seconds),
     )
 
 

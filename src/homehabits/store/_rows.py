@@ -1,11 +1,16 @@
-"""Moving values between rows and records: each field by name, JSON values as fresh copies."""
+"""Moving values between rows and records (each field by name), and filtering rows by kind."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["values_of"]
+from sqlalchemy import ColumnElement, false
+from sqlalchemy.orm import InstrumentedAttribute
+
+from homehabits.patterns.habit import HabitKind
+
+__all__ = ["kind_is", "values_of"]
 
 
 def values_of(source: object, names: Iterable[str]) -> dict[str, Any]:
@@ -23,3 +28,11 @@ def values_of(source: object, names: Iterable[str]) -> dict[str, Any]:
             value = list(value)
         values[name] = value
     return values
+
+
+def kind_is(column: InstrumentedAttribute[HabitKind], kind: HabitKind | str) -> ColumnElement[bool]:
+    """The rows of that kind of habit; a name no kind has matches nothing (it is not an error)."""
+    try:
+        return column == HabitKind(kind)
+    except ValueError:
+        return false()

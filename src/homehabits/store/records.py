@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
+
+from homehabits.config import Dialect
+from homehabits.patterns.habit import HabitKind, Pattern
+from homehabits.store.pattern_records import read_habit
 
 __all__ = [
     "NewSuggestion",
@@ -81,12 +85,16 @@ class RunRecord:
     summary: RunSummary
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NewSuggestion:
-    """A suggestion to store: a compiled draft with its words."""
+    """A suggestion to store: a compiled draft with its words.
+
+    Its fields are the suggestion's, defined here once: the stored record adds its review
+    state, the API's schemas and the CLI's JSON take them by name.
+    """
 
     fingerprint: str
-    kind: str
+    kind: HabitKind
     title: str
     description: str
     rationale: str
@@ -101,13 +109,48 @@ class NewSuggestion:
     area_name: str | None
     automation: dict[str, Any]
     yaml: str
-    dialect: str
+    dialect: Dialect
     diff: str | None
-    pattern: dict[str, Any]  # patterns.habit.pattern_to_dict, evidence included
+    # the habit as stored (patterns.habit.pattern_to_dict, evidence included); read it as .habit
+    pattern: dict[str, Any]
     author: str  # "template" or the model name
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
+
+    def __post_init__(self) -> None:
+        # kinds and dialects are enums from here on, whoever built the suggestion from text
+        object.__setattr__(self, "kind", HabitKind(self.kind))
+        object.__setattr__(self, "dialect", Dialect(self.dialect))
+
+    @classmethod
+    def from_parts(cls, *parts: object, **values: Any) -> Self:
+        """A suggestion whose fields are taken by name: from `values`, else the first part having it.
+
+        The job builds one from a habit, its compiled draft and its words, which name their
+        fields as a suggestion does.
+        """
+        for item in fields(cls):
+            if item.name not in values:
+                source = next((part for part in parts if hasattr(part, item.name)), None)
+                if source is not None:
+                    values[item.name] = getattr(source, item.name)
+        return cls(**values)
+
+    @property
+    def habit(self) -> Pattern:
+        """The habit behind the suggestion, read back as a Pattern (StoreError if it cannot be)."""
+        return read_habit(
+            self.pattern,
+            where=self._where(),
+            kind=self.kind,
+            fingerprint=self.fingerprint,
+            target_entity=self.target_entity,
+            trigger_entity=self.trigger_entity,
+        )
+
+    def _where(self) -> str:
+        return f"the suggestion of habit {self.fingerprint}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,39 +165,24 @@ class SuggestionRefresh:
     keep_automation: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class SuggestionRecord:
-    """A suggestion as stored, with where it stands in the review."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuggestionRecord(NewSuggestion):
+    """A suggestion as stored: its fields, and where it stands in the review."""
 
     id: int
     run_id: int
     status: SuggestionStatus
     created_at: datetime
     updated_at: datetime
-    fingerprint: str
-    kind: str
-    title: str
-    description: str
-    rationale: str
-    category: str
-    confidence: float
-    score: float
-    sensitive: bool
-    sensitive_reason: str | None
-    target_entity: str
-    trigger_entity: str | None
-    area_id: str | None
-    area_name: str | None
-    automation: dict[str, Any]
-    yaml: str
-    dialect: str
-    diff: str | None
-    pattern: dict[str, Any]
-    author: str
-    tokens_in: int
-    tokens_out: int
-    cost: float
     ha_automation_id: str | None = None
     deploy_message: str | None = None
     reject_reason: str | None = None
     replaced_automation: dict[str, Any] | None = None  # restored when an override is undeployed
+
+    def __post_init__(self) -> None:
+        # super() by name: slots=True builds a new class that the argument-less form misses
+        super(SuggestionRecord, self).__post_init__()
+        object.__setattr__(self, "status", SuggestionStatus(self.status))
+
+    def _where(self) -> str:
+        return f"suggestion {self.id}"

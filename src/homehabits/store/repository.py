@@ -21,9 +21,11 @@ from homehabits.store.runs import (
     create_run,
     fail_run,
     get_run,
+    last_finished_run,
     latest_run,
     list_patterns,
     list_runs,
+    runs_by_id,
     set_phase_seconds,
 )
 from homehabits.store.service_accounts import (
@@ -48,6 +50,7 @@ from homehabits.store.suggestions import (
     store_verdict,
     update_automation,
 )
+from homehabits.store.totals import run_totals
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -70,6 +73,7 @@ __all__ = [
     "get_run",
     "get_suggestion",
     "known_habits",
+    "last_finished_run",
     "latest_run",
     "list_patterns",
     "list_runs",
@@ -83,6 +87,8 @@ __all__ = [
     "rejected_fingerprint_times",
     "rejected_fingerprints",
     "review_history",
+    "run_totals",
+    "runs_by_id",
     "set_phase_seconds",
     "store_verdict",
     "update_automation",

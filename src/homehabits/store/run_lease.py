@@ -119,7 +119,7 @@ async def heartbeat(sessions: Sessions, owner: str, run_id: int) -> bool:
             .where(
                 AnalysisRunRow.id == run_id,
                 AnalysisRunRow.owner == owner,
-                AnalysisRunRow.status == RunStatus.RUNNING.value,
+                AnalysisRunRow.status == RunStatus.RUNNING,
             )
             .values(heartbeat_at=now)
             .execution_options(synchronize_session=False)
@@ -151,7 +151,7 @@ async def mark_abandoned(session: AsyncSession, *, lock_taken: bool = False) -> 
     abandoned, however fresh its heartbeat: its process gave the lock up or lost it.
     """
     now = utc_now()
-    stale = [AnalysisRunRow.status == RunStatus.RUNNING.value]
+    stale = [AnalysisRunRow.status == RunStatus.RUNNING]
     if not lock_taken:
         # a run from before heartbeats existed has none: nothing can be holding it now
         stale.append(
@@ -166,7 +166,7 @@ async def mark_abandoned(session: AsyncSession, *, lock_taken: bool = False) -> 
         done = await session.execute(
             update(AnalysisRunRow)
             .where(AnalysisRunRow.id == run_id, *stale)
-            .values(status=RunStatus.FAILED.value, finished_at=now, errors=[*errors, ABANDONED])
+            .values(status=RunStatus.FAILED, finished_at=now, errors=[*errors, ABANDONED])
             .execution_options(synchronize_session=False)
         )
         marked += int(_changed(done))

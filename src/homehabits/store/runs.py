@@ -5,7 +5,7 @@ Every function takes the sessionmaker first and opens its own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -14,10 +14,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homehabits.exceptions import RunNotFoundError, StoreError
-from homehabits.store._rows import values_of
+from homehabits.patterns.habit import HabitKind
+from homehabits.store._rows import kind_is, values_of
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
-from homehabits.store.pattern_records import StoredPattern
+from homehabits.store.pattern_records import StoredPattern, check_readable
 from homehabits.store.records import (
     NewSuggestion,
     RunRecord,
@@ -34,14 +35,16 @@ __all__ = [
     "create_run",
     "fail_run",
     "get_run",
+    "last_finished_run",
     "latest_run",
     "list_patterns",
     "list_runs",
+    "runs_by_id",
     "set_phase_seconds",
 ]
 _NEW_SUGGESTION_FIELDS = tuple(field.name for field in fields(NewSuggestion))
 _SUMMARY_FIELDS = tuple(field.name for field in fields(RunSummary))
-_FINISHED = (RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value)
+_FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
 
 
 async def create_run(
@@ -70,7 +73,7 @@ async def create_run(
             .values(
                 trigger=trigger,
                 source=source,
-                status=RunStatus.RUNNING.value,
+                status=RunStatus.RUNNING,
                 started_at=now,
                 owner=owner,
                 heartbeat_at=now,
@@ -128,7 +131,7 @@ async def complete_run(
             await confirm_lock(session, owner, run_id)
         updated = await session.execute(
             update(AnalysisRunRow)
-            .where(AnalysisRunRow.id == run_id, AnalysisRunRow.status == RunStatus.RUNNING.value)
+            .where(AnalysisRunRow.id == run_id, AnalysisRunRow.status == RunStatus.RUNNING)
             .values(finished_at=now, **_summary_values(summary))
             .returning(AnalysisRunRow.id)
         )
@@ -142,7 +145,7 @@ async def complete_run(
                 update(SuggestionRow)
                 .where(
                     SuggestionRow.id == refresh.suggestion_id,
-                    SuggestionRow.status == SuggestionStatus.PENDING.value,
+                    SuggestionRow.status == SuggestionStatus.PENDING,
                 )
                 .values(_refresh_values(refresh, now))
                 .execution_options(synchronize_session=False)
@@ -167,7 +170,7 @@ async def fail_run(sessions: Sessions, run_id: int, error: str) -> None:
         run = await session.get(AnalysisRunRow, run_id)
         if run is None:
             raise RunNotFoundError(f"no analysis run with id {run_id}")
-        run.status = RunStatus.FAILED.value
+        run.status = RunStatus.FAILED
         run.finished_at = utc_now()
         run.errors = [*run.errors, error]
 
@@ -203,6 +206,28 @@ async def list_runs(sessions: Sessions, limit: int = 50, offset: int = 0) -> lis
         return [_run_record(run) for run in runs]
 
 
+async def runs_by_id(sessions: Sessions, run_ids: Iterable[int]) -> dict[int, RunRecord]:
+    """The runs of these ids, in one query (an id without a run is left out)."""
+    wanted = sorted(set(run_ids))
+    if not wanted:
+        return {}
+    async with transaction(sessions, "reading analysis runs", writes=False) as session:
+        runs = await session.scalars(select(AnalysisRunRow).where(AnalysisRunRow.id.in_(wanted)))
+        return {run.id: _run_record(run) for run in runs}
+
+
+async def last_finished_run(sessions: Sessions) -> RunRecord | None:
+    """The newest run that is no longer running (whatever its outcome), or None."""
+    async with transaction(sessions, "reading the last finished run", writes=False) as session:
+        run = await session.scalar(
+            select(AnalysisRunRow)
+            .where(AnalysisRunRow.status != RunStatus.RUNNING)
+            .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
+            .limit(1)
+        )
+        return None if run is None else _run_record(run)
+
+
 async def latest_run(sessions: Sessions) -> RunRecord | None:
     """The newest run, whatever its status, or None before the first run."""
     runs = await list_runs(sessions, limit=1)
@@ -212,7 +237,7 @@ async def latest_run(sessions: Sessions) -> RunRecord | None:
 async def list_patterns(
     sessions: Sessions,
     *,
-    kind: str | None = None,
+    kind: HabitKind | str | None = None,
     entity: str | None = None,
     area: str | None = None,
     run_id: int | None = None,
@@ -235,7 +260,7 @@ async def list_patterns(
                 return []
         query = select(PatternRow).where(PatternRow.run_id == run_id)
         if kind is not None:
-            query = query.where(PatternRow.kind == kind)
+            query = query.where(kind_is(PatternRow.kind, kind))
         if entity is not None:
             query = query.where(
                 (PatternRow.target_entity == entity) | (PatternRow.trigger_entity == entity)
@@ -262,10 +287,17 @@ def _pattern_values(run_id: int, index: int, data: Mapping[str, Any]) -> dict[st
         raise StoreError(
             f"pattern {index} of run {run_id} cannot be stored: field {missing[0]!r} is missing"
         )
+    try:
+        kind = HabitKind(data["kind"])
+    except ValueError:
+        raise StoreError(
+            f"pattern {index} of run {run_id} cannot be stored: no kind of habit is named "
+            f"{data['kind']!r}"
+        ) from None
     return {
         "run_id": run_id,
         "fingerprint": data["fingerprint"],
-        "kind": data["kind"],
+        "kind": kind,
         "target_entity": data["target_entity"],
         "trigger_entity": data.get("trigger_entity"),
         "area_id": data.get("area_id"),
@@ -288,15 +320,13 @@ def _refresh_values(refresh: SuggestionRefresh, now: datetime) -> dict[str, Any]
 
 def _suggestion_values(run_id: int, now: datetime, new: NewSuggestion) -> dict[str, Any]:
     values = {name: getattr(new, name) for name in _NEW_SUGGESTION_FIELDS}
-    values.update(
-        run_id=run_id, status=SuggestionStatus.PENDING.value, created_at=now, updated_at=now
-    )
+    values.update(run_id=run_id, status=SuggestionStatus.PENDING, created_at=now, updated_at=now)
     return values
 
 
 def _summary_values(summary: RunSummary) -> dict[str, Any]:
     values = values_of(summary, _SUMMARY_FIELDS)
-    values["status"] = RunStatus(summary.status).value
+    values["status"] = RunStatus(summary.status)
     return values
 
 
@@ -317,6 +347,7 @@ def _run_record(run: AnalysisRunRow) -> RunRecord:
 
 
 def _stored_pattern(row: PatternRow) -> StoredPattern:
+    check_readable(row.data, where=f"pattern {row.id} of run {row.run_id}")
     return StoredPattern(
         id=row.id,
         run_id=row.run_id,

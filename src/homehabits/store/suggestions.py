@@ -15,10 +15,12 @@ from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homehabits.exceptions import StatusChangeError, SuggestionNotFoundError
+from homehabits.patterns.habit import HabitKind
 from homehabits.patterns.same_habit import KnownHabit, known_habit_from_data
-from homehabits.store._rows import values_of
+from homehabits.store._rows import kind_is, values_of
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
+from homehabits.store.pattern_records import check_readable
 from homehabits.store.records import RunStatus, SuggestionRecord, SuggestionStatus
 from homehabits.store.tables import AnalysisRunRow, FeedbackRow, PatternRow, SuggestionRow, utc_now
 
@@ -73,7 +75,7 @@ _STATE_WORDS = {_S.DEPLOY_FAILED: "failed-to-deploy"}
 async def list_suggestions(
     sessions: Sessions,
     status: StatusFilter = None,
-    kind: str | None = None,
+    kind: HabitKind | str | None = None,
     area: str | None = None,
     limit: int = 50,
     offset: int = 0,
@@ -98,7 +100,7 @@ async def list_suggestions(
 async def count_suggestions(
     sessions: Sessions,
     status: StatusFilter = None,
-    kind: str | None = None,
+    kind: HabitKind | str | None = None,
     area: str | None = None,
     run_id: int | None = None,
 ) -> int:
@@ -152,8 +154,8 @@ async def change_status(
     allowed, SuggestionNotFoundError for an unknown id.
     """
     target = SuggestionStatus(new_status)
-    allowed_from = [status.value for status, nexts in TRANSITIONS.items() if target in nexts]
-    values: dict[str, Any] = {"status": target.value, "updated_at": utc_now()}
+    allowed_from = [status for status, nexts in TRANSITIONS.items() if target in nexts]
+    values: dict[str, Any] = {"status": target, "updated_at": utc_now()}
     # A reason given for a rejection is the rejection's; leaving "rejected" drops it.
     values["reject_reason"] = reason if target is _S.REJECTED else None
     if ha_automation_id is not None:
@@ -206,7 +208,7 @@ async def update_automation(
             .where(
                 SuggestionRow.id == suggestion_id,
                 # Home Assistant runs the deployed version: editing only ours would hide that.
-                SuggestionRow.status != _S.DEPLOYED.value,
+                SuggestionRow.status != _S.DEPLOYED,
             )
             .values(automation=automation, yaml=yaml, updated_at=utc_now(), **verdict)
             .returning(SuggestionRow)
@@ -240,7 +242,7 @@ async def active_fingerprints(sessions: Sessions) -> set[str]:
     async with transaction(sessions, "reading active fingerprints", writes=False) as session:
         found = await session.scalars(
             select(SuggestionRow.fingerprint)
-            .where(SuggestionRow.status.in_([status.value for status in ACTIVE_STATUSES]))
+            .where(SuggestionRow.status.in_(ACTIVE_STATUSES))
             .distinct()
         )
         return set(found)
@@ -256,7 +258,7 @@ async def pending_by_fingerprint(sessions: Sessions) -> dict[str, tuple[int, boo
         )
         rows = await session.execute(
             select(SuggestionRow.fingerprint, SuggestionRow.id, edited)
-            .where(SuggestionRow.status == _S.PENDING.value)
+            .where(SuggestionRow.status == _S.PENDING)
             .order_by(SuggestionRow.id)
         )
         return {fingerprint: (sid, bool(was_edited)) for fingerprint, sid, was_edited in rows}
@@ -269,7 +271,7 @@ async def rejected_fingerprint_times(sessions: Sessions, since: datetime) -> dic
             select(SuggestionRow.fingerprint, func.max(FeedbackRow.created_at))
             .join(FeedbackRow, FeedbackRow.suggestion_id == SuggestionRow.id)
             .where(
-                SuggestionRow.status == _S.REJECTED.value,
+                SuggestionRow.status == _S.REJECTED,
                 FeedbackRow.action == _S.REJECTED.value,
                 FeedbackRow.created_at >= since,
             )
@@ -300,7 +302,7 @@ async def known_habits(sessions: Sessions, rejected_since: datetime) -> list[Kno
     )
     latest_run = (
         select(AnalysisRunRow.id)
-        .where(AnalysisRunRow.status.in_([RunStatus.SUCCEEDED.value, RunStatus.PARTIAL.value]))
+        .where(AnalysisRunRow.status.in_([RunStatus.SUCCEEDED, RunStatus.PARTIAL]))
         .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -308,7 +310,7 @@ async def known_habits(sessions: Sessions, rejected_since: datetime) -> list[Kno
     async with transaction(sessions, "reading the habits already known") as session:
         suggested = await session.execute(
             select(SuggestionRow.fingerprint, SuggestionRow.pattern)
-            .where((SuggestionRow.status != _S.REJECTED.value) | rejection_holds)
+            .where((SuggestionRow.status != _S.REJECTED) | rejection_holds)
             .order_by(SuggestionRow.id)
         )
         found = await session.execute(
@@ -322,14 +324,14 @@ async def known_habits(sessions: Sessions, rejected_since: datetime) -> list[Kno
 
 
 def _filters(
-    status: StatusFilter, kind: str | None, area: str | None, run_id: int | None
+    status: StatusFilter, kind: HabitKind | str | None, area: str | None, run_id: int | None
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if status is not None:
         wanted = [status] if isinstance(status, str) else list(status)
-        conditions.append(SuggestionRow.status.in_([SuggestionStatus(one).value for one in wanted]))
+        conditions.append(SuggestionRow.status.in_([SuggestionStatus(one) for one in wanted]))
     if kind is not None:
-        conditions.append(SuggestionRow.kind == kind)
+        conditions.append(kind_is(SuggestionRow.kind, kind))
     if run_id is not None:
         conditions.append(SuggestionRow.run_id == run_id)
     if area is not None:
@@ -368,6 +370,5 @@ async def _note(session: AsyncSession, row: SuggestionRow, action: str, reason: 
 
 
 def _record(row: SuggestionRow) -> SuggestionRecord:
-    values = values_of(row, _RECORD_FIELDS)
-    values["status"] = SuggestionStatus(row.status)
-    return SuggestionRecord(**values)
+    check_readable(row.pattern, where=f"suggestion {row.id}")
+    return SuggestionRecord(**values_of(row, _RECORD_FIELDS))

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect as DatabaseDialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from homehabits.config import Dialect
+from homehabits.patterns.habit import HabitKind
+from homehabits.store.records import RunStatus, SuggestionStatus
 
 __all__ = [
     "AnalysisLockRow",
@@ -18,10 +23,14 @@ __all__ = [
     "PatternRow",
     "ServiceAccountRow",
     "SuggestionRow",
+    "TextEnum",
     "UtcDateTime",
     "WriterCacheRow",
     "utc_now",
 ]
+
+
+_E = TypeVar("_E", bound=StrEnum)
 
 
 def utc_now() -> datetime:
@@ -39,7 +48,9 @@ class UtcDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_bind_param(
+        self, value: datetime | None, dialect: DatabaseDialect
+    ) -> datetime | None:
         """Refuse naive times; write aware ones as UTC."""
         if value is None:
             return None
@@ -48,13 +59,34 @@ class UtcDateTime(TypeDecorator[datetime]):
         moment = value.astimezone(UTC)
         return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(
+        self, value: datetime | None, dialect: DatabaseDialect
+    ) -> datetime | None:
         """Hand out aware UTC times, whatever the database kept."""
         if value is None:
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class TextEnum(TypeDecorator[_E]):
+    """An enum kept as its text value (a plain VARCHAR), handed out as the enum member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[_E], length: int) -> None:
+        super().__init__(length)
+        self._enum = enum
+
+    def process_bind_param(self, value: _E | str | None, dialect: DatabaseDialect) -> str | None:
+        """Write the member's value (text naming no member is refused)."""
+        return None if value is None else self._enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: DatabaseDialect) -> _E | None:
+        """Read the text back as the member."""
+        return None if value is None else self._enum(value)
 
 
 class Base(DeclarativeBase):
@@ -75,7 +107,7 @@ class AnalysisRunRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trigger: Mapped[str] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[RunStatus] = mapped_column(TextEnum(RunStatus, 20), index=True)
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     window_start: Mapped[datetime]
@@ -126,7 +158,7 @@ class PatternRow(Base):
         ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True
     )
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[HabitKind] = mapped_column(TextEnum(HabitKind, 32))
     target_entity: Mapped[str] = mapped_column(String(255))
     trigger_entity: Mapped[str | None] = mapped_column(String(255))
     area_id: Mapped[str | None] = mapped_column(String(255))
@@ -144,11 +176,11 @@ class SuggestionRow(Base):
     run_id: Mapped[int] = mapped_column(
         ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[SuggestionStatus] = mapped_column(TextEnum(SuggestionStatus, 20), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[HabitKind] = mapped_column(TextEnum(HabitKind, 32))
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
     rationale: Mapped[str] = mapped_column(Text)
@@ -163,7 +195,7 @@ class SuggestionRow(Base):
     area_name: Mapped[str | None] = mapped_column(String(255))
     automation: Mapped[dict[str, Any]]
     yaml: Mapped[str] = mapped_column(Text)
-    dialect: Mapped[str] = mapped_column(String(16))
+    dialect: Mapped[Dialect] = mapped_column(TextEnum(Dialect, 16))
     diff: Mapped[str | None] = mapped_column(Text)
     pattern: Mapped[dict[str, Any]]
     author: Mapped[str] = mapped_column(String(255))

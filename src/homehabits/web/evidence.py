@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
+
+from homehabits.patterns.habit import HabitKind, Pattern
+from homehabits.store.pattern_records import read_habit
 
 __all__ = [
     "TIMED_KINDS",
@@ -21,7 +24,7 @@ __all__ = [
 ]
 
 #: Habits that happen at a time of day; the others are drawn as a histogram of lags.
-TIMED_KINDS = frozenset({"time_of_day", "sun", "override"})
+TIMED_KINDS = frozenset({HabitKind.TIME_OF_DAY, HabitKind.SUN, HabitKind.OVERRIDE})
 
 _WIDTH, _HEIGHT = 560, 220
 _LEFT, _RIGHT, _TOP, _BOTTOM = 52, 16, 14, 34
@@ -39,37 +42,42 @@ class Picture:
 
 
 def draw_evidence(
-    pattern: Mapping[str, Any],
+    habit: Pattern | Mapping[str, Any],
     *,
     zone: ZoneInfo,
     label: str,
     dom_id: str,
     window: tuple[datetime, datetime] | None = None,
 ) -> Picture | None:
-    """The picture for a habit: times of day for timed habits, else a histogram of lags."""
-    kind = str(pattern.get("kind", ""))
+    """The picture for a habit: times of day for timed habits, else a histogram of lags.
+
+    A stored habit (pattern_to_dict form) is read as a Pattern first.
+    """
+    if not isinstance(habit, Pattern):
+        # only the evidence is drawn: a habit stored without its entity still has a picture
+        habit = read_habit(habit, where=f"the habit of {label!r}", target_entity="")
+    kind = habit.kind
     if kind in TIMED_KINDS:
-        times = [_utc(text) for text in pattern.get("evidence_times") or ()]
+        times = list(habit.evidence_times)
         if not times:
             return None
-        clock = pattern.get("time_of_day")
-        proposed = time.fromisoformat(clock) if clock else None
+        is_sun = kind is HabitKind.SUN
         return draw_time_of_day(
             times,
             zone=zone,
-            proposed=proposed,
-            spread_minutes=pattern.get("spread_minutes"),
-            weekdays=tuple(pattern.get("weekdays") or range(7)),
+            proposed=habit.time_of_day,
+            spread_minutes=habit.spread_minutes,
+            weekdays=habit.weekdays,
             window=window,
             label=label,
             dom_id=dom_id,
-            proposed_note=_sun_note(pattern) if kind == "sun" else "",
-            proposed_by_day=_sun_line(pattern, times, zone) if kind == "sun" else None,
+            proposed_note=_sun_note(habit) if is_sun else "",
+            proposed_by_day=_sun_line(habit, times, zone) if is_sun else None,
         )
-    values = [float(value) for value in pattern.get("evidence_lags") or ()]
+    values = [float(value) for value in habit.evidence_lags]
     if not values:
         return None
-    typical = pattern.get("duration_seconds") if kind == "auto_off" else pattern.get("lag_seconds")
+    typical = habit.duration_seconds if kind is HabitKind.AUTO_OFF else habit.lag_seconds
     return draw_histogram(
         values,
         typical=float(typical) if typical is not None else None,
@@ -80,14 +88,14 @@ def draw_evidence(
 
 
 def _sun_line(
-    pattern: Mapping[str, Any], times: Sequence[datetime], zone: ZoneInfo
+    habit: Pattern, times: Sequence[datetime], zone: ZoneInfo
 ) -> dict[date, float] | None:
     """Per local date, the minute the sun habit's automation would fire (sun event + offset).
 
     The miner keeps each occurrence's distance to that day's sun event in `evidence_lags`.
     """
-    lags = [float(value) for value in pattern.get("evidence_lags") or ()]
-    offset = pattern.get("sun_offset_minutes")
+    lags = [float(value) for value in habit.evidence_lags]
+    offset = habit.sun_offset_minutes
     if offset is None or len(lags) != len(times):
         return None
     line: dict[date, float] = {}
@@ -291,12 +299,6 @@ def _svg(parts: list[str], *, label: str, summary: str, dom_id: str) -> Markup:
     return Markup(head + "".join(parts) + "</svg>")
 
 
-def _utc(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    # evidence times are stored in UTC; one without an offset is read as UTC too
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _day_range(
     local: Sequence[datetime], zone: ZoneInfo, window: tuple[datetime, datetime] | None
 ) -> tuple[date, date]:
@@ -350,17 +352,17 @@ def _number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if value % 1 else str(int(value))
 
 
-def _lag_axis_label(kind: str) -> str:
-    if kind == "auto_off":
+def _lag_axis_label(kind: HabitKind) -> str:
+    if kind is HabitKind.AUTO_OFF:
         return "how long it stayed on"
-    if kind == "presence":
+    if kind is HabitKind.PRESENCE:
         return "after everyone left"
     return "delay after the trigger"
 
 
-def _sun_note(pattern: Mapping[str, Any]) -> str:
-    event = pattern.get("sun_event")
-    offset = pattern.get("sun_offset_minutes")
+def _sun_note(habit: Pattern) -> str:
+    event = habit.sun_event
+    offset = habit.sun_offset_minutes
     if not event or offset is None:
         return ""
     sign = "+" if offset >= 0 else "−"

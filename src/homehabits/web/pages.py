@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from homehabits.exceptions import StoreError
+from homehabits.patterns.habit import HabitKind
 from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord, SuggestionStatus
 from homehabits.web.evidence import Picture, draw_evidence
 
@@ -51,13 +53,13 @@ STATUS_LABELS: Mapping[SuggestionStatus, tuple[str, str]] = {
     _S.REMOVED: ("Removed", "↺"),
 }
 
-KIND_LABELS: Mapping[str, str] = {
-    "time_of_day": "At a time of day",
-    "sun": "Follows the sun",
-    "sequence": "One thing after another",
-    "auto_off": "Switch off after a while",
-    "override": "Corrects an automation",
-    "presence": "When everyone leaves",
+KIND_LABELS: Mapping[HabitKind, str] = {
+    HabitKind.TIME_OF_DAY: "At a time of day",
+    HabitKind.SUN: "Follows the sun",
+    HabitKind.SEQUENCE: "One thing after another",
+    HabitKind.AUTO_OFF: "Switch off after a while",
+    HabitKind.OVERRIDE: "Corrects an automation",
+    HabitKind.PRESENCE: "When everyone leaves",
 }
 
 #: Which buttons a card shows in each status (the page's JavaScript reads the same lists).
@@ -140,19 +142,19 @@ def build_card(record: SuggestionRecord, facts: RunFacts) -> Card:
     """The card for one suggestion, its evidence drawn in the home's time zone."""
     try:
         picture = draw_evidence(
-            record.pattern,
+            record.habit,
             zone=facts.zone,
             window=facts.window,
             label=f"Evidence: {record.title}",
             dom_id=f"evidence-{record.id}",
         )
-    except (ValueError, TypeError, KeyError) as err:
+    except (StoreError, ValueError, TypeError, KeyError) as err:
         # one odd stored habit must not take the whole review page down
         _log.warning("no evidence picture for suggestion %s: %s", record.id, err)
         picture = None
     return Card(
         record=record,
-        kind_label=KIND_LABELS.get(record.kind, record.kind.replace("_", " ")),
+        kind_label=KIND_LABELS[record.kind],
         confidence_percent=round(record.confidence * 100),
         picture=picture,
         created_local=_local(record.created_at, facts.zone),

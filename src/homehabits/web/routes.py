@@ -14,13 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from homehabits import __version__
-from homehabits.api.deps import SessionsDep, SettingsDep, service_of
-from homehabits.api.security import TOKEN_COOKIE, token_matches
+from homehabits.access import TOKEN_COOKIE, token_matches
 from homehabits.config import Settings
-from homehabits.exceptions import RunNotFoundError
 from homehabits.store import repository
-from homehabits.store.engine import Sessions
-from homehabits.store.records import SuggestionRecord, SuggestionStatus
+from homehabits.store.records import RunRecord, SuggestionRecord, SuggestionStatus
+from homehabits.web.deps import AnalysisRunningDep, SessionsDep, SettingsDep
 from homehabits.web.pages import (
     ACTIONS,
     GROUP_ORDER,
@@ -83,6 +81,7 @@ async def suggestions_page(
     request: Request,
     sessions: SessionsDep,
     settings: SettingsDep,
+    analysis_running: AnalysisRunningDep,
     status_filter: Annotated[str, Query(alias="status")] = "",
     kind: str = "",
     area: str = "",
@@ -99,8 +98,10 @@ async def suggestions_page(
         )
     counts = Counter(record.status.value for record in matching)
     shown = [record for record in matching if chosen is None or record.status is chosen]
-    facts = await _run_facts(sessions, shown, _home_zone(settings))
-    cards = [build_card(record, facts[record.run_id]) for record in shown]
+    # the runs that found the shown suggestions, in one query (never one per suggestion)
+    runs = await repository.runs_by_id(sessions, {record.run_id for record in shown})
+    zone = _home_zone(settings)
+    cards = [build_card(record, _run_facts(runs.get(record.run_id), zone)) for record in shown]
     latest = await repository.latest_run(sessions)
     context = {
         "groups": build_groups(cards, [chosen] if chosen else None),
@@ -113,19 +114,24 @@ async def suggestions_page(
         "chosen": {"status": chosen.value if chosen else "", "kind": kind, "area": area},
         "unknown_status": status_filter if status_filter and chosen is None else "",
         "latest_run": latest,
-        "analysis_running": service_of(request).runner.running,
+        "analysis_running": analysis_running,
     }
     return _page(request, "suggestions.html", context, settings)
 
 
 @router.get("/runs", response_class=HTMLResponse)
-async def runs_page(request: Request, sessions: SessionsDep, settings: SettingsDep) -> Response:
+async def runs_page(
+    request: Request,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    analysis_running: AnalysisRunningDep,
+) -> Response:
     """The history of analysis runs: phases, counts, model cost, status and errors."""
     if not _signed_in(request, settings):
         return _sign_in_page(request, next_page="/runs")
     zone = _home_zone(settings)
     runs = [build_run(run, zone) for run in await repository.list_runs(sessions, _RUNS_SHOWN)]
-    context = {"runs": runs, "analysis_running": service_of(request).runner.running}
+    context = {"runs": runs, "analysis_running": analysis_running}
     return _page(request, "runs.html", context, settings)
 
 
@@ -213,21 +219,12 @@ def _home_zone(settings: Settings) -> ZoneInfo:
     return zone_named(settings.time_zone, ZoneInfo("UTC"))
 
 
-async def _run_facts(
-    sessions: Sessions, records: list[SuggestionRecord], fallback: ZoneInfo
-) -> dict[int, RunFacts]:
-    facts: dict[int, RunFacts] = {}
-    for run_id in sorted({record.run_id for record in records}):
-        try:
-            run = await repository.get_run(sessions, run_id)
-        except RunNotFoundError:
-            facts[run_id] = RunFacts(zone=fallback, window=None)
-            continue
-        facts[run_id] = RunFacts(
-            zone=zone_named(run.summary.time_zone, fallback),
-            window=(run.window_start, run.window_end),
-        )
-    return facts
+def _run_facts(run: RunRecord | None, fallback: ZoneInfo) -> RunFacts:
+    if run is None:
+        return RunFacts(zone=fallback, window=None)
+    return RunFacts(
+        zone=zone_named(run.summary.time_zone, fallback), window=(run.window_start, run.window_end)
+    )
 
 
 def _areas(records: list[SuggestionRecord]) -> list[tuple[str, str]]:

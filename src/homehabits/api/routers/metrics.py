@@ -1,24 +1,39 @@
-"""GET /metrics: runs, phase times, suggestions and model use in Prometheus' text format."""
+"""GET /metrics: runs, phase times, suggestions and model use, through prometheus_client.
+
+The counters are the database's totals, read by one aggregate query per scrape (store.totals)
+and handed to prometheus_client by a custom Collector, rather than counters kept in this
+process's memory. The database is the one place every process records its runs (this service,
+`homehabits analyse` on the command line beside it, a second instance), so the counters count
+every run, never go down when the service restarts (nothing to initialise or lose) and agree
+across processes; in-memory counters initialised at start-up would miss the runs the CLI makes
+meanwhile. The sum is the database's (SUM … GROUP BY status over a table of a run a day), not
+thousands of runs loaded into Python. Gauges (suggestions by status, the last run) are current
+counts, read the same way.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 
 from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
+from prometheus_client import generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from homehabits.api.deps import RunnerDep, SessionsDep
+from homehabits.job import PHASES
 from homehabits.store import repository
 from homehabits.store.records import RunRecord, RunStatus, SuggestionStatus
+from homehabits.store.totals import RunTotals
 
-__all__ = ["CONTENT_TYPE", "render_metrics", "router"]
+__all__ = ["CONTENT_TYPE", "ServiceFigures", "router"]
 
-#: Prometheus' text exposition format, version 0.0.4.
+#: Prometheus' text exposition format, version 0.0.4 (what prometheus_client writes for these
+#: names; its own CONTENT_TYPE_LATEST says 1.0.0, which older Prometheus servers do not know).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
-# Runs kept for the sums; a daily schedule makes this a few years of history.
-_RUNS_SUMMED = 5000
+_FINISHED = tuple(status for status in RunStatus if status is not RunStatus.RUNNING)
 
 router = APIRouter(tags=["metrics"])
 
@@ -28,133 +43,99 @@ router = APIRouter(tags=["metrics"])
     # declared by hand: a response_class would make every answer, errors too, text/plain
     responses={200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}}},
 )
-async def metrics(sessions: SessionsDep, runner: RunnerDep) -> PlainTextResponse:
+async def metrics(sessions: SessionsDep, runner: RunnerDep) -> Response:
     """The service's figures for Prometheus."""
-    runs = await repository.list_runs(sessions, limit=_RUNS_SUMMED)
-    by_status = await repository.count_by_status(sessions)
-    text = render_metrics(runs, by_status, analysis_running=runner.running)
-    return PlainTextResponse(text, media_type=CONTENT_TYPE)
+    figures = ServiceFigures(
+        totals=await repository.run_totals(sessions, PHASES),
+        last_finished=await repository.last_finished_run(sessions),
+        suggestions_by_status=await repository.count_by_status(sessions),
+        analysis_running=runner.running,
+    )
+    return Response(generate_latest(figures), media_type=CONTENT_TYPE)
 
 
-def render_metrics(
-    runs: Iterable[RunRecord],
-    suggestions_by_status: Mapping[SuggestionStatus, int] | Mapping[str, int],
-    *,
-    analysis_running: bool,
-) -> str:
-    """The metrics text for these runs (newest first) and suggestion counts."""
-    runs = list(runs)
-    lines: list[str] = []
-    run_counts = Counter(run.status.value for run in runs)
-    _family(
-        lines,
-        "homehabits_analysis_runs_total",
-        "counter",
-        "Analysis runs by how they ended.",
-        [({"status": s.value}, run_counts.get(s.value, 0)) for s in RunStatus],
-    )
-    _family(
-        lines,
-        "homehabits_analysis_running",
-        "gauge",
-        "1 while an analysis is running.",
-        [({}, int(analysis_running))],
-    )
-    phase_totals: Counter[str] = Counter()
-    for run in runs:
-        phase_totals.update(run.summary.phase_seconds)
-    _family(
-        lines,
-        "homehabits_phase_seconds_total",
-        "counter",
-        "Seconds spent in each phase of all analyses.",
-        [({"phase": phase}, seconds) for phase, seconds in sorted(phase_totals.items())],
-    )
-    finished = next((run for run in runs if run.status is not RunStatus.RUNNING), None)
-    if finished is not None:
-        _family(
-            lines,
+class ServiceFigures(Collector):
+    """A prometheus_client Collector of figures already read from the store."""
+
+    def __init__(
+        self,
+        *,
+        totals: RunTotals,
+        last_finished: RunRecord | None,
+        suggestions_by_status: Mapping[str, int],
+        analysis_running: bool,
+    ) -> None:
+        self._totals = totals
+        self._last = last_finished
+        self._by_status = suggestions_by_status
+        self._running = analysis_running
+
+    def collect(self) -> Iterator[Metric]:
+        """The metric families, counters and gauges."""
+        totals = self._totals
+        runs = CounterMetricFamily(
+            "homehabits_analysis_runs", "Analysis runs by how they ended.", labels=["status"]
+        )
+        for status in _FINISHED:
+            runs.add_metric([status.value], totals.finished_by_status.get(status, 0))
+        yield runs
+        yield GaugeMetricFamily(
+            "homehabits_analysis_running", "1 while an analysis is running.", int(self._running)
+        )
+        phases = CounterMetricFamily(
+            "homehabits_phase_seconds",
+            "Seconds spent in each phase of all analyses.",
+            labels=["phase"],
+        )
+        for phase, seconds in sorted(totals.phase_seconds.items()):
+            phases.add_metric([phase], seconds)
+        yield phases
+        yield from self._last_run()
+        suggestions = GaugeMetricFamily(
+            "homehabits_suggestions", "Suggestions by review status.", labels=["status"]
+        )
+        for review in SuggestionStatus:
+            suggestions.add_metric([review.value], self._by_status.get(review.value, 0))
+        yield suggestions
+        yield CounterMetricFamily(
+            "homehabits_suggestions_created",
+            "Suggestions analyses created (habits found again are not counted twice).",
+            totals.suggestions_created,
+        )
+        yield CounterMetricFamily(
+            "homehabits_model_calls", "Calls to the language model.", totals.model_calls
+        )
+        tokens = CounterMetricFamily(
+            "homehabits_model_tokens", "Language model tokens used.", labels=["direction"]
+        )
+        tokens.add_metric(["in"], totals.tokens_in)
+        tokens.add_metric(["out"], totals.tokens_out)
+        yield tokens
+        yield CounterMetricFamily(
+            "homehabits_model_cost", "Language model cost (as priced).", totals.cost
+        )
+
+    def _last_run(self) -> Iterator[Metric]:
+        last = self._last
+        if last is None:
+            return
+        phases = GaugeMetricFamily(
             "homehabits_last_run_phase_seconds",
-            "gauge",
             "Seconds per phase of the last finished analysis.",
-            [({"phase": p}, s) for p, s in finished.summary.phase_seconds.items()],
+            labels=["phase"],
         )
-        _family(
-            lines,
+        for phase, seconds in last.summary.phase_seconds.items():
+            phases.add_metric([phase], seconds)
+        yield phases
+        started = GaugeMetricFamily(
             "homehabits_last_run_timestamp_seconds",
-            "gauge",
             "When the last finished analysis started (Unix time).",
-            [({"status": finished.status.value}, finished.started_at.timestamp())],
+            labels=["status"],
         )
-        _family(
-            lines,
+        started.add_metric([last.status.value], last.started_at.timestamp())
+        yield started
+        yield GaugeMetricFamily(
             "homehabits_last_run_events",
-            "gauge",
             "Events read by the last analysis.",
-            [({}, finished.summary.events_read)],
+            last.summary.events_read,
         )
-    counts = {
-        str(getattr(key, "value", key)): value for key, value in suggestions_by_status.items()
-    }
-    _family(
-        lines,
-        "homehabits_suggestions",
-        "gauge",
-        "Suggestions by review status.",
-        [({"status": s.value}, counts.get(s.value, 0)) for s in SuggestionStatus],
-    )
-    _family(
-        lines,
-        "homehabits_model_calls_total",
-        "counter",
-        "Calls to the language model.",
-        [({}, sum(run.summary.model_calls for run in runs))],
-    )
-    _family(
-        lines,
-        "homehabits_model_tokens_total",
-        "counter",
-        "Language model tokens used.",
-        [
-            ({"direction": "in"}, sum(run.summary.tokens_in for run in runs)),
-            ({"direction": "out"}, sum(run.summary.tokens_out for run in runs)),
-        ],
-    )
-    _family(
-        lines,
-        "homehabits_model_cost_total",
-        "counter",
-        "Language model cost (as priced).",
-        [({}, sum(run.summary.cost for run in runs))],
-    )
-    return "\n".join(lines) + "\n"
-
-
-def _family(
-    lines: list[str],
-    name: str,
-    kind: str,
-    help_text: str,
-    samples: Iterable[tuple[Mapping[str, str], float]],
-) -> None:
-    lines.append(f"# HELP {name} {help_text}")
-    lines.append(f"# TYPE {name} {kind}")
-    for labels, value in samples:
-        lines.append(f"{name}{_labels(labels)} {_number(value)}")
-
-
-def _labels(labels: Mapping[str, str]) -> str:
-    if not labels:
-        return ""
-    inner = ",".join(f'{key}="{_escape(value)}"' for key, value in labels.items())
-    return "{" + inner + "}"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _number(value: float) -> str:
-    if isinstance(value, int) or float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))
