@@ -21,17 +21,19 @@ from homehabits.patterns import mine
 from homehabits.patterns.habit import pattern_to_dict
 from homehabits.patterns.same_habit import keep_known_fingerprints
 from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
-from homehabits.replay import choose_conditions, drop_wrong_offs, rank_drafts
+from homehabits.replay import Replay, choose_conditions, drop_wrong_offs, rank_drafts
 from homehabits.sources.base import Source
 from homehabits.sources.registries import unmatched_service_users
 from homehabits.store import repository, run_lease
 from homehabits.store.records import (
+    WRONG_TIMES_KEPT,
     NewSuggestion,
     RunRecord,
     RunStatus,
     RunSummary,
     SuggestionRecord,
     SuggestionRefresh,
+    SuggestionReplay,
 )
 from homehabits.writers import ModelConfig, Words, write_words
 
@@ -318,7 +320,7 @@ class AnalysisRunner:
             suggestions: list[NewSuggestion] = []
             refreshed: list[SuggestionRefresh] = []
             for draft, text in zip(compiled.drafts, words, strict=True):
-                found = _new_suggestion(draft, text, context)
+                found = _new_suggestion(draft, text, context, days=settings.analysis_days)
                 if draft.pattern.fingerprint in pending:
                     suggestion_id, edited = pending[draft.pattern.fingerprint]
                     refreshed.append(
@@ -391,7 +393,9 @@ class AnalysisRunner:
         return replace(context, service_user_ids=context.service_user_ids | confirmed.keys())
 
 
-def _new_suggestion(draft: Draft, words: Words, context: HomeContext) -> NewSuggestion:
+def _new_suggestion(
+    draft: Draft, words: Words, context: HomeContext, *, days: int
+) -> NewSuggestion:
     pattern = draft.pattern
     # the words' category and the draft's safety verdict win over the habit's own
     return NewSuggestion.from_parts(
@@ -401,6 +405,23 @@ def _new_suggestion(draft: Draft, words: Words, context: HomeContext) -> NewSugg
         pattern=pattern_to_dict(pattern),
         area_id=context.area_id(pattern.target_entity),
         area_name=context.area_name(pattern.target_entity),
+        replay=_stored_replay(draft.replay, days),
+    )
+
+
+def _stored_replay(replay: Replay | None, days: int) -> SuggestionReplay | None:
+    """The replay as a suggestion keeps it: the figures and the first wrong fires."""
+    if replay is None:
+        return None
+    return SuggestionReplay(
+        fires=replay.fires,
+        useful=replay.useful,
+        idle=replay.idle,
+        wrong=replay.wrong,
+        saved=replay.saved,
+        wrong_rate=replay.wrong_rate,
+        days=days,
+        wrong_times=replay.wrong_times[:WRONG_TIMES_KEPT],
     )
 
 
