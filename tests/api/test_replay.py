@@ -70,7 +70,10 @@ async def test_an_old_suggestion_without_a_replay_still_shows(running: Running) 
         wrong_times=(datetime(2026, 2, 20, 6, 0, tzinfo=UTC),),
     )
     newer = _habit(1)
-    replayed_row = replace(_suggestion(newer, pattern_to_dict(newer)), replay=replayed)
+    note = "only when it is dark: without it 40 % of its fires were wrong, with it 8 %"
+    replayed_row = replace(
+        _suggestion(newer, pattern_to_dict(newer)), replay=replayed, condition_note=note
+    )
     [new_id] = await _store_run(running.service.sessions, [replayed_row], [])
 
     old = await running.client.get(f"/api/suggestions/{old_id}")
@@ -96,5 +99,7 @@ async def test_an_old_suggestion_without_a_replay_still_shows(running: Running) 
         "it would have fired 12 times in 14 days: 10 as you did, 1 when it already was, "
         "1 when you didn't; saves 10 taps." in html.unescape(cards[new_id])
     )
+    assert f"Condition chosen by replay: {note}." in html.unescape(cards[new_id])
+    assert new["condition_note"] == note
     assert cards[new_id].count('class="ev-wrong"') == 1
     assert 'class="ev-wrong"' not in cards[old_id]

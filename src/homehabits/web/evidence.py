@@ -341,7 +341,7 @@ def draw_wrong_fires(
         )
     for moment in local:
         parts.append(_cross(x_of(moment.date()), y_of(_minute_of_day(moment.time())), moment))
-    summary = f"{_wrong_words(len(local))} (strip of days, time of day downwards)"
+    summary = f"{_wrong_words(len(local))[:-1]} (the strip: days across, time of day downwards)."
     title_id, desc_id = f"{dom_id}-title", f"{dom_id}-desc"
     head = (
         f'<svg class="evidence wrong-fires" viewBox="0 0 {_WIDTH} {_STRIP_HEIGHT}" role="img" '
