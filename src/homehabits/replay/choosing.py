@@ -20,7 +20,7 @@ import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -149,7 +149,7 @@ def choose_conditions(
         return []
     window = _Window(frame, context, window_start, window_end, tolerance)
     bare = window.replay([d.automation for d in drafts])
-    evidence = _Evidence(frame, context, window_start, window_end)
+    evidence: _Evidence | None = None  # read only when some draft is wrong often enough
     chosen: list[Draft] = []
     for draft, before in zip(drafts, bare, strict=True):
         draft = replace(draft, replay=before)
@@ -158,6 +158,7 @@ def choose_conditions(
             and before.wrong >= _MIN_WRONG
             and before.wrong_rate >= _MIN_WRONG_RATE
         ):
+            evidence = evidence or _Evidence(frame, context, window_start, window_end)
             draft = _try_candidates(draft, before, evidence, window)
         chosen.append(draft)
     return chosen
@@ -316,7 +317,7 @@ class _Evidence:
         self._history = History(
             frame, context, wanted, window_start=window_start, window_end=window_end
         )
-        self._holidays = _public_holidays(context, window_start, window_end)
+        self._window = (window_start, window_end)
 
     def candidates(self, draft: Draft, good: pl.Series, wrong: pl.Series) -> list[Candidate]:
         """Every condition worth replaying for this draft, simplest first."""
@@ -338,13 +339,17 @@ class _Evidence:
     def holiday_note(self, candidate: Candidate, good: pl.Series, wrong: pl.Series) -> str | None:
         """Public holidays a chosen weekday set still fires on wrongly, and on none rightly."""
         weekdays = candidate.condition.get("weekday")
-        if not weekdays or not self._holidays:
+        if not weekdays or not self._holidays:  # the country's calendar is read only then
             return None
         on_holidays = [day for day in self._local_dates(wrong) if day in self._holidays]
         if not on_holidays or any(day in self._holidays for day in self._local_dates(good)):
             return None
         days = ", ".join(sorted({f"{day:%Y-%m-%d}" for day in on_holidays})[:3])
         return f"it was wrong on public holidays too ({days}): a Workday sensor would skip them"
+
+    @cached_property
+    def _holidays(self) -> frozenset[date]:
+        return _public_holidays(self._context, *self._window)
 
     def _local(self, times: pl.Series) -> pl.Series:
         return times.dt.convert_time_zone(self._context.time_zone)
