@@ -66,7 +66,11 @@ async def test_demo_run_proposes_every_planted_clock_habit_at_its_local_time(
     suggestions = await _run(Settings(), sessions, demo)
     home: SimulatedHome = demo.home
 
-    planted = [h for h in home.truth if h.kind is HabitKind.TIME_OF_DAY]
+    # the household's extra behaviours (issue 12: two routines on one light, a gated lamp, a
+    # stopped habit, …) are scored by bench/quality.py until the miners find them
+    planted = [
+        h for h in home.truth if h.kind is HabitKind.TIME_OF_DAY and h not in home.household_truth
+    ]
     never_suggested = {"cover.garage_door"}  # opening a garage door automatically is refused
     for habit in planted:
         if habit.target_entity in never_suggested:

@@ -32,7 +32,7 @@ from homehabits.web import include_review_page
 
 __all__ = ["SourceFactory", "create_app"]
 
-_log = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 SourceFactory = Callable[[], Source]
 
@@ -88,7 +88,7 @@ async def _start_service(
         # only runs no live process holds (an analysis of the CLI may be running beside us)
         abandoned = await repository.mark_abandoned_runs(sessions)
         if abandoned:
-            _log.warning("%s analysis run(s) were abandoned by a stopped process", abandoned)
+            _LOGGER.warning("%s analysis run(s) were abandoned by a stopped process", abandoned)
         factory = source_factory or _source_from_settings(settings)
         runner = AnalysisRunner(settings, sessions, factory)
         zone, fallback = await _schedule_zone(settings, factory)
@@ -121,7 +121,7 @@ async def _schedule_zone(settings: Settings, factory: SourceFactory) -> tuple[Zo
             f"the home's time zone could not be read ({err}); the schedule runs in UTC "
             "(set HOMEHABITS_TIME_ZONE to choose)"
         )
-        _log.warning("%s", why)
+        _LOGGER.warning("%s", why)
         return ZoneInfo("UTC"), why
 
 
@@ -132,7 +132,7 @@ async def _stop_service(service: Service) -> None:
         # (awaiting it is what cancels it), and it records that it was stopped
         await asyncio.wait_for(service.runner.wait(), _STOP_GRACE_SECONDS)
     except Exception as err:
-        _log.info("the running analysis was stopped with the service (%s)", type(err).__name__)
+        _LOGGER.info("the running analysis was stopped with the service (%s)", type(err).__name__)
     await service.engine.dispose()
 
 

@@ -129,6 +129,9 @@ class MiningSettings(BaseModel):
 
     model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
 
+    # the least evidence for any habit, counted in distinct local days on which the person did
+    # it (not in events: a switch that bounces ten times one morning is one day); the name
+    # stays as it was, since renaming a setting breaks the users' configuration
     min_occurrences: int = Field(default=5, ge=2)
     min_adherence: float = Field(default=0.6, gt=0, le=1)
     min_confidence: float = Field(default=0.5, ge=0, le=1)
@@ -147,6 +150,8 @@ class MiningSettings(BaseModel):
     # beyond this, "off again after a while" is a clock habit or chance, not a timer
     auto_off_max_duration_seconds: float = Field(default=5400.0, gt=0)
     presence_min_lift: float = Field(default=2.0, ge=1)
+    # a change undone within this many seconds (contact bounce, crosstalk) is no action; 0: off
+    debounce_seconds: float = Field(default=3.0, ge=0, le=60)
     per_domain: dict[str, dict[str, float]] = Field(default_factory=dict)
 
     @model_validator(mode="before")

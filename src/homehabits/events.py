@@ -15,6 +15,7 @@ __all__ = [
     "ACTIONABLE_DOMAINS",
     "EVENT_SCHEMA",
     "MANUAL_ORIGINS",
+    "ORIGIN_DTYPE",
     "CheckedEvents",
     "Origin",
     "RejectedRow",
@@ -31,6 +32,9 @@ class Origin(StrEnum):
     AUTOMATION = "automation"  # an automation or script
     SERVICE = "service"  # an API client configured as a service account
     UNKNOWN = "unknown"
+    # Home Assistant itself: a start or restart writes every entity's state with no state
+    # before it and no user, which no person did
+    SYSTEM = "system"
 
 
 ORIGIN_DTYPE: Final = pl.Enum([origin.value for origin in Origin])
@@ -144,7 +148,25 @@ def _parse_time(column: pl.Series) -> pl.Series:
             return column.dt.cast_time_unit("us").dt.replace_time_zone("UTC")
         return column.dt.cast_time_unit("us").dt.convert_time_zone("UTC")
     if dtype.is_numeric():
-        micros = (column.cast(pl.Float64) * 1_000_000).round().cast(pl.Int64)
-        return micros.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        return _epoch_seconds(column.cast(pl.Float64))
     text = column.cast(pl.String()).str.strip_chars()
     return text.str.to_datetime(time_unit="us", time_zone="UTC", strict=False, ambiguous="null")
+
+
+def _epoch_seconds(seconds: pl.Series) -> pl.Series:
+    """Epoch seconds as Datetime(us, UTC), rounded exactly as `datetime.fromtimestamp` rounds.
+
+    Home Assistant writes `time.time()` (finer than a microsecond). Multiplying by a million
+    first rounds some of those to the next microsecond, one past the end a source computes
+    with `fromtimestamp` from the newest row: that row fell out of the window. So the whole
+    seconds and the fraction are taken apart first, and the fraction rounded half to even.
+    """
+    whole = pl.when(pl.col("s") >= 0).then(pl.col("s").floor()).otherwise(pl.col("s").ceil())
+    fraction = ((pl.col("s") - whole) * 1_000_000).round(0, mode="half_to_even")
+    micros = whole.cast(pl.Int64) * 1_000_000 + fraction.cast(pl.Int64)
+    frame = pl.DataFrame({"s": seconds})
+    return (
+        frame.select(micros.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+        .to_series()
+        .alias(seconds.name)
+    )

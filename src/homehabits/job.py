@@ -39,7 +39,7 @@ from homehabits.writers import ModelConfig, Words, write_words
 
 __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
 
-_log = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 #: The phases of a run, in order, as they appear in the run record.
 PHASES = ("context", "events", "mine", "compile", "replay", "write", "store")
@@ -181,10 +181,10 @@ class AnalysisRunner:
             if isinstance(err, HomeHabitsError):
                 # an expected failure (Home Assistant unreachable, a bad file): its message says it
                 message = str(err)
-                _log.error("analysis run %s failed: %s", run_id, message)
+                _LOGGER.error("analysis run %s failed: %s", run_id, message)
             else:
                 message = f"{type(err).__name__}: {err}"
-                _log.exception("analysis run %s failed", run_id)
+                _LOGGER.exception("analysis run %s failed", run_id)
             await repository.fail_run(self._sessions, run_id, message)
             raise
         finally:
@@ -436,10 +436,10 @@ async def _keep_alive(sessions: async_sessionmaker[AsyncSession], owner: str, ru
         try:
             held = await run_lease.heartbeat(sessions, owner, run_id)
         except HomeHabitsError as err:
-            _log.warning("analysis run %s could not renew its lease: %s", run_id, err)
+            _LOGGER.warning("analysis run %s could not renew its lease: %s", run_id, err)
             continue
         if not held:
-            _log.warning(
+            _LOGGER.warning(
                 "analysis run %s lost the analysis lock; its results will not be stored", run_id
             )
             return
@@ -451,7 +451,7 @@ def _suppress_store_errors(run_id: int) -> Iterator[None]:
     try:
         yield
     except HomeHabitsError as err:
-        _log.warning("analysis run %s: %s", run_id, err)
+        _LOGGER.warning("analysis run %s: %s", run_id, err)
 
 
 def _forget_outcome(task: asyncio.Task[AnalysisResult]) -> None:
@@ -460,7 +460,7 @@ def _forget_outcome(task: asyncio.Task[AnalysisResult]) -> None:
 
 
 def _log_progress(phase: str, message: str) -> None:
-    _log.info("%s: %s", phase, message)
+    _LOGGER.info("%s: %s", phase, message)
 
 
 class _PhaseClock:

@@ -59,7 +59,7 @@ __all__ = [
     "undeploy",
 ]
 
-_log = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 _OUR_PREFIX = "homehabits_"  # automations homehabits created; others are the owner's
 
@@ -277,21 +277,21 @@ async def deploy(
     except (DeployRefusedError, UnsafeAutomationError) as err:
         message = f"refused before sending: {err}"
         # the caller shows the reason; the log keeps it for the service
-        _log.info("deploying suggestion %s refused: %s", suggestion_id, err)
+        _LOGGER.info("deploying suggestion %s refused: %s", suggestion_id, err)
         await repository.change_status(
             sessions, suggestion_id, SuggestionStatus.DEPLOY_FAILED, deploy_message=message
         )
         raise DeployRefusedError(message) from err
     except (DeployError, HomeAssistantError) as err:
         message = _deploy_failure(err)
-        _log.warning("deploying suggestion %s failed: %s", suggestion_id, message)
+        _LOGGER.warning("deploying suggestion %s failed: %s", suggestion_id, message)
         failed = await repository.change_status(
             sessions, suggestion_id, SuggestionStatus.DEPLOY_FAILED, deploy_message=message
         )
         if raise_failure:
             raise
         return failed
-    _log.info("suggestion %s deployed as %s (%s)", suggestion_id, automation_id, entity_id)
+    _LOGGER.info("suggestion %s deployed as %s (%s)", suggestion_id, automation_id, entity_id)
     return await repository.change_status(
         sessions,
         suggestion_id,
@@ -377,7 +377,7 @@ async def undeploy(
         else:
             await client.save_automation(automation_id, original)
             done = f"your automation {automation_id!r} is back as it was before"
-    _log.info("suggestion %s taken out of Home Assistant: %s", suggestion_id, done)
+    _LOGGER.info("suggestion %s taken out of Home Assistant: %s", suggestion_id, done)
     return await repository.change_status(
         sessions, suggestion_id, SuggestionStatus.REMOVED, deploy_message=done
     )

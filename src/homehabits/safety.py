@@ -45,23 +45,25 @@ def is_allowed_service(service: str) -> bool:
 
 def is_garage(entity_id: str, context: HomeContext, *, by_name: bool = True) -> bool:
     """Whether a cover is a garage door: by device class, else (`by_name`) by its name."""
-    if not entity_id.startswith("cover."):
-        return False
-    entity = context.entities.get(entity_id)
-    if entity is not None and entity.device_class:
-        return entity.device_class == "garage"
-    # without a device class (event files, bare recorders, an edit) a door errs on caution
-    return by_name and "garage" in f"{entity_id} {context.friendly_name(entity_id)}".lower()
+    return _is_kind_of("cover", "garage", entity_id, context, by_name=by_name)
 
 
 def is_gas_valve(entity_id: str, context: HomeContext, *, by_name: bool = True) -> bool:
     """Whether a valve is a gas valve: by device class, else (`by_name`) by its name."""
-    if not entity_id.startswith("valve."):
+    return _is_kind_of("valve", "gas", entity_id, context, by_name=by_name)
+
+
+def _is_kind_of(
+    domain: str, device_class: str, entity_id: str, context: HomeContext, *, by_name: bool
+) -> bool:
+    if not entity_id.startswith(f"{domain}."):
         return False
     entity = context.entities.get(entity_id)
     if entity is not None and entity.device_class:
-        return entity.device_class == "gas"
-    return by_name and "gas" in f"{entity_id} {context.friendly_name(entity_id)}".lower().split()
+        return entity.device_class == device_class
+    # without a device class (event files, bare recorders, an edit) the doors err on caution
+    name = f"{entity_id} {context.friendly_name(entity_id)}".lower()
+    return by_name and device_class in name
 
 
 def sensitive_entity(entity_id: str, context: HomeContext) -> bool:

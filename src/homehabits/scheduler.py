@@ -22,7 +22,7 @@ __all__ = [
     "schedule_trigger",
 ]
 
-_log = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 #: A run missed while the machine slept still happens if it wakes within this many seconds.
 MISFIRE_GRACE_SECONDS = 3600
@@ -46,7 +46,7 @@ async def home_time_zone(settings: Settings, source_factory: Callable[[], Source
         context = await source_factory().read_context()
         return ZoneInfo(context.time_zone)
     except Exception as err:  # the service must start even when the home cannot be read now
-        _log.warning(
+        _LOGGER.warning(
             "could not read the home's time zone (%s); the schedule runs in UTC "
             "(set HOMEHABITS_TIME_ZONE to choose)",
             err,
@@ -87,7 +87,7 @@ class AnalysisScheduler:
         """Start the schedule (call from inside the running event loop)."""
         if not self._scheduler.running:
             self._scheduler.start()
-            _log.info("daily analysis scheduled; next run at %s", self.next_run_time())
+            _LOGGER.info("daily analysis scheduled; next run at %s", self.next_run_time())
 
     def shutdown(self) -> None:
         """Stop the schedule; a run already going is left to the runner."""
@@ -112,14 +112,14 @@ class AnalysisScheduler:
         try:
             result = await self._runner.run("schedule")
         except RunInProgressError:
-            _log.warning("scheduled analysis skipped: another analysis is still running")
+            _LOGGER.warning("scheduled analysis skipped: another analysis is still running")
         except HomeHabitsError as err:
             # the runner has already recorded the run as failed
-            _log.error("scheduled analysis failed: %s", err)
+            _LOGGER.error("scheduled analysis failed: %s", err)
         except Exception:
-            _log.exception("scheduled analysis crashed")
+            _LOGGER.exception("scheduled analysis crashed")
         else:
-            _log.info(
+            _LOGGER.info(
                 "scheduled analysis %s %s: %s suggestions",
                 result.run.id,
                 result.run.status.value,

@@ -27,8 +27,9 @@ def build_frame(
     """An EventFrame from (local time or UTC datetime, entity, state, origin) rows.
 
     Each row's old state is the entity's previous state in the rows (time order); where that
-    is the same state (rows that only switch something on), it is left empty so the row still
-    counts as a change.
+    is the same state (rows that only switch something on), the opposite state is taken as the
+    one before (off before on), so the row still counts as a change. The first row of an
+    entity has none: like the first row of a window, it is not counted as made by hand.
     """
     moments = [
         (at(when, time_zone) if isinstance(when, str) else when, entity, state, origin)
@@ -43,7 +44,7 @@ def build_frame(
                 "time": moment,
                 "entity_id": entity,
                 "state": state,
-                "old_state": None if last.get(entity) == state else last.get(entity),
+                "old_state": _opposite(state) if last.get(entity) == state else last.get(entity),
                 "origin": origin,
             }
         )
@@ -59,6 +60,13 @@ def build_frame(
         },
     )
     return check_events(raw).frame
+
+
+def _opposite(state: str) -> str:
+    """A state other than `state` (what a repeated "on" was switched from)."""
+    pairs = {"on": "off", "locked": "unlocked", "open": "closed", "home": "not_home"}
+    pairs |= {after: before for before, after in pairs.items()}
+    return pairs.get(state, "off" if state != "off" else "on")
 
 
 def daily(

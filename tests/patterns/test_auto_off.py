@@ -96,3 +96,37 @@ def test_light_off_a_steady_while_after_motion_stops_names_the_motion_sensor() -
     assert habit.trigger_state == "off"
     assert habit.duration_seconds is not None
     assert abs(habit.duration_seconds - 120) < 15
+
+
+def test_a_steady_lunch_timer_is_found_beside_dinners_of_any_length() -> None:
+    # lunch: on between 12:00 and 12:40, off ten minutes later; dinner: on between 18:30
+    # and 19:30, off after 30 to 95 minutes
+    rng = random.Random(5)
+    rows: list[tuple] = []
+    for day in range(28):
+        lunch = at(START) + timedelta(days=day, hours=12, minutes=rng.uniform(0, 40))
+        rows.append((lunch, "light.dining", "on", "user"))
+        rows.append((lunch + timedelta(minutes=rng.gauss(10, 0.5)), "light.dining", "off", "user"))
+        dinner = at(START) + timedelta(days=day, hours=18, minutes=rng.uniform(30, 90))
+        rows.append((dinner, "light.dining", "on", "user"))
+        rows.append(
+            (dinner + timedelta(minutes=rng.uniform(30, 95)), "light.dining", "off", "user")
+        )
+    [habit] = find_auto_offs(build_frame(rows), HOME, at(START), at(END), MiningSettings())
+    assert habit.duration_seconds is not None
+    assert abs(habit.duration_seconds - 600) < 60
+    assert habit.time_of_day is not None
+    assert 12 * 60 <= habit.time_of_day.hour * 60 + habit.time_of_day.minute <= 12 * 60 + 40
+    assert habit.days_observed >= 24
+    assert any(note.startswith("only sessions switched on between 12:") for note in habit.notes)
+
+
+def test_dinners_of_30_to_95_minutes_are_no_timer() -> None:
+    rows: list[tuple] = []
+    lengths = [30 + 65 * n / 27 for n in range(28)]  # 30 to 95 minutes, in a shuffled order
+    for day in range(28):
+        dinner = at(START) + timedelta(days=day, hours=18, minutes=30 + (day * 17) % 60)
+        rows.append((dinner, "light.dining", "on", "user"))
+        off = dinner + timedelta(minutes=lengths[(day * 11) % 28])
+        rows.append((off, "light.dining", "off", "user"))
+    assert find_auto_offs(build_frame(rows), HOME, at(START), at(END), MiningSettings()) == []

@@ -179,8 +179,10 @@ def test_sun_habit_follows_sunset_day_by_day(home: SimulatedHome) -> None:
     ]
     on_time = [o for o in offsets if abs(o - habit.sun_offset_minutes) <= 3 * habit.jitter_minutes]
 
-    # sunset moves from 18:30 to 16:20 over the window; the habit moves with it
-    assert len(on_time) >= 0.7 * 30
+    # sunset moves from 18:30 to 16:20 over the window; the habit moves with it (on the days
+    # someone is home: nobody switches the porch light while the family is away)
+    away_days = sum((back - leave).total_seconds() / 86400 for leave, back in home.away)
+    assert len(on_time) >= 0.7 * (30 - away_days)
 
 
 def test_sequence_habit_follows_the_door_within_its_lag(home: SimulatedHome) -> None:
@@ -285,7 +287,10 @@ def test_noise_level_scales_the_random_activity() -> None:
 def test_randomized_time_habits_happen_near_their_planted_time() -> None:
     home = simulate_home(SimulationConfig(seed=11, randomize=True))
     for habit in home.truth:
-        if habit.kind is not HabitKind.TIME_OF_DAY:
+        # a habit gated by another entity's state, or one that stopped, happens on fewer
+        # days by design (tested in test_simulator_household.py)
+        gated = any(condition.startswith("state:") for condition in habit.conditions)
+        if habit.kind is not HabitKind.TIME_OF_DAY or gated or habit.stopped:
             continue
         acts = _acts(home, habit).filter(
             _near_clock(habit, 30), pl.col("weekday").is_in(habit.weekdays)

@@ -31,8 +31,7 @@ def test_time_of_day_words_give_clock_time_days_and_evidence(home, draft_of):
     assert words.title == "Kitchen light on at 06:45 on weekdays"
     assert words.description == "Turns on the Kitchen light at 06:45 on weekdays."
     assert words.rationale == (
-        "Kitchen light turned on at about 06:45 (± 8 min) on 21 of the last 23 weekdays, "
-        "always by hand."
+        "Kitchen light turned on at about 06:45 on 21 of the last 23 weekdays, always by hand."
     )
     assert words.author == "template"
     assert words.category == "lighting"
@@ -47,7 +46,7 @@ def test_time_of_day_words_say_which_days_were_not_counted(home, draft_of):
     words = template_words(draft_of(pattern), home)
 
     assert words.rationale == (
-        "Kitchen light turned on at about 06:45 (± 8 min) on 19 of the last 19 weekdays, "
+        "Kitchen light turned on at about 06:45 on 19 of the last 19 weekdays, "
         "always by hand (not counted: 4 days when it was already on)."
     )
 
@@ -79,7 +78,7 @@ def test_sun_words_give_the_offset_from_sunset(home, draft_of):
     assert words.title == "Porch light on 15 minutes after sunset"
     assert words.description == "Turns on the Porch light 15 minutes after sunset every day."
     assert words.rationale == (
-        "Porch light turned on about 15 minutes after sunset (± 6 min) on 25 of the last 30 days, "
+        "Porch light turned on about 15 minutes after sunset on 25 of the last 30 days, "
         "always by hand."
     )
 

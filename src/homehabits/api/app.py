@@ -15,7 +15,7 @@ from homehabits.exceptions import HomeAssistantAuthError, HomeHabitsError
 
 __all__ = ["include_api"]
 
-_log = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 
 def include_api(app: FastAPI, settings: Settings) -> None:
@@ -37,5 +37,5 @@ async def _error_response(request: Request, err: HomeHabitsError) -> JSONRespons
             f"use a long-lived token of an administrator ({err})"
         )
     if code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
-        _log.warning("%s %s failed: %s", request.method, request.url.path, detail)
+        _LOGGER.warning("%s %s failed: %s", request.method, request.url.path, detail)
     return JSONResponse({"detail": detail}, status_code=code)

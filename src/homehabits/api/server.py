@@ -13,7 +13,7 @@ from homehabits.exceptions import ConfigError
 
 __all__ = ["serve"]
 
-_log = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(__name__)
 
 
 def serve(settings: Settings) -> None:
@@ -27,7 +27,7 @@ def serve(settings: Settings) -> None:
         )
     remember_secrets(settings)  # uvicorn logs from before the app starts, too
     app = create_app(settings)
-    _log.info("homehabits on http://%s:%s (API docs at /docs)", settings.host, settings.port)
+    _LOGGER.info("homehabits on http://%s:%s (API docs at /docs)", settings.host, settings.port)
     uvicorn.run(
         app,
         host=settings.host,

@@ -6,6 +6,7 @@ import copy
 import difflib
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from homehabits.automations.dialects import CONDITION_LIST_KEY, TRIGGER_LIST_KEY, convert_dialect
@@ -17,9 +18,35 @@ from homehabits.context import ExistingAutomation, HomeContext
 from homehabits.exceptions import AutomationError
 from homehabits.patterns.habit import ALL_DAYS, Pattern
 
-__all__ = ["compile_override", "overridden_automation"]
+__all__ = ["OverrideChange", "compile_override", "overridden_automation", "override_change"]
 
 _STEP_MINUTES = 15
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideChange:
+    """What the suggested change does to the overridden automation, for the words to follow.
+
+    Either it stops running on some weekdays (`skipped_days`, still running on `running_days`),
+    or, undone on every day it runs, its time triggers move later (`moved_from` → `moved_to`,
+    as HH:MM) and it still does what it did.
+    """
+
+    skipped_days: tuple[int, ...] = ()
+    running_days: tuple[int, ...] = ()
+    moved_from: tuple[str, ...] = ()
+    moved_to: tuple[str, ...] = ()
+
+    @property
+    def moves(self) -> bool:
+        """Whether the change moves the automation later rather than skipping days."""
+        return bool(self.moved_to)
+
+
+def override_change(pattern: Pattern, context: HomeContext) -> OverrideChange:
+    """The change compile_override makes for this habit (raises AutomationError as it does)."""
+    _, change = _changed(pattern, context, Dialect.MODERN)
+    return change
 
 
 def overridden_automation(pattern: Pattern, context: HomeContext) -> ExistingAutomation | None:
@@ -39,6 +66,22 @@ def compile_override(
 
     The automation keeps its id, so deploying it replaces the one the home has.
     """
+    (before, after, alias), _ = _changed(pattern, context, dialect)
+    diff = "".join(
+        difflib.unified_diff(
+            automation_to_yaml(before).splitlines(keepends=True),
+            automation_to_yaml(after).splitlines(keepends=True),
+            fromfile=f"{alias} (now)",
+            tofile=f"{alias} (suggested)",
+        )
+    )
+    return after, diff
+
+
+def _changed(
+    pattern: Pattern, context: HomeContext, dialect: Dialect
+) -> tuple[tuple[dict[str, Any], dict[str, Any], str], OverrideChange]:
+    """The automation before and after the change, its alias, and what the change does."""
     existing = overridden_automation(pattern, context)
     if existing is None:
         raise AutomationError(
@@ -53,22 +96,29 @@ def compile_override(
     after = copy.deepcopy(before)
     conditions_key = CONDITION_LIST_KEY[dialect]
     conditions = _as_list(after.get(conditions_key))
-    keep_days = [day for day in _running_days(conditions) if day not in set(pattern.weekdays)]
+    running = _running_days(conditions)
+    keep_days = [day for day in running if day not in set(pattern.weekdays)]
     if keep_days:
         conditions.append(weekday_condition(keep_days))
         after = _with_conditions(after, conditions_key, conditions, dialect)
+        skipped = tuple(day for day in running if day not in keep_days)
+        change = OverrideChange(skipped_days=skipped, running_days=tuple(keep_days))
     else:
         # undone on every day it runs: the person wants it later, not never
-        _move_later(after, dialect, pattern, existing.alias)
-    diff = "".join(
-        difflib.unified_diff(
-            automation_to_yaml(before).splitlines(keepends=True),
-            automation_to_yaml(after).splitlines(keepends=True),
-            fromfile=f"{existing.alias} (now)",
-            tofile=f"{existing.alias} (suggested)",
+        moved = _move_later(after, dialect, pattern, existing.alias)
+        change = OverrideChange(
+            running_days=tuple(running),
+            moved_from=tuple(_clock(old) for old, _ in moved),
+            moved_to=tuple(_clock(new) for _, new in moved),
         )
-    )
-    return after, diff
+    return (before, after, existing.alias), change
+
+
+def _clock(value: Any) -> str:
+    parsed = parse_time_text(value)
+    if parsed is None:
+        return str(value)
+    return f"{parsed[0]:02d}:{parsed[1]:02d}"
 
 
 def _config_of(existing: ExistingAutomation) -> dict[str, Any]:
@@ -119,10 +169,13 @@ def _with_conditions(
     return placed
 
 
-def _move_later(config: dict[str, Any], dialect: Dialect, pattern: Pattern, alias: str) -> None:
+def _move_later(
+    config: dict[str, Any], dialect: Dialect, pattern: Pattern, alias: str
+) -> list[tuple[Any, Any]]:
+    """Move the time triggers later by the revert lag (in steps); the (old, new) clock texts."""
     lag_minutes = (pattern.lag_seconds or 0.0) / 60
     shift = max(_STEP_MINUTES, math.ceil(lag_minutes / _STEP_MINUTES) * _STEP_MINUTES)
-    moved = False
+    pairs: list[tuple[Any, Any]] = []
     triggers = config.get(TRIGGER_LIST_KEY[dialect])
     for trigger in triggers if isinstance(triggers, list) else [triggers]:
         if (
@@ -133,15 +186,17 @@ def _move_later(config: dict[str, Any], dialect: Dialect, pattern: Pattern, alia
         at = trigger.get("at")
         if isinstance(at, list):
             trigger["at"] = [_later(item, shift) for item in at]
-            moved = moved or any(new != old for new, old in zip(trigger["at"], at, strict=True))
+            pairs += [(old, new) for old, new in zip(at, trigger["at"], strict=True) if new != old]
         elif isinstance(at, str):
             trigger["at"] = _later(at, shift)
-            moved = moved or trigger["at"] != at
-    if not moved:
+            if trigger["at"] != at:
+                pairs.append((at, trigger["at"]))
+    if not pairs:
         raise AutomationError(
             f"the automation {alias!r} is undone by hand every day it runs and has no time "
             "trigger to move; consider turning it off"
         )
+    return pairs
 
 
 def _later(value: Any, minutes: int) -> Any:

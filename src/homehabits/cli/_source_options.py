@@ -23,6 +23,7 @@ __all__ = [
     "JsonFlag",
     "LatitudeFlag",
     "LongitudeFlag",
+    "RandomizeFlag",
     "RecorderFlag",
     "SeedFlag",
     "TimeZoneFlag",
@@ -68,6 +69,10 @@ AssumeManualFlag = Annotated[
 ]
 DaysFlag = Annotated[int | None, typer.Option(help="Days of history to look at (default 30).")]
 SeedFlag = Annotated[int, typer.Option(help="Seed of the simulated home (--demo).")]
+RandomizeFlag = Annotated[
+    bool,
+    typer.Option(help="With --demo: a random home, its habits and mess drawn from the seed."),
+]
 DbFlag = Annotated[str | None, typer.Option("--db", help="homehabits database URL.")]
 TimeZoneFlag = Annotated[
     str | None,
@@ -131,12 +136,13 @@ def source_spec(
     events: Path | None,
     seed: int,
     settings: Settings,
+    randomize: bool = False,
 ) -> str:
     """The source the flags choose, else the settings' own; exits when none or several."""
     chosen = [
         spec
         for given, spec in (
-            (demo, f"demo:{seed}"),
+            (demo, f"demo:{seed}:random" if randomize else f"demo:{seed}"),
             (ha_config, f"ha-config:{ha_config}"),
             (recorder, f"recorder:{recorder}"),
             (ha_url, "ha-api"),

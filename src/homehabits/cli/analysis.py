@@ -38,6 +38,7 @@ from homehabits.cli._source_options import (
     JsonFlag,
     LatitudeFlag,
     LongitudeFlag,
+    RandomizeFlag,
     RecorderFlag,
     SeedFlag,
     TimeZoneFlag,
@@ -60,6 +61,7 @@ def analyze(
     assume_manual: AssumeManualFlag = False,
     days: DaysFlag = None,
     seed: SeedFlag = 42,
+    randomize: RandomizeFlag = False,
     db: DbFlag = None,
     time_zone: TimeZoneFlag = None,
     latitude: LatitudeFlag = None,
@@ -78,7 +80,7 @@ def analyze(
         assume_manual=assume_manual,
     )
     settings = settings_with(**overrides)
-    spec = source_spec(demo, ha_config, recorder, ha_url or None, events, seed, settings)
+    spec = source_spec(demo, ha_config, recorder, ha_url or None, events, seed, settings, randomize)
     setup_logging(quiet=as_json, job_speaks_for_itself=True)
 
     async def _analyse() -> tuple[RunRecord, list[SuggestionRecord]]:

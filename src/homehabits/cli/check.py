@@ -24,6 +24,7 @@ from homehabits.cli._source_options import (
     JsonFlag,
     LatitudeFlag,
     LongitudeFlag,
+    RandomizeFlag,
     RecorderFlag,
     SeedFlag,
     TimeZoneFlag,
@@ -70,6 +71,7 @@ def check(
     events: EventsFlag = None,
     days: DaysFlag = None,
     seed: SeedFlag = 42,
+    randomize: RandomizeFlag = False,
     db: DbFlag = None,
     time_zone: TimeZoneFlag = None,
     latitude: LatitudeFlag = None,
@@ -95,7 +97,9 @@ def check(
         _finish(report, as_json)
     report.settings = settings_for_display(settings)
     try:
-        report.source = source_spec(demo, ha_config, recorder, ha_url, events, seed, settings)
+        report.source = source_spec(
+            demo, ha_config, recorder, ha_url, events, seed, settings, randomize
+        )
     except typer.Exit:
         # the source options were refused; the reason is already printed on stderr
         report.errors.append("the source options are not valid (see the message above)")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 
 import polars as pl
 
@@ -11,6 +11,7 @@ from homehabits.config import MiningSettings
 from homehabits.context import HomeContext
 from homehabits.events import ACTIONABLE_DOMAINS, MANUAL_ORIGINS
 from homehabits.patterns._common import (
+    MINUTES_PER_DAY,
     circular_diff,
     circular_mean_minutes,
     in_window,
@@ -27,6 +28,10 @@ _IQR_TO_SD = 1.349  # the interquartile range of a normal spread is 1.349 standa
 _BAND_SPREADS = 2.5  # an off belongs to the habit within this many spreads of the typical time
 _MOTION_CLASSES = ("motion", "occupancy", "presence")
 _MANUAL = [origin.value for origin in MANUAL_ORIGINS]
+# sessions that start this far apart in the day (and no session between) are two time slots
+_SLOT_GAP_MINUTES = 90.0
+# a slot of its own must be a routine: sessions on half the days the entity is used at all
+_SLOT_MIN_DAYS_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +69,11 @@ def find_auto_offs(
     )
     if offs.is_empty():
         return []
-    offs = with_local_time(offs, context.time_zone).with_columns(
-        pl.col("local").dt.date().alias("date")
+    offs = _with_slots(
+        with_local_time(offs, context.time_zone).with_columns(
+            pl.col("local").dt.date().alias("date")
+        ),
+        context.time_zone,
     )
     motion = _motion_changes(frame, context)
     patterns = []
@@ -78,12 +86,111 @@ def find_auto_offs(
             continue
         pattern = _motion_habit(str(entity_id), entity_offs, manual, motion, context, own)
         if pattern is None:
-            steady = _steady(manual, "delay", own)
-            if steady is not None and not _clock_explains(steady):
-                pattern = _pattern(str(entity_id), entity_offs, steady, None, context, own)
+            pattern = _timer(str(entity_id), entity_offs, manual, context, own)
         if pattern is not None:
             patterns.append(pattern)
     return patterns
+
+
+def _with_slots(offs: pl.DataFrame, time_zone: str) -> pl.DataFrame:
+    """Add `start` (local minute the session began) and `slot` (its time slot of the day).
+
+    Sessions of an entity are sorted by their start time of day and cut where an hour and a half
+    or more of the day has no session start: lunch (12:00–12:40) and dinner (18:30–19:30) are two
+    slots, a light used at any hour is one.
+    """
+    start = pl.col("since").dt.convert_time_zone(time_zone)
+    offs = offs.with_columns(
+        (
+            start.dt.hour().cast(pl.Float64) * 60
+            + start.dt.minute().cast(pl.Float64)
+            + start.dt.second().cast(pl.Float64) / 60
+        ).alias("start")
+    )
+    ordered = offs.select("entity_id", "start").unique().sort("entity_id", "start")
+    gap = pl.col("start").diff().over("entity_id")
+    # the gap across midnight, from the last start of the day round to the first
+    wrap = (
+        pl.col("start").first().over("entity_id")
+        + MINUTES_PER_DAY
+        - pl.col("start").last().over("entity_id")
+    )
+    slots = ordered.with_columns(
+        (gap.fill_null(0.0) > _SLOT_GAP_MINUTES).cum_sum().over("entity_id").alias("slot"),
+    ).with_columns(
+        # without a long gap across midnight, the evening's last slot is the morning's first
+        pl.when(
+            (wrap.over("entity_id") <= _SLOT_GAP_MINUTES)
+            & (pl.col("slot") == pl.col("slot").max().over("entity_id"))
+        )
+        .then(0)
+        .otherwise(pl.col("slot"))
+        .alias("slot")
+    )
+    return offs.join(slots, on=["entity_id", "start"], how="left")
+
+
+def _timer(
+    entity_id: str,
+    entity_offs: pl.DataFrame,
+    manual: pl.DataFrame,
+    context: HomeContext,
+    own: MiningSettings,
+) -> Pattern | None:
+    """'Off after N minutes': the steadiest time slot's duration, if one slot has a timer.
+
+    Durations are judged per time slot of the session's start, so ten steady minutes at lunch
+    are not lost among dinners of 30 to 95; a slot whose durations vary as much as sessions
+    do has no steady band holding most of its sessions, and no timer.
+    """
+    slots = entity_offs["slot"].drop_nulls().unique().sort().to_list()
+    days = manual.group_by("slot").agg(pl.col("date").n_unique().alias("days"))
+    if days.height < len(slots) or days["days"].min() < own.min_occurrences:  # type: ignore[operator]
+        slots = slots[:1]  # a slot of a few stray sessions is no slot: one pool, as ever
+    used_days = entity_offs["date"].n_unique()
+    best: Pattern | None = None
+    for slot in slots:
+        in_slot = pl.col("slot") == slot
+        slot_manual = manual.filter(in_slot) if len(slots) > 1 else manual
+        if slot_manual["date"].n_unique() < _SLOT_MIN_DAYS_SHARE * used_days:
+            continue  # a few sessions at an odd hour: a steady length there is chance
+        steady = _steady(slot_manual, "delay", own)
+        if steady is None or _clock_explains(steady):
+            continue
+        slot_offs = entity_offs.filter(in_slot) if len(slots) > 1 else entity_offs
+        pattern = _pattern(entity_id, slot_offs, steady, None, context, own)
+        if pattern is not None and len(slots) > 1:
+            pattern = _in_slot(pattern, slot_offs)
+        if pattern is not None and (best is None or pattern.confidence > best.confidence):
+            best = pattern
+    return best
+
+
+def _in_slot(pattern: Pattern, slot_offs: pl.DataFrame) -> Pattern:
+    """The timer of one time slot: its typical start time, spread and bounds in the notes."""
+    mean = float(slot_offs.select(circular_mean_minutes(pl.col("start"))).item())
+    offset = circular_diff(pl.col("start"), mean)
+    low, high, sd = slot_offs.select(
+        offset.min().alias("low"), offset.max().alias("high"), offset.std().alias("sd")
+    ).row(0)
+    spread = float(sd or 0.0)
+    first = (mean + float(low)) % MINUTES_PER_DAY
+    last = (mean + float(high)) % MINUTES_PER_DAY
+    minutes = round(mean) % int(MINUTES_PER_DAY)
+    return replace(
+        pattern,
+        time_of_day=time(minutes // 60, minutes % 60),
+        spread_minutes=round(spread, 1),
+        notes=(
+            *pattern.notes,
+            f"only sessions switched on between {_clock(first)} and {_clock(last)}",
+        ),
+    )
+
+
+def _clock(minutes: float) -> str:
+    whole = int(minutes) % int(MINUTES_PER_DAY)
+    return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
 def _motion_changes(frame: pl.DataFrame, context: HomeContext) -> pl.DataFrame:
@@ -179,7 +286,8 @@ def _steady(offs: pl.DataFrame, column: str, own: MiningSettings) -> _Steady | N
     members = offs.filter((pl.col(column) - median).abs() <= half).with_columns(
         pl.col(column).alias("lag")
     )
-    if members.height < own.min_occurrences:
+    # evidence in days: a switch that bounces on and off one evening is one day
+    if members["date"].n_unique() < own.min_occurrences:
         return None
     return _Steady(median=median, ratio=ratio, members=members)
 

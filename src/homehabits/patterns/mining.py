@@ -9,6 +9,7 @@ import polars as pl
 
 from homehabits.config import MiningSettings
 from homehabits.context import HomeContext
+from homehabits.event_cleaning import clean_events
 from homehabits.events import EVENT_SCHEMA
 from homehabits.exceptions import AnalysisError
 from homehabits.patterns._common import in_window
@@ -45,7 +46,8 @@ def mine(
     """Every habit in the window, scored, deduplicated and without those already automated."""
     _check(frame, window_start, window_end)
     settings = settings or MiningSettings()
-    frame = in_window(frame, window_start, window_end)
+    # restarts and bounces are no one's action, whatever the source: out before any miner looks
+    frame = clean_events(in_window(frame, window_start, window_end), settings)
     found: list[Pattern] = []
     if not frame.is_empty():
         for miner in MINERS:

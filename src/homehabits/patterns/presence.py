@@ -86,14 +86,14 @@ def find_presence_habits(
         adherence = acts.height / left_on if left_on else 0.0
         base = chance.get(str(entity_id), 1.0)
         lift = adherence / base if base > 0 else float("inf")
+        days = acts["time"].dt.convert_time_zone(zone).dt.date()
         if (
-            acts.height < own.min_occurrences
+            days.n_unique() < own.min_occurrences  # evidence in days, not events
             or adherence < own.min_adherence
             or adherence < own.min_confidence
             or lift < own.presence_min_lift
         ):
             continue
-        days = acts["time"].dt.convert_time_zone(zone).dt.date()
         patterns.append(
             Pattern(
                 kind=HabitKind.PRESENCE,

@@ -29,6 +29,8 @@ _EXPLANATION_BONUS = {
 _QUIET_SENSOR_BONUS = 0.2
 _TAIL_WITHIN = timedelta(minutes=30)
 _TAIL_SHARE = 0.8
+# of two opposite actions on one trigger, one is kept only with this many times the other's days
+_DOMINATES_DAYS = 3.0
 
 
 def score(pattern: Pattern, window_days: float) -> float:
@@ -48,7 +50,7 @@ def rank(
     """Score the habits, keep one per set of actions, drop automated ones; best first."""
     window_days = (window_end - window_start).total_seconds() / 86400
     scored = [replace(p, score=score(p, window_days)) for p in patterns]
-    kept = _without_tails(_one_per_habit(scored))
+    kept = _without_contradictions(_without_tails(_one_per_habit(scored)))
     kept = [p for p in kept if not dedupe.is_covered(p, context.automations)]
     return sorted(kept, key=lambda p: (-p.score, p.fingerprint))
 
@@ -91,6 +93,37 @@ def _without_tails(patterns: list[Pattern]) -> list[Pattern]:
             continue
         kept.append(pattern)
     return kept
+
+
+def _without_contradictions(patterns: list[Pattern]) -> list[Pattern]:
+    """Drop opposite actions on the same target after the same trigger (light on *and* off).
+
+    Both cannot be what the person wants when the burner starts: neither is kept, unless one
+    clearly dominates, i.e. it was done on at least three times the days of every rival (it
+    passed every threshold on its own evidence already, or it would not be here).
+    """
+    rivals: dict[tuple[HabitKind, str, str, str], list[Pattern]] = {}
+    for pattern in patterns:
+        if pattern.trigger_entity is None or pattern.kind is HabitKind.OVERRIDE:
+            continue  # clock habits have no shared trigger; an override is about a rule
+        key = (
+            pattern.kind,
+            pattern.trigger_entity,
+            pattern.trigger_state or "",
+            pattern.target_entity,
+        )
+        rivals.setdefault(key, []).append(pattern)
+    dropped: set[int] = set()
+    for group in rivals.values():
+        if len({pattern.target_state for pattern in group}) < 2:
+            continue
+        best = max(group, key=lambda pattern: (pattern.days_observed, pattern.confidence))
+        others = [p for p in group if p.target_state != best.target_state]
+        dominates = all(
+            best.days_observed >= _DOMINATES_DAYS * other.days_observed for other in others
+        )
+        dropped.update(id(pattern) for pattern in (others if dominates else group))
+    return [pattern for pattern in patterns if id(pattern) not in dropped]
 
 
 def _follows(tail: Pattern, head: Pattern) -> bool:

@@ -107,7 +107,7 @@ def find_sequences(
         lift = confidence / base if base > 0 else float("inf")
         days = acts["acted"].dt.convert_time_zone(zone).dt.date().n_unique()
         if (
-            acts.height < own.min_occurrences
+            days < own.min_occurrences  # evidence in days: bounces one morning are one day
             or confidence < own.min_confidence
             or lift < own.sequence_min_lift
         ):

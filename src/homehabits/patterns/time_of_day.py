@@ -36,6 +36,16 @@ _LEFT_OUT_ADHERENCE = 0.25  # every day / weekdays / weekends win a near tie
 _SAME_HABIT_OVERLAP = 0.5
 _MIN_NEEDED_SHARE = 0.7
 _MAX_SUN_OFFSET_MINUTES = 180
+# weekdays whose typical times lie further apart than this (and than 3 spreads) are two habits
+_WEEKDAY_SPLIT_MINUTES = 20.0
+_WEEKDAY_SPLIT_SPREADS = 3.0
+# an "off" habit this wide (share of max_spread) would switch off what people still use…
+_WIDE_OFF_SHARE = 0.4
+# …when, on this share of its days, they switch it on again or change it soon after its time
+_IN_USE_SHARE = 0.25
+_IN_USE_SPREADS = 2.0
+# a habit whose actions a bigger, failing description also holds must be this much surer
+_SHADOWED_MARGIN = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,18 +111,56 @@ def find_time_habits(
     )
     if members.is_empty():
         return []
-    members = members.join(actions.drop("gid"), on="ev")
+    members = _split_by_weekday(members.join(actions.drop("gid"), on="ev"), groups)
     candidates = _judge(members, groups, settings, context, sun_shift)
     by_candidate = members.partition_by("cand", as_dict=True)
     zone = context.zone
     timeline = _timeline(frame, groups, window_start, window_end)
-    patterns = []
-    for candidate in _without_overlaps(candidates, members):
-        rows = by_candidate[(candidate.cand,)]
-        pattern = _pattern(candidate, rows, window_start, window_end, zone, context, timeline)
-        if pattern is not None:
-            patterns.append(pattern)
-    return patterns
+    # every description is validated first: a bigger sun bunch that fails must not shadow the
+    # valid clock habit on the same actions (it did, once homes gave their location)
+    valid, failed = [], []
+    bunches = []
+    for candidate in candidates:
+        bunch = _bunch(candidate, by_candidate[(candidate.cand,)], window_start, window_end, zone)
+        if bunch is None:
+            failed.append(candidate)
+        else:
+            bunches.append(bunch)
+    already = _already_in_state(bunches, timeline, zone)
+    for bunch in bunches:
+        candidate = bunch.candidate
+        pattern = _pattern(bunch, already.get(candidate.cand, set()), context)
+        if pattern is not None and not _still_in_use(candidate, pattern, actions):
+            valid.append((candidate, pattern))
+        else:
+            failed.append(candidate)
+    return _without_overlaps(valid, failed, members)
+
+
+def _still_in_use(candidate: _Candidate, pattern: Pattern, actions: pl.DataFrame) -> bool:
+    """Whether a wide "off" habit would switch the entity off while people still use it.
+
+    An approximation until a replay judges it: on a good share of the habit's days, a person
+    sets the entity to another state by hand (on again, or changed) within two spreads after
+    the habit's time, so an automation at that time would have cut them short.
+    """
+    own = candidate.settings
+    if pattern.target_state != "off" or candidate.spread < _WIDE_OFF_SHARE * own.max_spread_minutes:
+        return False
+    if not pattern.days_possible:
+        return False
+    shift_seconds = round((candidate.clock_mean - MINUTES_PER_DAY / 2) * 60)
+    after = circular_diff(pl.col("minute"), candidate.clock_mean)
+    used = actions.filter(
+        pl.col("entity_id") == candidate.entity_id,
+        pl.col("state") != candidate.state,
+        after > 0,
+        after <= _IN_USE_SPREADS * candidate.spread,
+    ).select((pl.col("local") - pl.duration(seconds=shift_seconds)).dt.date().alias("habit_day"))
+    days = used.filter(
+        pl.col("habit_day").dt.weekday().is_in([day + 1 for day in pattern.weekdays])
+    )["habit_day"].n_unique()
+    return days >= _IN_USE_SHARE * pattern.days_possible
 
 
 def _timeline(
@@ -128,46 +176,79 @@ def _timeline(
     )
 
 
-def _days_needed(
-    candidate: _Candidate, days: list[date], done: set[date], timeline: pl.DataFrame, zone: Any
-) -> list[date]:
-    """The habit's days on which the action was needed: done, or not already in that state.
+@dataclass(frozen=True, slots=True)
+class _Bunch:
+    """A candidate's actions on the days its habit could hold, before the days are judged."""
+
+    candidate: _Candidate
+    rows: pl.DataFrame  # its actions, each with the `habit_day` it counts for
+    possible: list[date]  # the local dates whose habit time falls in the window
+    done: set[date]  # the habit days on which it was done
+
+
+def _already_in_state(
+    bunches: list[_Bunch], timeline: pl.DataFrame, zone: Any
+) -> dict[int, set[date]]:
+    """Per candidate, the days it was not done on which the entity was already in its state.
 
     Nobody switches off a light that is already off: a day on which the entity was already in
-    the habit's state shortly before the habit's time is no evidence against the habit.
+    the habit's state shortly before the habit's time is no evidence against the habit. One
+    as-of join answers every candidate at once.
     """
-    margin = max(3 * candidate.clock_sd, 30.0)
-    probe_minutes = round(candidate.clock_mean - margin)
-    open_days = [day for day in days if day not in done]
-    if not open_days:
-        return days
+    cands, days, minutes, entities, states = [], [], [], [], []
+    for bunch in bunches:
+        candidate = bunch.candidate
+        margin = max(3 * candidate.clock_sd, 30.0)
+        probe = round(candidate.clock_mean - margin)
+        for day in bunch.possible:
+            if day not in bunch.done:
+                cands.append(candidate.cand)
+                days.append(day)
+                minutes.append(probe)
+                entities.append(candidate.entity_id)
+                states.append(candidate.state)
+    if not cands:
+        return {}
     probes = (
-        pl.DataFrame({"day": open_days}, schema={"day": pl.Date})
+        pl.DataFrame(
+            {"cand": cands, "day": days, "probe": minutes, "entity_id": entities, "state": states},
+            schema={
+                "cand": pl.Int64,
+                "day": pl.Date,
+                "probe": pl.Int64,
+                "entity_id": pl.String,
+                "state": pl.String,
+            },
+        )
         .with_columns(
-            (pl.col("day").cast(pl.Datetime("us")) + pl.duration(minutes=probe_minutes))
+            (pl.col("day").cast(pl.Datetime("us")) + pl.duration(minutes=pl.col("probe")))
             .dt.replace_time_zone(str(zone), ambiguous="earliest", non_existent="null")
             .dt.convert_time_zone("UTC")
-            .alias("time"),
-            pl.lit(candidate.entity_id).alias("entity_id"),
+            .alias("time")
         )
         .drop_nulls("time")
         .sort("time")
     )
     # both sides are sorted by time; within an entity they stay sorted
-    states = probes.join_asof(
+    states_then = probes.join_asof(
         timeline, on="time", by="entity_id", strategy="backward", check_sortedness=False
-    )
-    already = set(states.filter(pl.col("state_before") == candidate.state)["day"].to_list())
-    return [day for day in days if day not in already]
+    ).filter(pl.col("state_before") == pl.col("state"))
+    found: dict[int, set[date]] = {}
+    for cand, day in states_then.select("cand", "day").iter_rows():
+        found.setdefault(int(cand), set()).add(day)
+    return found
 
 
 def _groups(actions: pl.DataFrame, settings: MiningSettings) -> pl.DataFrame:
-    """One row per (entity, state) with enough actions, and that domain's thresholds."""
-    counts = actions.group_by("entity_id", "state", "domain").agg(pl.len().alias("total"))
+    """One row per (entity, state) done on enough days, and that domain's thresholds."""
+    counts = actions.group_by("entity_id", "state", "domain").agg(
+        pl.len().alias("total"), pl.col("date").n_unique().alias("days")
+    )
     rows = []
-    for entity_id, state, domain, total in counts.sort("entity_id", "state").iter_rows():
+    for entity_id, state, domain, total, days in counts.sort("entity_id", "state").iter_rows():
         own = settings_for(settings, domain)
-        if total >= own.min_occurrences:
+        # evidence is counted in days: ten bounces one morning are one day of evidence
+        if days >= own.min_occurrences:
             rows.append((entity_id, state, total, own.max_spread_minutes, own.min_occurrences))
     return pl.DataFrame(
         rows,
@@ -180,6 +261,58 @@ def _groups(actions: pl.DataFrame, settings: MiningSettings) -> pl.DataFrame:
         },
         orient="row",
     ).with_row_index("gid")
+
+
+def _split_by_weekday(members: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Bunches whose weekdays keep different times, split into one bunch per group of weekdays.
+
+    Sundays at 08:14 and Tuesdays at 08:56 fall in one bunch of the whole week's times, whose
+    mean (08:38) is the time of neither. Per bunch, each weekday's typical time is found; the
+    weekdays sorted by it are cut where two neighbours lie far apart, both in minutes and in
+    spreads of the times within a weekday, and each part becomes a bunch of its own, if every
+    part was done on enough days to be a habit (a split of chance actions is no evidence).
+    """
+    centres = members.group_by("cand").agg(circular_mean_minutes(pl.col("minute")).alias("centre"))
+    # the habit's day runs from the opposite side of the circle, as in _pattern
+    shift = ((pl.col("centre") - MINUTES_PER_DAY / 2) * 60).round().cast(pl.Int64)
+    members = members.join(centres, on="cand").with_columns(
+        circular_diff(pl.col("minute"), pl.col("centre")).alias("offset"),
+        (pl.col("local") - pl.duration(seconds=shift)).dt.weekday().alias("habit_weekday"),
+    )
+    per_day = (
+        members.group_by("cand", "habit_weekday")
+        .agg(
+            pl.col("offset").mean().alias("typical"),
+            (pl.col("offset").var(ddof=0) * pl.len()).alias("squares"),
+            pl.len().alias("n"),
+        )
+        .sort("cand", "typical")
+    )
+    within = (
+        (pl.col("squares").sum() / (pl.col("n").sum() - pl.len()).clip(lower_bound=1))
+        .sqrt()
+        .over("cand")
+    )
+    cut = pl.max_horizontal(pl.lit(_WEEKDAY_SPLIT_MINUTES), _WEEKDAY_SPLIT_SPREADS * within)
+    parts = per_day.with_columns(
+        (pl.col("typical").diff().over("cand").fill_null(0.0) > cut)
+        .cum_sum()
+        .over("cand")
+        .alias("part")
+    ).select("cand", "habit_weekday", "part")
+    members = members.join(parts, on=["cand", "habit_weekday"]).join(
+        groups.select("gid", "min_occurrences"), on="gid"
+    )
+    too_small = (
+        (pl.col("date").n_unique().over("cand", "part") < pl.col("min_occurrences"))
+        .any()
+        .over("cand")
+    )
+    return (
+        members.with_columns(pl.when(too_small).then(0).otherwise(pl.col("part")).alias("part"))
+        .with_columns(pl.struct("cand", "part").rank("dense").alias("cand"))
+        .drop("centre", "offset", "habit_weekday", "part", "min_occurrences")
+    )
 
 
 def _judge(
@@ -250,46 +383,77 @@ def _candidate(row: dict[str, Any], own: MiningSettings, sun_shift: dict[str, fl
     )
 
 
-def _without_overlaps(candidates: list[_Candidate], members: pl.DataFrame) -> list[_Candidate]:
-    """The same bunch found by clock and by sun is one habit: keep its best description."""
-    # a sun description must beat the clock by the settings' margin, so compare it handicapped
+def _without_overlaps(
+    valid: list[tuple[_Candidate, Pattern]], failed: list[_Candidate], members: pl.DataFrame
+) -> list[Pattern]:
+    """The same bunch found by clock and by sun is one habit: keep its most confident description.
+
+    Only habits that passed every threshold compete here; on a tie, the one done on more
+    days, then the narrower one (a sun description, handicapped by the settings' margin).
+    A failed description no longer hides a valid one, but when a bigger one that holds most
+    of the same actions failed, the actions may just be scattered: the narrow habit then
+    stands only if it is clearly sure.
+    """
     ranked = sorted(
-        candidates,
-        key=lambda c: (
-            -c.size,
-            c.spread / c.settings.sun_spread_ratio if c.kind is HabitKind.SUN else c.spread,
-            c.cand,
+        valid,
+        key=lambda pair: (
+            -pair[1].confidence,
+            -pair[1].days_observed,
+            pair[0].spread / pair[0].settings.sun_spread_ratio
+            if pair[0].kind is HabitKind.SUN
+            else pair[0].spread,
+            pair[0].cand,
         ),
     )
+    wanted = [candidate.cand for candidate, _ in valid] + [c.cand for c in failed]
     events = {
         key[0]: set(frame["ev"].to_list())
-        for key, frame in members.select("cand", "ev").partition_by("cand", as_dict=True).items()
+        for key, frame in members.select("cand", "ev")
+        .filter(pl.col("cand").is_in(wanted))
+        .partition_by("cand", as_dict=True)
+        .items()
     }
     kept: list[_Candidate] = []
-    for candidate in ranked:
+    patterns: list[Pattern] = []
+    for candidate, pattern in ranked:
         mine = events[candidate.cand]
         clash = any(
             other.gid == candidate.gid
             and len(mine & events[other.cand]) > _SAME_HABIT_OVERLAP * min(len(mine), other.size)
             for other in kept
         )
-        if not clash:
+        scattered = (
+            pattern.confidence < candidate.settings.min_confidence + _SHADOWED_MARGIN
+            and any(
+                other.gid == candidate.gid
+                and other.size > candidate.size
+                and len(mine & events[other.cand]) > _SAME_HABIT_OVERLAP * len(mine)
+                for other in failed
+            )
+        )
+        if not clash and not scattered:
             kept.append(candidate)
-    return kept
+            patterns.append(pattern)
+    return patterns
 
 
-def _pattern(
+def _bunch(
     candidate: _Candidate,
     rows: pl.DataFrame,
     window_start: datetime,
     window_end: datetime,
     zone: Any,
-    context: HomeContext,
-    timeline: pl.DataFrame,
-) -> Pattern | None:
-    """The habit of one bunch, on the day set its evidence supports, if it is strong enough."""
+) -> _Bunch | None:
+    """The candidate's actions by habit day, or None when it cannot be a habit whatever the days."""
     own = candidate.settings
-    if candidate.spread > own.max_spread_minutes:
+    # cheap bounds first, now that every description is checked: fewer actions than days
+    # needed, or too wide to be sure even if done every day
+    best_confidence = 1 - 0.5 * candidate.spread / own.max_spread_minutes
+    if (
+        candidate.spread > own.max_spread_minutes
+        or candidate.size < own.min_occurrences
+        or best_confidence < own.min_confidence
+    ):
         return None
     possible = habit_days(window_start, window_end, zone, candidate.clock_mean)
     # the habit's day runs from the opposite side of the circle, so 00:05 joins the evening before
@@ -300,11 +464,20 @@ def _pattern(
     if rows.is_empty():
         return None
     done = set(rows["habit_day"].unique().to_list())
+    if len(done) < own.min_occurrences:
+        return None
+    return _Bunch(candidate=candidate, rows=rows, possible=possible, done=done)
+
+
+def _pattern(bunch: _Bunch, already: set[date], context: HomeContext) -> Pattern | None:
+    """The habit of one bunch, on the day set its evidence supports, if it is strong enough."""
+    candidate, rows, possible, done = bunch.candidate, bunch.rows, bunch.possible, bunch.done
+    own = candidate.settings
     observed = {day.weekday(): 0 for day in possible}
     for day in done:
         observed[day.weekday()] += 1
     # days on which it was already done count for nothing, if the habit was needed on most days
-    needed = _days_needed(candidate, possible, done, timeline, zone)
+    needed = [day for day in possible if day not in already]
     basis = needed if len(needed) >= _MIN_NEEDED_SHARE * len(possible) else possible
     days = _day_set(observed, _count_weekdays(basis))
     rows = rows.filter(pl.col("habit_day").dt.weekday().is_in([d + 1 for d in days]))
@@ -315,7 +488,7 @@ def _pattern(
     adherence = days_observed / days_possible if days_possible else 0.0
     confidence = adherence * (1 - 0.5 * candidate.spread / own.max_spread_minutes)
     if (
-        rows.height < own.min_occurrences
+        days_observed < own.min_occurrences
         or adherence < own.min_adherence
         or confidence < own.min_confidence
     ):

@@ -20,6 +20,7 @@ from homehabits.context import Entity, HomeContext, Location
 from homehabits.events import Origin, RejectedRow, check_events
 from homehabits.exceptions import ConfigError, SourceFormatError, SourceNotFoundError
 from homehabits.sources.base import EventRead
+from homehabits.sources.home_file import HomeFile, home_file_beside, read_home_file
 from homehabits.sources.registries import tidy_entity_name
 
 __all__ = ["EVENT_COLUMNS", "GIVE_TIME_ZONE", "EventFileSource"]
@@ -59,8 +60,9 @@ _ASSUMED_MANUAL_WARNING: Final = (
 GIVE_TIME_ZONE: Final = "give --time-zone (and --latitude/--longitude for sun habits)"
 _NO_LOCATION_WARNING: Final = (
     "{name} does not say where the home is: habits that follow the sun (sunset + offset) are "
-    "not looked for; give --latitude/--longitude"
+    "not looked for; give --latitude/--longitude (or a location in {stem}.home.json)"
 )
+
 # A row later than this after now is a typo or a broken clock (year 9999): it would move the
 # window's end to that year and leave every real change outside it.
 _FUTURE_SLACK: Final = timedelta(days=1)
@@ -79,6 +81,7 @@ class _LoadedFile:
     rejected_by_reason: dict[str, int]
     rows_read: int
     warnings: tuple[str, ...]
+    home: HomeFile | None  # the home file beside it, if there is one
 
 
 class EventFileSource:
@@ -92,8 +95,11 @@ class EventFileSource:
         location: Location | None = None,
         columns: Mapping[str, str] | None = None,
         assume_manual: bool = False,
+        home_file: Path | None = None,
     ) -> None:
         self._path = Path(path).expanduser()
+        # None: the home file beside the event file, if there is one (see home_file.py)
+        self._home_file = Path(home_file).expanduser() if home_file is not None else None
         # a file without an origin column cannot tell people from automations; the owner may
         # choose to take every change as made by hand rather than find no habit at all
         self._assume_manual = assume_manual
@@ -126,20 +132,32 @@ class EventFileSource:
         return f"events {self._path}"
 
     async def read_context(self) -> HomeContext:
-        """The given time zone and location, and the entities named in the file."""
+        """The time zone, location, areas and entities: given, else from the home file."""
         loaded = await asyncio.to_thread(self._load)  # a missing or broken file first
-        if self._time_zone is None:
+        home = loaded.home
+        time_zone = self._time_zone or (home.time_zone if home else None)
+        if time_zone is None:
             # a file's times say nothing of the home's clock: mining in UTC would put a
             # 06:45 routine in Berlin at 05:45 and turn sunset habits into clock habits
             raise ConfigError(
-                f"{self._path}: an event file does not say the home's time zone; {GIVE_TIME_ZONE}"
+                f"{self._path}: an event file does not say the home's time zone; "
+                f"{GIVE_TIME_ZONE}, or write it in {self._path.stem}.home.json beside it"
             )
         entity_ids = loaded.frame["entity_id"].unique().sort().to_list()
         entities = {
             entity_id: Entity(entity_id=entity_id, name=tidy_entity_name(entity_id))
             for entity_id in entity_ids
         }
-        return HomeContext(time_zone=self._time_zone, location=self._location, entities=entities)
+        # the home file's entities win; those without a change in the file still belong to it
+        entities.update(home.entities if home else {})
+        return HomeContext(
+            time_zone=time_zone,
+            location=self._location or (home.location if home else None),
+            name=home.name if home else None,
+            entities=entities,
+            areas=dict(home.areas) if home else {},
+            persons=home.persons if home else (),
+        )
 
     async def read_events(self, start: datetime, end: datetime, context: HomeContext) -> EventRead:
         """The file's state changes with start <= time < end; bad rows named by line."""
@@ -147,7 +165,10 @@ class EventFileSource:
         window = loaded.frame.filter((pl.col("time") >= start) & (pl.col("time") < end))
         warnings = loaded.warnings
         if context.location is None:
-            warnings = (*warnings, _NO_LOCATION_WARNING.format(name=self._path.name))
+            warnings = (
+                *warnings,
+                _NO_LOCATION_WARNING.format(name=self._path.name, stem=self._path.stem),
+            )
         return EventRead(
             frame=window,
             rows_read=loaded.rows_read,
@@ -176,9 +197,18 @@ class EventFileSource:
             self._loaded = self._read_file()
         return self._loaded
 
+    def _read_home_file(self) -> HomeFile | None:
+        if self._home_file is not None and not self._home_file.is_file():
+            raise SourceNotFoundError(f"home file {self._home_file} does not exist")
+        path = self._home_file or home_file_beside(self._path)
+        return read_home_file(path) if path is not None else None
+
     def _read_file(self) -> _LoadedFile:
         if not self._path.is_file():
             raise SourceNotFoundError(f"event file {self._path} does not exist")
+        home = self._read_home_file()
+        # times without an offset are the home's: the given zone, else the home file's
+        time_zone = self._time_zone or (home.time_zone if home else None) or "UTC"
         if self._format == "csv":
             raw, unreadable = _read_csv(_text_of(self._path), self._path)
         elif self._format == "jsonl":
@@ -200,7 +230,7 @@ class EventFileSource:
                 warnings.append(_NO_ORIGIN_WARNING.format(name=self._path.name))
         rows_read = raw.height + len(unreadable)
         time_text = raw["time"]
-        raw = raw.with_columns(_times(raw["time"], self._time_zone or "UTC"))
+        raw = raw.with_columns(_times(raw["time"], time_zone))
         if raw.height and raw["time"].is_null().all():
             raise self._no_readable_time(raw["_line"][0], time_text[0])
         raw, skipped = _without_future_and_repeated_rows(raw)
@@ -226,6 +256,7 @@ class EventFileSource:
             rejected_by_reason=dict(counts),
             rows_read=rows_read,
             warnings=tuple(warnings),
+            home=home,
         )
 
     def _no_readable_time(self, line: int, example: object) -> SourceFormatError:

@@ -17,7 +17,7 @@ __all__ = ["SOURCE_KINDS", "location_from_settings", "parse_source_spec", "sourc
 
 #: Every kind of source, as written in a spec, with what follows the colon.
 SOURCE_KINDS: Final = {
-    "demo": "demo or demo:SEED — the simulated home",
+    "demo": "demo, demo:SEED or demo:SEED:random — the simulated home (random: habits drawn from the seed)",
     "ha-config": "ha-config:DIR — a Home Assistant config folder",
     "recorder": "recorder:URL — a recorder database (sqlite://, mysql://, postgresql://)",
     "ha-api": "ha-api — the live Home Assistant API (HOMEHABITS_HA_URL, HOMEHABITS_HA_TOKEN)",
@@ -36,10 +36,7 @@ def parse_source_spec(spec: str) -> tuple[str, str]:
     if kind not in SOURCE_KINDS:
         raise ConfigError(_unknown_kind(spec, kind))
     if kind == "demo" and argument:
-        try:
-            int(argument)
-        except ValueError as err:
-            raise ConfigError(f"demo:{argument}: the seed must be a whole number") from err
+        _demo_seed(argument)
     elif kind == "ha-api" and argument:
         raise ConfigError(f"source {spec!r}: ha-api takes no value ({SOURCE_KINDS[kind]})")
     elif kind in {"ha-config", "recorder", "events"} and not argument:
@@ -116,17 +113,25 @@ def location_from_settings(settings: Settings) -> Location | None:
     return Location(latitude=latitude, longitude=longitude)
 
 
+def _demo_seed(argument: str) -> tuple[int, bool]:
+    """The seed of `demo:SEED[:random]`, and whether its habits are drawn at random."""
+    seed, _, flag = argument.partition(":")
+    if flag.strip().lower() not in ("", "random"):
+        raise ConfigError(f"demo:{argument}: after the seed only ':random' may follow")
+    try:
+        return int(seed), bool(flag)
+    except ValueError as err:
+        raise ConfigError(f"demo:{argument}: the seed must be a whole number") from err
+
+
 def _demo(argument: str, days: int) -> Source:
     # The simulated home is its own module; imported here so the other sources never load it.
     from homehabits.sources.simulator import DemoSource, SimulationConfig
 
     if not argument:
         return DemoSource(SimulationConfig(days=days))
-    try:
-        seed = int(argument)
-    except ValueError as err:
-        raise ConfigError(f"demo:{argument}: the seed must be a whole number") from err
-    return DemoSource(SimulationConfig(seed=seed, days=days))
+    seed, randomize = _demo_seed(argument)
+    return DemoSource(SimulationConfig(seed=seed, days=days, randomize=randomize))
 
 
 def _live_api(settings: Settings) -> Source:

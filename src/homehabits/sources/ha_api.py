@@ -422,7 +422,10 @@ def _join_history(changes: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
         allow_exact_matches=False,
         check_sortedness=False,
     )
-    # Entities without history (not in the registry) still get the state before from the logbook.
+    # Entities without history (not in the registry) still get the state before from the logbook;
+    # their first change in the window has none, and is never counted as made by hand (see
+    # event_cleaning). A restart's rows never get here: the logbook leaves out states without
+    # one before them (seen on Home Assistant 2024.3 and 2026.2).
     return joined.with_columns(
         pl.coalesce(
             "history_before", pl.col("state").shift(1).over("entity_id", order_by="time")

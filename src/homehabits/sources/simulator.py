@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,13 @@ from homehabits.sources.base import EventRead
 from homehabits.sources.simulation.actions import Actions
 from homehabits.sources.simulation.choices import make_plan
 from homehabits.sources.simulation.clock import Calendar, to_micros
+from homehabits.sources.simulation.conditional import (
+    plant_contradiction,
+    plant_dark_door,
+    plant_night_motion,
+    plant_slots,
+    plant_tv_evenings,
+)
 from homehabits.sources.simulation.habits import (
     front_door_openings,
     plant_auto_off,
@@ -33,6 +41,13 @@ from homehabits.sources.simulation.layout import (
     chatter_sensors,
     initial_states,
 )
+from homehabits.sources.simulation.mess import (
+    add_bounces,
+    plant_away,
+    restart_instants,
+    with_restarts,
+    with_zone_home,
+)
 from homehabits.sources.simulation.model import (
     PlantedHabit,
     SimulationConfig,
@@ -45,6 +60,7 @@ from homehabits.sources.simulation.noise import (
     add_routines,
     sensor_chatter,
 )
+from homehabits.sources.simulation.plan import HouseholdPlan
 
 __all__ = [
     "DemoSource",
@@ -66,6 +82,18 @@ class SimulatedHome:
     truth: tuple[PlantedHabit, ...]
     window_start: datetime
     window_end: datetime
+    # the mess no habit explains, for tests and benchmarks: when everyone was away (UTC),
+    # when Home Assistant restarted, and which entities' contacts bounce
+    away: tuple[tuple[datetime, datetime], ...] = ()
+    restarts: tuple[datetime, ...] = ()
+    bouncing: tuple[str, ...] = ()
+    # the part of truth planted by the household's extra behaviours (conditions, attributes,
+    # groups, drift, a stopped habit, several routines on one light)
+    household_truth: tuple[PlantedHabit, ...] = ()
+
+
+#: Conditions that only name days or presence: a stray on any other day breaks no truth.
+_DAY_WORDS = frozenset({"weekdays", "weekend", "workday", "home"})
 
 
 def _window(config: SimulationConfig) -> tuple[datetime, datetime]:
@@ -85,7 +113,7 @@ def simulate_home(config: SimulationConfig = SimulationConfig()) -> SimulatedHom
     # one warm-up day before the window, so the first events of the window have an old state
     first_day = start.astimezone(zone).date() - timedelta(days=1)
     calendar = Calendar.between(first_day, end.astimezone(zone).date(), config.time_zone, BERLIN)
-    plan = make_plan(config.seed, config.randomize)
+    plan = make_plan(config.seed, config.randomize, config.days)
     people = np.random.default_rng([config.seed, 2])
     chance = np.random.default_rng([config.seed, 3])
     chatter = np.random.default_rng([config.seed, 4])
@@ -115,20 +143,75 @@ def simulate_home(config: SimulationConfig = SimulationConfig()) -> SimulatedHom
     actions.add_changes(
         sensor_chatter(chatter_sensors(config.size), warm_up, to_micros(end), factor, chatter)
     )
-    frame = actions.to_event_frame(to_micros(start), to_micros(end), initial_states())
+    household = plan.household
+    away: tuple[tuple[datetime, datetime], ...] = ()
+    restarts = np.empty(0, dtype=np.int64)
+    if household is not None:
+        away = _plant_household(calendar, household, config.seed, actions)
+        restarts = restart_instants(
+            calendar, household.restarts, np.random.default_rng([config.seed, 9])
+        )
+        restarts = restarts[(restarts >= to_micros(start)) & (restarts < to_micros(end) - 10**7)]
+    initial = initial_states()
+    burst = np.random.default_rng([config.seed, 10])
+
+    def extend(acted: pl.DataFrame, chatter: Sequence[pl.DataFrame]) -> pl.DataFrame:
+        acted = with_zone_home(acted, initial)
+        return with_restarts(acted, chatter, restarts, initial, burst)
+
+    frame = actions.to_event_frame(to_micros(start), to_micros(end), initial, extend)
     return SimulatedHome(
         frame=frame,
         context=build_context(plan, config.size, config.time_zone),
         truth=plan.truth,
         window_start=start,
         window_end=end,
+        away=away,
+        restarts=tuple(_utc(moment) for moment in restarts.tolist()),
+        bouncing=household.bounces.entities if household else (),
+        household_truth=household.truth if household else (),
     )
 
 
+def _utc(micros: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+
+
+def _plant_household(
+    calendar: Calendar, household: HouseholdPlan, seed: int, actions: Actions
+) -> tuple[tuple[datetime, datetime], ...]:
+    """Plant the household's extra habits and its mess; the days away (UTC)."""
+    people = np.random.default_rng([seed, 7])
+    for clock in household.clocks:
+        plant_clock(calendar, clock, people, actions)
+    if household.gated is not None:
+        plays = plant_tv_evenings(calendar, household.gated, people, actions)
+        plant_clock(calendar, household.gated.habit, people, actions, allowed=plays)
+    if household.dark_door is not None:
+        plant_dark_door(calendar, household.dark_door, people, actions)
+    if household.night_motion is not None:
+        plant_night_motion(calendar, household.night_motion, people, actions)
+    if household.slots is not None:
+        plant_slots(calendar, household.slots, people, actions)
+    mess = np.random.default_rng([seed, 8])
+    if household.contradiction is not None:
+        plant_contradiction(calendar, household.contradiction, mess, actions)
+    add_bounces(calendar, household.bounces, mess, actions)
+    if household.away is None:
+        return ()
+    leave, back = plant_away(calendar, household.away, actions)
+    return ((_utc(leave), _utc(back)),)
+
+
 def _stray_targets(truth: tuple[PlantedHabit, ...]) -> tuple[str, ...]:
-    """Habit targets a person may also switch at a random moment (not locks or heating)."""
+    """Habit targets a person may also switch at a random moment (not locks or heating).
+
+    Not the targets of habits kept to a condition (dark, night, the TV playing): their truth
+    says when the person acts, and a stray would make it untrue.
+    """
     wanted = ("light", "switch", "fan", "cover", "media_player")
-    targets = {habit.target_entity for habit in truth}
+    gated = {habit.target_entity for habit in truth if set(habit.conditions) - _DAY_WORDS}
+    targets = {habit.target_entity for habit in truth} - gated
     return tuple(sorted(t for t in targets if t.split(".", 1)[0] in wanted and "garage" not in t))
 
 
@@ -151,6 +234,10 @@ def write_simulation(home: SimulatedHome, out: Path) -> tuple[Path, Path]:
         "window_start": home.window_start.isoformat(),
         "window_end": home.window_end.isoformat(),
         "habits": [planted_habit_to_dict(habit) for habit in home.truth],
+        # the mess no habit explains, for scorers that read the file
+        "away": [[leave.isoformat(), back.isoformat()] for leave, back in home.away],
+        "restarts": [moment.isoformat() for moment in home.restarts],
+        "bouncing": list(home.bouncing),
     }
     truth_path.write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return out, truth_path

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from homehabits import phrasing
 from homehabits.context import HomeContext
 from homehabits.domains import DOMAINS, Phrase, phrase_for
+from homehabits.patterns.habit import HabitKind, Pattern
 from homehabits.phrasing import ALL_DAYS, DAY_NAMES, WEEKDAYS, WEEKENDS
 
 __all__ = [
@@ -18,12 +20,17 @@ __all__ = [
     "attributes_phrase",
     "capitalise",
     "clock",
+    "clock_band",
+    "counted_band",
+    "counted_within",
     "day_count",
     "days_noun",
     "days_phrase",
     "duration",
+    "duration_band",
     "last_seen",
     "spread",
+    "sun_band",
     "sun_offset",
     "trigger_condition",
     "trigger_event",
@@ -108,6 +115,88 @@ def spread(minutes: float | None) -> str:
     if minutes is None:
         return ""
     return f" (± {max(1, round(minutes))} min)"
+
+
+def clock_band(moments: Sequence[datetime], zone: ZoneInfo, centre: time) -> str | None:
+    """'between 06:38 and 06:54': the local clock times every counted action fell between.
+
+    Read around the habit's time, so that a band across midnight (23:50–00:10) stays one band;
+    the ends are widened to whole minutes, so every action lies inside the words.
+    """
+    aware = [moment.astimezone(zone) for moment in moments if moment.tzinfo is not None]
+    if not aware:
+        return None
+    middle = centre.hour * 60 + centre.minute
+    offsets = [
+        (m.hour * 60 + m.minute + m.second / 60 + m.microsecond / 6e7 - middle + 720) % 1440 - 720
+        for m in aware
+    ]
+    first = math.floor(min(offsets) + middle) % 1440
+    last = math.ceil(max(offsets) + middle) % 1440
+    if first == last:
+        return f"at {first // 60:02d}:{first % 60:02d}"
+    return f"between {first // 60:02d}:{first % 60:02d} and {last // 60:02d}:{last % 60:02d}"
+
+
+def sun_band(offsets_seconds: Sequence[float], event: str | None) -> str | None:
+    """'between 10 and 22 minutes after sunset': the offsets every counted action fell between."""
+    if not offsets_seconds:
+        return None
+    name = event or "sunset"
+    first = math.floor(min(offsets_seconds) / 60)
+    last = math.ceil(max(offsets_seconds) / 60)
+    if first >= 0:
+        if first == last:
+            return sun_offset(name, first)
+        return f"between {_minutes(first)} and {duration(last * 60)} after {name}"
+    if last <= 0:
+        if first == last:
+            return sun_offset(name, first)
+        return f"between {_minutes(-last)} and {duration(-first * 60)} before {name}"
+    return f"between {duration(-first * 60)} before and {duration(last * 60)} after {name}"
+
+
+def _minutes(count: int) -> str:
+    # the first end of a band reads as a bare number: "between 10 and 22 minutes"
+    return str(count) if count < 90 else duration(count * 60)
+
+
+def duration_band(lags_seconds: Sequence[float]) -> str | None:
+    """'between 13 and 17 minutes': the durations (or lags) every counted action fell between."""
+    if not lags_seconds:
+        return None
+    low, high = min(lags_seconds), max(lags_seconds)
+    if high < 90:
+        first, last = math.floor(low), math.ceil(high)
+        unit, scale = "seconds", 1
+    else:
+        first, last = math.floor(low / 60), math.ceil(high / 60)
+        unit, scale = "minutes", 60
+    if first == last:
+        return duration(first * scale)
+    if unit == "minutes" and last >= 90:
+        return f"between {duration(first * 60)} and {duration(last * 60)}"
+    return f"between {first} and {last} {unit}"
+
+
+def counted_within(lags_seconds: Sequence[float]) -> str | None:
+    """'within 4 minutes': the longest lag among the counted actions, rounded up."""
+    if not lags_seconds:
+        return None
+    longest = max(lags_seconds)
+    seconds = math.ceil(longest) if longest < 90 else math.ceil(longest / 60) * 60
+    return f"within {duration(seconds)}"
+
+
+def counted_band(pattern: Pattern, zone: ZoneInfo) -> str | None:
+    """The band the habit's counted actions fell in, as the rationale says it (None: unknown)."""
+    if pattern.kind is HabitKind.TIME_OF_DAY and pattern.time_of_day is not None:
+        return clock_band(pattern.evidence_times, zone, pattern.time_of_day)
+    if pattern.kind is HabitKind.SUN:
+        return sun_band(pattern.evidence_lags, pattern.sun_event)
+    if pattern.kind is HabitKind.AUTO_OFF:
+        return duration_band(pattern.evidence_lags)
+    return counted_within(pattern.evidence_lags)
 
 
 def duration(seconds: float) -> str:

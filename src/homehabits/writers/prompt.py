@@ -13,6 +13,7 @@ from homehabits.context import HomeContext
 from homehabits.domains import CATEGORIES
 from homehabits.exceptions import ModelResponseError
 from homehabits.patterns.habit import pattern_to_dict
+from homehabits.writers import phrases
 from homehabits.writers.words import Words
 
 __all__ = [
@@ -25,7 +26,7 @@ __all__ = [
 ]
 
 #: Bump when the prompt or the answer's shape changes: cached words of older prompts are not reused.
-PROMPT_VERSION: Final = "words-v1"
+PROMPT_VERSION: Final = "words-v2"
 
 
 TITLE_MAX: Final = 80
@@ -62,7 +63,7 @@ Answer with one JSON object and nothing else, with exactly these keys:
   "title": at most {TITLE_MAX} characters, e.g. "Kitchen light on at 06:45 on weekdays"
   "description": one or two sentences (at most {DESCRIPTION_MAX} characters) on what it does
   "rationale": one or two sentences (at most {RATIONALE_MAX} characters) on the evidence: how
-    often the owner did this by hand, and when
+    often the owner did this by hand, and when, saying only what the "counted" facts say
   "category": one of {", ".join(CATEGORIES)}
 Plain friendly English; times as in the facts (24-hour clock, the home's time zone). No
 markdown, no code, no YAML, no entity ids.
@@ -92,6 +93,15 @@ def _facts(draft: Draft, context: HomeContext, reference: Words) -> dict[str, An
     # the raw evidence lists are long and add nothing the counts and the reference do not say
     for noisy in ("evidence_times", "evidence_lags", "score", "notes"):
         habit.pop(noisy, None)
+    # the spread is a standard deviation, while the days were counted within a wider band:
+    # the model gets what was counted, as the reference words say it, and no "±" to quote
+    habit.pop("spread_minutes", None)
+    habit["counted"] = {
+        "days_done": pattern.days_observed,
+        "days_possible": pattern.days_possible,
+        "times_done": pattern.occurrences,
+        "every_counted_action_was": phrases.counted_band(pattern, context.zone),
+    }
     names = {
         entity_id: {
             "name": context.friendly_name(entity_id),

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from homehabits.automations.draft import Draft
+from homehabits.automations.override import OverrideChange, override_change
 from homehabits.context import HomeContext
 from homehabits.domains import state_after
+from homehabits.exceptions import AutomationError
 from homehabits.patterns.habit import ALL_DAYS, HabitKind, Pattern
 from homehabits.writers import phrases
 from homehabits.writers.phrases import Action, capitalise
@@ -84,10 +86,14 @@ def _time_of_day(
     days = phrases.days_phrase(pattern.weekdays)
     title = f"{name} {action.state_word} at {when} {days}"
     description = f"{action.does(name)}{_settings(pattern)} at {when} {days}."
+    # the words give the band the days were counted in (the times of the counted actions),
+    # not a standard deviation next to a count made within a wider band
+    band = phrases.counted_band(pattern, context.zone)
+    each_time = f", each time {band}" if band else ""
     rationale = (
-        f"{action.was_done(name)} at about {when}{phrases.spread(pattern.spread_minutes)} "
-        f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}, "
-        f"always by hand{_uncounted(pattern)}."
+        f"{action.was_done(name)} at about {when} "
+        f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}"
+        f"{each_time}, always by hand{_uncounted(pattern)}."
     )
     return title, description, rationale
 
@@ -105,11 +111,11 @@ def _sun(
     days = phrases.days_phrase(pattern.weekdays)
     title = f"{name} {action.state_word} {offset}{_days_suffix(pattern)}"
     description = f"{action.does(name)}{_settings(pattern)} {offset} {days}."
-    about = (
+    about = phrases.counted_band(pattern, context.zone) or (
         f"around {pattern.sun_event or 'sunset'}" if offset.startswith("at ") else f"about {offset}"
     )
     rationale = (
-        f"{action.was_done(name)} {about}{phrases.spread(pattern.spread_minutes)} "
+        f"{action.was_done(name)} {about} "
         f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}, "
         f"always by hand{_uncounted(pattern)}."
     )
@@ -129,8 +135,10 @@ def _sequence(
         how_often = f"{pattern.occurrences} of {pattern.support} times"
     else:
         how_often = _times(pattern.occurrences)
+    within = phrases.counted_within(pattern.evidence_lags)
+    counted = f"{within} after {happened} (typically {lag})" if within else None
     rationale = (
-        f"{action.was_done(name)} by hand within about {lag} after {happened}, "
+        f"{action.was_done(name)} by hand {counted or f'within about {lag} after {happened}'}, "
         f"{how_often}{_in_window(window_days)}."
     )
     return title, description, rationale
@@ -148,9 +156,14 @@ def _auto_off(
     else:
         title = f"{name} {action.state_word} after {after}"
         description = f"{action.does(name)} {after} after it was {action.undo_past}."
+    band = phrases.duration_band(pattern.evidence_lags)
+    since = "after motion stopped" if pattern.trigger_entity else f"after it was {action.undo_past}"
+    counted = f"{band} {since} (typically {after})" if band else f"about {after} {since}"
+    # a timer of one time slot counted only that slot's sessions: say so
+    slot = [note for note in pattern.notes if note.startswith("only sessions")]
     rationale = (
-        f"{name} {past} by hand about {after} after it was {action.undo_past}, "
-        f"{_times(pattern.occurrences)}{_in_window(window_days)}."
+        f"{name} {past} by hand {counted}, {_times(pattern.occurrences)}{_in_window(window_days)}"
+        f"{f' ({slot[0]})' if slot else ''}."
     )
     return title, description, rationale
 
@@ -162,18 +175,32 @@ def _override(
     domain = pattern.target_entity.split(".", 1)[0]
     set_to = pattern.trigger_state or _state_set_by(pattern, context)
     automation_did = phrases.action_for(domain, set_to) if set_to else None
-    days = phrases.days_phrase(pattern.weekdays)
-    title = f"Let '{alias}' leave the {name} {action.state_word} {days}"
+    # the words follow the change that is compiled: skipping some days, or moving it later
+    change = _change_of(pattern, context)
+    days = phrases.days_phrase(change.skipped_days if change.skipped_days else pattern.weekdays)
     if automation_did is not None:
-        instead = f"instead of letting '{alias}' {_lower_first(automation_did.did(name))}"
+        instead = f"instead of letting '{alias}' {_infinitive(automation_did, name)}"
         set_by_automation = f"'{alias}' {automation_did.did(name)}"
     else:
         instead = f"instead of letting '{alias}' change it"
         set_by_automation = f"'{alias}' changed the {name}"
-    description = f"Keeps the {name} {action.state_word} {days} {instead}."
-    within = phrases.duration(pattern.lag_seconds or 0.0)
+    if change.moves:
+        before, after = " and ".join(change.moved_from), " and ".join(change.moved_to)
+        title = f"Run '{alias}' at {after} instead of {before}"
+        still = (
+            f"it still {_lower_first(automation_did.does(name))}"
+            if automation_did is not None
+            else "it still does what it did"
+        )
+        description = f"Moves '{alias}' from {before} to {after}; {still}, only later."
+    else:
+        title = f"Let '{alias}' leave the {name} {action.state_word} {days}"
+        description = f"Keeps the {name} {action.state_word} {days} {instead}."
+    within = phrases.counted_within(pattern.evidence_lags) or (
+        f"within {phrases.duration(pattern.lag_seconds or 0.0)}"
+    )
     rationale = (
-        f"{set_by_automation} and someone set it back to {action.state_word} within {within} "
+        f"{set_by_automation} and someone set it back to {action.state_word} {within} "
         f"{phrases.day_count(pattern.days_observed, pattern.days_possible, pattern.weekdays)}."
     )
     return title, description, rationale
@@ -188,17 +215,26 @@ def _presence(
         who = f" ({', '.join(people[:-1])} and {people[-1]})"
     title = f"{name} {action.state_word} when everyone leaves"
     description = f"{action.does(name)}{_settings(pattern)} when everyone{who} has left home."
-    within = phrases.duration(pattern.lag_seconds or 0.0)
+    within = phrases.counted_within(pattern.evidence_lags) or (
+        f"within {phrases.duration(pattern.lag_seconds or 0.0)}"
+    )
     if pattern.support:
         how_often = f"on {pattern.occurrences} of {pattern.support} departures"
     else:
         how_often = _times(pattern.occurrences)
     past = "switched off" if pattern.target_state == "off" else f"{action.past}{action.suffix}"
     rationale = (
-        f"{name} {past} by hand within {within} after everyone left, "
-        f"{how_often}{_in_window(window_days)}."
+        f"{name} {past} by hand {within} after everyone left, {how_often}{_in_window(window_days)}."
     )
     return title, description, rationale
+
+
+def _change_of(pattern: Pattern, context: HomeContext) -> OverrideChange:
+    """The change compile_override makes; skipping the habit's days when it cannot tell."""
+    try:
+        return override_change(pattern, context)
+    except AutomationError:
+        return OverrideChange(skipped_days=pattern.weekdays)
 
 
 def _automation_alias(pattern: Pattern, context: HomeContext) -> str:
@@ -249,6 +285,13 @@ def _targets(step: Mapping[str, Any]) -> set[str]:
         elif isinstance(value, list | tuple):
             found.update(str(part) for part in value)
     return found
+
+
+def _infinitive(phrase: Action, name: str) -> str:
+    """'turn on the Space Heater' (for 'letting it …'): every verb of the table ends in -s."""
+    first, _, rest = phrase.verb.partition(" ")
+    verb = " ".join(part for part in (first.lower().removesuffix("s"), rest) if part)
+    return f"{verb} the {name}{phrase.suffix}"
 
 
 def _lower_first(text: str) -> str:

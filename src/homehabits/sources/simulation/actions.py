@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from homehabits.events import EVENT_SCHEMA
 from homehabits.sources.simulation.plan import OFF_STATES, ON_STATES
 
-__all__ = ["TOGGLE", "Actions"]
+__all__ = ["TOGGLE", "Actions", "Extension"]
 
 #: The state of an action that flips the entity (on → off, off → on), whatever it was then.
 TOGGLE = "<toggle>"
@@ -26,6 +26,11 @@ _RAW_SCHEMA: dict[str, pl.DataType] = {
     "user_id": pl.String(),
     "attributes": pl.String(),
 }
+_EVENT_COLUMNS: dict[str, pl.DataType] = {
+    name: dtype for name, dtype in EVENT_SCHEMA.items() if name != "time"
+}
+#: Adds rows to the actions, given the sensor chatter: (actions, chatter) -> actions.
+Extension = Callable[[pl.DataFrame, Sequence[pl.DataFrame]], pl.DataFrame]
 _DOMAIN = pl.col("entity_id").str.split_exact(".", 1).struct.field("field_0").alias("domain")
 
 
@@ -49,6 +54,14 @@ class Actions:
         """Start with no actions."""
         self._chunks: list[pl.DataFrame] = []
         self._chained: list[pl.DataFrame] = []
+        self._quiet: list[tuple[int, int, frozenset[str]]] = []
+
+    def keep_quiet(self, start: int, end: int, entities: frozenset[str] = frozenset()) -> None:
+        """Leave out every action by hand (and every action on `entities`) from start to end.
+
+        For days when nobody is home; the sensor chatter of add_changes is kept.
+        """
+        self._quiet.append((start, end, entities))
 
     def add(
         self,
@@ -97,20 +110,29 @@ class Actions:
         )
 
     def to_event_frame(
-        self, start: int, end: int, initial_states: Mapping[str, str]
+        self,
+        start: int,
+        end: int,
+        initial_states: Mapping[str, str],
+        extend: Extension | None = None,
     ) -> pl.DataFrame:
         """The state changes with start <= time < end (UTC µs) as an EventFrame sorted by time.
 
         Each row's old state is the entity's state before it (its initial state before the
-        first); rows that would set the state the entity already has are dropped.
+        first); rows that would set the state the entity already has are dropped. `extend`
+        gets the actions (time in UTC µs, sorted) and the sensor chatter, and returns the
+        actions with rows of its own added (still sorted): far cheaper than merging them
+        into the finished frame of millions of rows.
         """
         frames = [
             chunk.filter(pl.col("time") >= start, pl.col("time") < end) for chunk in self._chained
         ]
+        acted = pl.DataFrame(schema={"time": pl.Int64(), **_EVENT_COLUMNS})
         if self._chunks:
-            frames.append(self._chain(start, end, initial_states).sort("time", maintain_order=True))
-        if not frames:
-            return pl.DataFrame(schema=EVENT_SCHEMA)
+            acted = self._chain(start, end, initial_states).sort("time", maintain_order=True)
+        if extend is not None:
+            acted = extend(acted, frames)
+        frames.append(acted)
         # every part is sorted by time: merging them is far cheaper than sorting millions of rows
         merged = frames[0]
         for frame in frames[1:]:
@@ -121,9 +143,12 @@ class Actions:
 
     def _chain(self, start: int, end: int, initial_states: Mapping[str, str]) -> pl.DataFrame:
         """Each action's old state; the actions that change nothing are dropped."""
-        raw = pl.concat(self._chunks, how="vertical").sort(
-            ["entity_id", "time"], maintain_order=True
-        )
+        raw = pl.concat(self._chunks, how="vertical")
+        for quiet_start, quiet_end, entities in self._quiet:
+            inside = (pl.col("time") >= quiet_start) & (pl.col("time") < quiet_end)
+            by_hand = pl.col("origin").cast(pl.String()).is_in(["user", "device"])
+            raw = raw.filter(~(inside & (by_hand | pl.col("entity_id").is_in(list(entities)))))
+        raw = raw.sort(["entity_id", "time"], maintain_order=True)
         same_entity = pl.col("entity_id") == pl.col("entity_id").shift(1)
         initial = pl.col("entity_id").replace_strict(
             dict(initial_states), default=None, return_dtype=pl.String()

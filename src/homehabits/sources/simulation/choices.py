@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import replace
 from datetime import time
-from typing import Final, TypeVar
-
-import numpy as np
+from typing import Final
 
 from homehabits.patterns.habit import ALL_DAYS, WEEKDAYS, WEEKENDS, HabitKind
 from homehabits.phrasing import days_phrase
+from homehabits.sources.simulation.dice import Dice
+from homehabits.sources.simulation.household import household_plan
 from homehabits.sources.simulation.layout import entity_name
 from homehabits.sources.simulation.model import PlantedHabit
 from homehabits.sources.simulation.plan import (
@@ -25,41 +25,8 @@ from homehabits.sources.simulation.plan import (
 
 __all__ = ["make_plan"]
 
-T = TypeVar("T")
-
 # Entities no habit ever acts on, toggled now and then by hand: the noise.
 _ALWAYS_RANDOM: Final = ("light.garage", "switch.coffee_machine")
-
-
-class _Dice:
-    """Parameters as planted in the demo home, or drawn from the seed when randomizing."""
-
-    def __init__(self, seed: int, randomize: bool) -> None:
-        self._rng = np.random.default_rng([seed, 1])
-        self._randomize = randomize
-
-    def choose(self, default: T, options: Sequence[T]) -> T:
-        if not self._randomize:
-            return default
-        return options[int(self._rng.integers(len(options)))]
-
-    def number(self, default: float, low: float, high: float, step: float = 1.0) -> float:
-        if not self._randomize:
-            return default
-        return float(round(self._rng.uniform(low, high) / step) * step)
-
-    def jitter(self, default: float) -> float:
-        return self.number(default, 5.0, 12.0, 0.5)
-
-    def adherence(self, default: float) -> float:
-        return self.number(default, 0.75, 0.95, 0.01)
-
-    def days(self, default: tuple[int, ...], count: tuple[int, int]) -> tuple[int, ...]:
-        """A few weekdays (Mon–Fri), as many as count allows."""
-        if not self._randomize:
-            return default
-        size = int(self._rng.integers(count[0], count[1] + 1))
-        return tuple(sorted(int(d) for d in self._rng.choice(5, size=size, replace=False)))
 
 
 def _clock(minutes: float) -> time:
@@ -76,7 +43,7 @@ def _time_habit(
     state: str,
     minutes: float,
     days: tuple[int, ...],
-    dice: _Dice,
+    dice: Dice,
     jitter: float,
     adherence: float = 0.85,
 ) -> PlantedHabit:
@@ -92,7 +59,7 @@ def _time_habit(
     )
 
 
-def _clock_plans(dice: _Dice) -> tuple[ClockPlan, ...]:
+def _clock_plans(dice: Dice) -> tuple[ClockPlan, ...]:
     kitchen = dice.choose(
         "light.kitchen_ceiling", ("light.kitchen_ceiling", "light.kitchen_cabinet")
     )
@@ -212,7 +179,7 @@ def _slug(text: str) -> str:
     return "_".join(part for part in cleaned.split("_") if part)
 
 
-def _override_plan(dice: _Dice) -> OverridePlan:
+def _override_plan(dice: Dice) -> OverridePlan:
     climate = dice.choose("climate.living_room", ("climate.living_room", "climate.bedroom"))
     minutes = dice.number(6 * 60, 5 * 60 + 30, 7 * 60, 5)
     days = dice.choose(WEEKENDS, (WEEKENDS, ALL_DAYS))
@@ -238,7 +205,7 @@ def _override_plan(dice: _Dice) -> OverridePlan:
     )
 
 
-def _presence_plan(dice: _Dice, garage: ClockPlan) -> PresencePlan:
+def _presence_plan(dice: Dice, garage: ClockPlan) -> PresencePlan:
     choices = (
         "light.living_room_lamp",
         "media_player.living_room_tv",
@@ -271,10 +238,22 @@ def _presence_plan(dice: _Dice, garage: ClockPlan) -> PresencePlan:
     )
 
 
-def make_plan(seed: int, randomize: bool) -> HomePlan:
-    """The habits of the demo home, or (randomize) a set drawn from the seed."""
-    dice = _Dice(seed, randomize)
-    clocks = _clock_plans(dice)
+def _with_day_words(clock: ClockPlan) -> ClockPlan:
+    """A habit kept to weekdays (or weekends) says so in its conditions too."""
+    words = {WEEKDAYS: ("weekdays",), WEEKENDS: ("weekend",)}.get(clock.habit.weekdays)
+    if clock.habit.kind is not HabitKind.TIME_OF_DAY or words is None:
+        return clock
+    return replace(clock, habit=replace(clock.habit, conditions=words))
+
+
+def make_plan(seed: int, randomize: bool, days: int = 30) -> HomePlan:
+    """The habits of the demo home, or (randomize) a set drawn from the seed.
+
+    `days`: the window's length, for what happens on some days of it (a stopped habit,
+    the days away).
+    """
+    dice = Dice(seed, randomize)
+    clocks = tuple(_with_day_words(clock) for clock in _clock_plans(dice))
     hallway = dice.choose("light.hallway", ("light.hallway", "light.entrance"))
     lag = dice.number(25, 5, 60)
     sequence = SequencePlan(
@@ -330,6 +309,7 @@ def make_plan(seed: int, randomize: bool) -> HomePlan:
     override = _override_plan(dice)
     presence = _presence_plan(dice, clocks[7])
     routines = RoutinePlan(porch_light=clocks[8].habit.target_entity)
+    household = household_plan(seed, randomize, days, override.habit.target_entity)
     plan = HomePlan(
         clocks=clocks,
         sequence=sequence,
@@ -339,6 +319,7 @@ def make_plan(seed: int, randomize: bool) -> HomePlan:
         presence=presence,
         routines=routines,
         random_entities=(),
+        household=household,
     )
     used = {habit.target_entity for habit in plan.truth}
     pools = [
@@ -372,4 +353,5 @@ def make_plan(seed: int, randomize: bool) -> HomePlan:
         presence=presence,
         routines=routines,
         random_entities=(*_ALWAYS_RANDOM, *spare),
+        household=household,
     )

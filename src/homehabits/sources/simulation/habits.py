@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "plant_override",
     "plant_presence",
     "plant_sequence",
+    "stop_day",
     "who_acts",
 ]
 
@@ -69,11 +71,24 @@ def light_attributes(
 
 
 def _act(
-    actions: Actions, rng: np.random.Generator, times: Micros, entity_id: str, state: str
+    actions: Actions,
+    rng: np.random.Generator,
+    times: Micros,
+    entity_id: str,
+    state: str,
+    attributes: str | None = None,
 ) -> None:
+    """Manual actions; `attributes` (JSON) is what the person sets each time, else a light's
+    brightness is one of a few."""
     origin, user_id = who_acts(rng, int(times.size))
-    attributes = light_attributes(entity_id, state, rng, int(times.size))
-    actions.add(times, entity_id, state, origin, user_id, attributes)
+    chosen = attributes or light_attributes(entity_id, state, rng, int(times.size))
+    actions.add(times, entity_id, state, origin, user_id, chosen)
+
+
+def stop_day(calendar: Calendar) -> int:
+    """The first day of the window's last third: a stopped habit is not done from then on."""
+    window_days = calendar.count - 1  # the first day is the warm-up day
+    return 1 + round(window_days * 2 / 3)
 
 
 def _seconds(values: Floats) -> Micros:
@@ -81,9 +96,16 @@ def _seconds(values: Floats) -> Micros:
 
 
 def plant_clock(
-    calendar: Calendar, plan: ClockPlan, rng: np.random.Generator, actions: Actions
+    calendar: Calendar,
+    plan: ClockPlan,
+    rng: np.random.Generator,
+    actions: Actions,
+    allowed: NDArray[np.bool_] | None = None,
 ) -> Floats:
-    """Act on a time-of-day or sun habit; the local minutes of each day's act (NaN: none)."""
+    """Act on a time-of-day or sun habit; the local minutes of each day's act (NaN: none).
+
+    `allowed`: the days its condition holds (e.g. the TV plays); on others nobody acts.
+    """
     habit = plan.habit
     days = calendar.count
     if habit.kind is HabitKind.SUN:
@@ -91,6 +113,9 @@ def plant_clock(
     else:
         clock = habit.time_of_day
         base = np.full(days, (clock.hour * 60 + clock.minute) if clock else 0.0)
+    if habit.drift_minutes:
+        # the time moves steadily over the window; time_of_day is the one in its middle
+        base = base + habit.drift_minutes * (np.arange(days) / max(days - 1, 1) - 0.5)
     in_set = np.isin(calendar.weekdays, habit.weekdays)
     chance = rng.random((2, days))
     adhered = in_set & (chance[0] < habit.adherence)
@@ -104,15 +129,29 @@ def plant_clock(
         other = ~in_set & (chance[1] < share)
         minutes = np.where(other, base + rng.uniform(low, high, days), minutes)
         acted |= other
+    if allowed is not None:
+        acted &= allowed
+    if habit.stopped:
+        acted &= np.arange(days) < stop_day(calendar)
     day_index = np.nonzero(acted)[0]
     when = minutes[day_index]
-    _act(actions, rng, calendar.at(day_index, when), habit.target_entity, habit.target_state)
-    if plan.before is not None:
-        earlier = when - rng.uniform(*plan.before, day_index.size)
-        _act(actions, rng, calendar.at(day_index, earlier), habit.target_entity, plan.opposite)
-    if plan.after is not None:
-        later = when + rng.uniform(*plan.after, day_index.size)
-        _act(actions, rng, calendar.at(day_index, later), habit.target_entity, plan.opposite)
+    attributes = json.dumps(dict(habit.attributes)) if habit.attributes else None
+    for number, entity in enumerate((habit.target_entity, *habit.group)):
+        # the others of a group follow within the minute, one after another
+        moment = when + rng.uniform(3, 25, day_index.size) * number / 60 if number else when
+        _act(actions, rng, calendar.at(day_index, moment), entity, habit.target_state, attributes)
+        if plan.before is not None:
+            earlier = moment - rng.uniform(*plan.before, day_index.size)
+            _act(actions, rng, calendar.at(day_index, earlier), entity, plan.opposite)
+        if plan.after is not None:
+            later = moment + rng.uniform(*plan.after, day_index.size)
+            _act(actions, rng, calendar.at(day_index, later), entity, plan.opposite)
+    if plan.opposite_by_automation_at is not None:
+        every = np.arange(days)
+        fired = calendar.at(
+            every, plan.opposite_by_automation_at + rng.uniform(0.05, 1.5, days) / 60
+        )
+        actions.add(fired, habit.target_entity, plan.opposite, "automation")
     if plan.closed_by_automation_after is not None:
         # a "for:" state trigger fires when the time is up, a fraction of a second late
         delay = plan.closed_by_automation_after * 60 + rng.uniform(0.05, 1.5, day_index.size)

@@ -13,6 +13,7 @@ from homehabits.context import (
     HomeContext,
     Location,
 )
+from homehabits.sources.registries import automation_from_config, slugify
 from homehabits.sources.simulation.plan import PEOPLE, HomePlan
 
 __all__ = [
@@ -80,6 +81,24 @@ _ENTITIES: Final[tuple[tuple[str, str, str | None, str | None, str | None], ...]
     ("binary_sensor.kitchen_motion", "Kitchen motion", "kitchen", "motion", "off"),
     ("person.anna", "Anna", None, None, "home"),
     ("person.ben", "Ben", None, None, "home"),
+    ("zone.home", "Home", None, None, "2"),
+    # what real households add: more routines on their own lights, and their mess
+    ("light.reading_lamp", "Reading lamp", "living_room", None, "off"),
+    ("light.kitchen_island", "Kitchen island light", "kitchen", None, "off"),
+    ("light.sofa_lamp", "Sofa lamp", "living_room", None, "off"),
+    ("light.shelf_lights", "Shelf lights", "living_room", None, "off"),
+    ("light.corner_lamp", "Corner lamp", "living_room", None, "off"),
+    ("light.patio", "Patio light", "garden", None, "off"),
+    ("binary_sensor.patio_door", "Patio door", "living_room", "door", "off"),
+    ("light.stairs", "Stairs light", "hallway", None, "off"),
+    ("binary_sensor.stairs_motion", "Stairs motion", "hallway", "motion", "off"),
+    ("light.kitchen_table", "Kitchen table light", "kitchen", None, "off"),
+    ("binary_sensor.stove", "Stove", "kitchen", "running", "off"),
+    ("light.cooker_hood", "Cooker hood light", "kitchen", None, "off"),
+    ("media_player.bedroom_tv", "Bedroom TV", "bedroom", "tv", "off"),
+    ("light.bedroom_strip", "Bedroom LED strip", "bedroom", None, "off"),
+    ("cover.kitchen_blinds", "Kitchen blinds", "kitchen", "blind", "closed"),
+    ("switch.dehumidifier", "Dehumidifier", "bedroom", "outlet", "off"),
 )
 
 _SENSOR_AREAS: Final = ("living_room", "bedroom", "bathroom", "office", "kitchen", "garden")
@@ -171,29 +190,8 @@ def initial_states() -> dict[str, str]:
 
 
 def _legacy(raw: dict[str, Any]) -> ExistingAutomation:
-    """An automation written in the pre-2024.10 dialect, with its normalised form."""
-    triggers = tuple(
-        {("trigger" if k == "platform" else k): v for k, v in t.items()} for t in raw["trigger"]
-    )
-    actions = tuple(
-        {("action" if k == "service" else k): v for k, v in a.items()} for a in raw["action"]
-    )
-    alias = str(raw["alias"])
-    slug = "_".join(
-        part
-        for part in "".join(c if c.isalnum() else "_" for c in alias.lower()).split("_")
-        if part
-    )
-    return ExistingAutomation(
-        automation_id=str(raw["id"]),
-        alias=alias,
-        entity_id=f"automation.{slug}",
-        triggers=triggers,
-        conditions=tuple(raw.get("condition", ())),
-        actions=actions,
-        raw=raw,
-        mode=str(raw.get("mode", "single")),
-    )
+    """An automation written in the pre-2024.10 dialect, read as the config folder reads one."""
+    return automation_from_config(raw, f"automation.{slugify(str(raw['alias']))}")
 
 
 def _automations(plan: HomePlan) -> tuple[ExistingAutomation, ...]:
@@ -290,6 +288,32 @@ def _automations(plan: HomePlan) -> tuple[ExistingAutomation, ...]:
             "mode": "restart",
         },
     ]
+    household = plan.household
+    for clock in household.clocks if household else ():
+        if clock.opposite_by_automation_at is None:
+            continue
+        whole = round(clock.opposite_by_automation_at)
+        at = f"{whole // 60:02d}:{whole % 60:02d}"
+        target = clock.habit.target_entity
+        domain = target.split(".", 1)[0]
+        action: dict[str, Any] = (
+            {
+                "service": "climate.set_hvac_mode",
+                "target": {"entity_id": target},
+                "data": {"hvac_mode": clock.opposite},
+            }
+            if domain == "climate"
+            else {"service": f"{domain}.turn_off", "target": {"entity_id": target}}
+        )
+        raws.append(
+            {
+                "id": f"{target.split('.', 1)[1]}_morning_off",
+                "alias": f"{entity_name(target)} off at {at}",
+                "trigger": [{"platform": "time", "at": f"{at}:00"}],
+                "action": [action],
+                "mode": "single",
+            }
+        )
     return tuple(_legacy(raw) for raw in raws)
 
 

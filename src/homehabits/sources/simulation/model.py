@@ -82,6 +82,16 @@ class PlantedHabit:
     description: str = ""
     # presence: the people who must all be away (as Pattern.related_entities)
     related_entities: tuple[str, ...] = ()
+    # the gating the person follows, in words: "dark", "night", "home", "away", "weekdays",
+    # "weekend", "workday" or "state:<entity_id>=<state>"
+    conditions: tuple[str, ...] = ()
+    # what the person sets besides the state, e.g. (("brightness", 77),) or (("temperature", 19.5),)
+    attributes: tuple[tuple[str, Any], ...] = ()
+    group: tuple[str, ...] = ()  # other entities switched by hand with the target, together
+    stopped: bool = False  # the household stopped doing it before the window ended: never suggest
+    # how far the habit's time moved over the window (minutes, later when positive); the
+    # habit's time_of_day is its time in the middle of the window
+    drift_minutes: float = 0.0
 
 
 def planted_habit_to_dict(habit: PlantedHabit) -> dict[str, Any]:
@@ -103,6 +113,11 @@ def planted_habit_to_dict(habit: PlantedHabit) -> dict[str, Any]:
         "adherence": habit.adherence,
         "description": habit.description,
         "related_entities": list(habit.related_entities),
+        "conditions": list(habit.conditions),
+        "attributes": dict(habit.attributes),
+        "group": list(habit.group),
+        "stopped": habit.stopped,
+        "drift_minutes": habit.drift_minutes,
     }
 
 
@@ -126,6 +141,11 @@ def planted_habit_from_dict(data: dict[str, Any]) -> PlantedHabit:
         adherence=data.get("adherence", 1.0),
         description=data.get("description", ""),
         related_entities=tuple(data.get("related_entities", ())),
+        conditions=tuple(data.get("conditions", ())),
+        attributes=tuple((str(name), value) for name, value in data.get("attributes", {}).items()),
+        group=tuple(data.get("group", ())),
+        stopped=bool(data.get("stopped", False)),
+        drift_minutes=float(data.get("drift_minutes", 0.0)),
     )
 
 

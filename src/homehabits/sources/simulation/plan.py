@@ -12,13 +12,21 @@ __all__ = [
     "OFF_STATES",
     "ON_STATES",
     "PEOPLE",
+    "AwayPlan",
+    "BouncePlan",
     "ClockPlan",
+    "ContradictionPlan",
+    "GatedPlan",
     "HomePlan",
+    "HouseholdPlan",
     "MotionPlan",
+    "NightMotionPlan",
     "OverridePlan",
     "PresencePlan",
+    "RestartPlan",
     "RoutinePlan",
     "SequencePlan",
+    "SlotPlan",
 ]
 
 #: person entity, user id in Home Assistant, name
@@ -60,6 +68,8 @@ class ClockPlan:
     other_days: tuple[float, float, float] | None = None  # chance, minutes after the habit time
     # an existing automation sets the opposite this many minutes after every act
     closed_by_automation_after: float | None = None
+    # an existing automation sets the opposite every day at this local minute
+    opposite_by_automation_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +119,101 @@ class RoutinePlan:
 
 
 @dataclass(frozen=True, slots=True)
+class NightMotionPlan:
+    """Motion on the stairs all day; a person switches the light on only at night."""
+
+    habit: PlantedHabit  # SEQUENCE motion on -> light on, conditions ("night",)
+    night: tuple[float, float] = (22 * 60, 6.5 * 60)  # local minutes, across midnight
+    visits_per_day: float = 10.0
+    visits_per_night: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class SlotPlan:
+    """A light on briefly at lunch (a steady while) and for long, varied evenings at dinner."""
+
+    habit: PlantedHabit  # AUTO_OFF: the lunch duration
+    lunch: tuple[float, float] = (11.75 * 60, 13.25 * 60)  # local minutes it is switched on
+    dinner: tuple[float, float] = (18 * 60, 19.5 * 60)
+    dinner_minutes: tuple[float, float] = (30, 95)  # how long it stays on at dinner
+
+
+@dataclass(frozen=True, slots=True)
+class GatedPlan:
+    """A TV played on some evenings; a lamp's clock habit happens only while it plays."""
+
+    habit: ClockPlan
+    tv: str
+    evenings: float  # share of evenings the TV plays
+    starts: tuple[float, float]  # local minutes it is switched on
+    ends: tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class ContradictionPlan:
+    """A trigger after which a person sometimes switches a light on, sometimes off: noise."""
+
+    trigger: str
+    target: str
+    per_day: float = 2.5
+    on_share: float = 0.45
+    off_share: float = 0.35
+
+
+@dataclass(frozen=True, slots=True)
+class BouncePlan:
+    """Contact bounce and crosstalk: switches that blip and flip back within a second."""
+
+    entities: tuple[str, ...]
+    day_share: float  # share of days an entity bounces at all
+    per_day: float  # blips on such a day
+    clustered: float  # share of blips near the entity's own time of day (looks like a habit)
+    base_minutes: tuple[float, ...]  # each entity's time of day
+
+
+@dataclass(frozen=True, slots=True)
+class RestartPlan:
+    """Home Assistant restarts: a row for every entity, no old state, no context."""
+
+    times: tuple[tuple[int, float], ...]  # (day index in the calendar, local minute)
+    nightly: float | None = None  # a restart every night at this local minute (a backup)
+
+
+@dataclass(frozen=True, slots=True)
+class AwayPlan:
+    """Everyone is away for a few days: no one acts by hand, no one moves in the home."""
+
+    first_day: int  # day index in the calendar the family leaves
+    leave_minute: float
+    days: int  # they come back this many days later
+    back_minute: float
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdPlan:
+    """What real households add to the demo's habits: more habits, and their mess."""
+
+    clocks: tuple[ClockPlan, ...]
+    dark_door: SequencePlan | None
+    night_motion: NightMotionPlan | None
+    slots: SlotPlan | None
+    gated: GatedPlan | None
+    contradiction: ContradictionPlan | None
+    bounces: BouncePlan
+    restarts: RestartPlan
+    away: AwayPlan | None
+
+    @property
+    def truth(self) -> tuple[PlantedHabit, ...]:
+        """The habits planted here, in a stable order."""
+        habits = [clock.habit for clock in self.clocks]
+        habits += [plan.habit for plan in (self.dark_door, self.night_motion, self.slots) if plan]
+        if self.gated is not None:
+            habits.append(self.gated.habit.habit)
+        return tuple(habits)
+
+
+@dataclass(frozen=True, slots=True)
 class HomePlan:
     """Every habit the simulated people have, and which entities are left to chance."""
 
@@ -120,6 +225,7 @@ class HomePlan:
     presence: PresencePlan
     routines: RoutinePlan
     random_entities: tuple[str, ...]
+    household: HouseholdPlan | None = None
 
     @property
     def truth(self) -> tuple[PlantedHabit, ...]:
@@ -132,4 +238,5 @@ class HomePlan:
             self.auto_off,
             self.override.habit,
             *self.presence.habits,
+            *(self.household.truth if self.household else ()),
         )

@@ -1,0 +1,118 @@
+"""Clock habits told apart precisely: validated before de-overlapping, split by weekday, in use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from homehabits.config import MiningSettings
+from homehabits.context import HomeContext, Location
+from homehabits.patterns._sun import sun_table
+from homehabits.patterns.habit import HabitKind
+from homehabits.patterns.time_of_day import find_time_habits
+
+from .conftest import BERLIN, at, build_frame, daily
+
+JITTER = (0, 4, -3, 7, -6, 2, -1, 5, -4)
+BERLIN_LOCATION = Location(latitude=52.52, longitude=13.40)
+
+Rows = list[tuple[str | datetime, str, str, str]]
+
+
+def _minutes(clock: time) -> int:
+    return clock.hour * 60 + clock.minute
+
+
+def test_a_clock_habit_beside_a_sunset_habit_keeps_its_own_narrow_time() -> None:
+    # on at 19:00 every day, and on two days of three also half an hour before sunset: the
+    # sunset bunch reaches the 19:00 one, and the biggest description must not win unchecked
+    home = HomeContext(time_zone=BERLIN, location=BERLIN_LOCATION)
+    start, end = at("2024-02-15 00:00"), at("2024-03-15 00:00")
+    sunsets = sun_table(BERLIN_LOCATION, BERLIN, start, end)
+    sunset = dict(zip(sunsets["date"].to_list(), sunsets["sunset"].to_list(), strict=True))
+    rows: Rows = list(daily("2024-02-15", 29, "19:00", "light.living", "on", jitter_minutes=JITTER))
+    for n in range(29):
+        if n % 3:
+            day = date(2024, 2, 15) + timedelta(days=n)
+            minute = sunset[day] - 30 + JITTER[n % len(JITTER)] / 2
+            rows.append(
+                (at(f"{day} 00:00") + timedelta(minutes=minute), "light.living", "on", "user")
+            )
+    found = find_time_habits(build_frame(rows), home, start, end, MiningSettings())
+    [clock] = [habit for habit in found if habit.kind is HabitKind.TIME_OF_DAY]
+    assert abs(_minutes(clock.time_of_day) - 19 * 60) <= 2
+    assert clock.spread_minutes is not None
+    assert clock.spread_minutes < 6
+    assert clock.days_observed == 29
+    [sun] = [habit for habit in found if habit.kind is HabitKind.SUN]
+    assert (sun.sun_event, sun.sun_offset_minutes) == ("sunset", -30)
+
+
+def test_weekends_at_0814_and_tuesdays_and_wednesdays_at_0856_are_two_habits() -> None:
+    # with a person's usual ±10 minutes the two bunches touch: one habit at 08:35 on Tue,
+    # Wed, Sat and Sun would be the time of neither
+    rows: Rows = []
+    for n in range(35):
+        day = date(2024, 5, 6) + timedelta(days=n)  # a Monday
+        jitter = JITTER[n % len(JITTER)] * 2.5
+        if day.weekday() in (5, 6):
+            rows.append(
+                (at(f"{day} 08:14") + timedelta(minutes=jitter), "light.hall", "on", "user")
+            )
+        elif day.weekday() in (1, 2):
+            rows.append(
+                (at(f"{day} 08:56") + timedelta(minutes=jitter), "light.hall", "on", "user")
+            )
+    found = find_time_habits(
+        build_frame(rows),
+        HomeContext(time_zone=BERLIN),
+        at("2024-05-06 00:00"),
+        at("2024-06-10 00:00"),
+        MiningSettings(),
+    )
+    habits = sorted(found, key=lambda habit: _minutes(habit.time_of_day))
+    assert [habit.weekdays for habit in habits] == [(5, 6), (1, 2)]
+    assert abs(_minutes(habits[0].time_of_day) - (8 * 60 + 14)) <= 3
+    assert abs(_minutes(habits[1].time_of_day) - (8 * 60 + 56)) <= 3
+    assert all(habit.adherence == 1.0 for habit in habits)
+
+
+_WIDE = (0, 15, -12, 20, -18, 8, -5, 14, -16)
+
+
+def _evenings(in_use_days: set[int]) -> Rows:
+    """The living-room light goes off by hand around 23:00, ± a quarter of an hour; on the
+    `in_use_days` it goes off at 22:50, on again at 23:05 and off for good at 23:30."""
+    rows: Rows = []
+    for n in range(28):
+        day = date(2024, 5, 1) + timedelta(days=n)
+        rows.append((at(f"{day} 19:00") + timedelta(minutes=n % 5), "light.living", "on", "user"))
+        if n in in_use_days:
+            rows.append((at(f"{day} 22:50"), "light.living", "off", "user"))
+            rows.append((at(f"{day} 23:05"), "light.living", "on", "user"))
+            rows.append((at(f"{day} 23:30"), "light.living", "off", "user"))
+        else:
+            off = at(f"{day} 23:00") + timedelta(minutes=_WIDE[n % len(_WIDE)])
+            rows.append((off, "light.living", "off", "user"))
+    return rows
+
+
+def _offs(rows: Rows) -> list[tuple[str, float | None]]:
+    found = find_time_habits(
+        build_frame(rows),
+        HomeContext(time_zone=BERLIN),
+        at("2024-05-01 00:00"),
+        at("2024-05-29 00:00"),
+        MiningSettings(),
+    )
+    return [(h.target_state, h.spread_minutes) for h in found if h.target_state == "off"]
+
+
+def test_a_wide_off_habit_is_suggested_when_nobody_uses_the_light_after_its_time() -> None:
+    [(state, spread)] = _offs(_evenings(set()))
+    assert state == "off"
+    assert spread is not None
+    assert spread >= 12
+
+
+def test_a_wide_off_habit_is_not_suggested_when_the_light_is_switched_on_again_after_it() -> None:
+    assert _offs(_evenings(set(range(0, 28, 3)))) == []
