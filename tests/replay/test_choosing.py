@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -461,3 +462,20 @@ def test_the_workday_sensor_is_used_where_the_home_has_one() -> None:
     assert draft.condition_note.startswith("only on workdays")
     assert draft.replay is not None
     assert draft.replay.wrong == 0
+
+
+def test_locking_is_never_given_a_condition() -> None:
+    lock = "lock.front_door"
+    rows: list[Row] = [(_stamp(0, "00:02"), lock, "unlocked", "device")]
+    for day in range(DAYS):
+        evening = _varied(day, 18, 4)
+        rows += _opened(day, evening)
+        rows.append((_stamp(day, evening, timedelta(seconds=30)), lock, "locked", "user"))
+        rows.append((_stamp(day, evening, timedelta(minutes=40)), lock, "unlocked", "user"))
+        rows += _opened(day, _varied(day, 10, 4))
+    pattern = replace(_sequence(DOOR, lock), target_state="locked")
+    draft = _choose(pattern, rows)
+
+    assert _conditions(draft) == []
+    assert draft.replay is not None
+    assert draft.replay.wrong > 0

@@ -155,6 +155,7 @@ def choose_conditions(
         draft = replace(draft, replay=before)
         if (
             draft.pattern.kind in _GATED_KINDS
+            and not _secures(draft)
             and before.wrong >= _MIN_WRONG
             and before.wrong_rate >= _MIN_WRONG_RATE
         ):
@@ -521,6 +522,15 @@ class _Evidence:
     def _numbers(self, entity_id: str, times: pl.Series) -> list[float]:
         states = self._history.state_at(entity_id, times)["state"].to_list()
         return [value for value in (_number(state) for state in states) if value is not None]
+
+
+def _secures(draft: Draft) -> bool:
+    """Locking or arming: no condition may ever stand between the home and being secured."""
+    domain = draft.pattern.target_entity.split(".", 1)[0]
+    state = draft.pattern.target_state
+    return (domain == "lock" and state == "locked") or (
+        domain == "alarm_control_panel" and state.startswith("armed")
+    )
 
 
 def _has_weekdays(automation: Mapping[str, Any]) -> bool:
