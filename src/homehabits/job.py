@@ -1,4 +1,4 @@
-"""The daily analysis: source → context → mine → compile → write → store, each phase timed."""
+"""The daily analysis: source → context → mine → compile → replay → write → store, each timed."""
 
 from __future__ import annotations
 
@@ -21,16 +21,19 @@ from homehabits.patterns import mine
 from homehabits.patterns.habit import pattern_to_dict
 from homehabits.patterns.same_habit import keep_known_fingerprints
 from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
+from homehabits.replay import Replay, choose_conditions, drop_wrong_offs, rank_drafts
 from homehabits.sources.base import Source
 from homehabits.sources.registries import unmatched_service_users
 from homehabits.store import repository, run_lease
 from homehabits.store.records import (
+    WRONG_TIMES_KEPT,
     NewSuggestion,
     RunRecord,
     RunStatus,
     RunSummary,
     SuggestionRecord,
     SuggestionRefresh,
+    SuggestionReplay,
 )
 from homehabits.writers import Words, write_words, writer_config
 
@@ -39,7 +42,7 @@ __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
 _LOGGER = logging.getLogger(__name__)
 
 #: The phases of a run, in order, as they appear in the run record.
-PHASES = ("context", "events", "mine", "compile", "write", "store")
+PHASES = ("context", "events", "mine", "compile", "replay", "write", "store")
 
 _CANCELLED = "interrupted: the analysis was stopped before it finished"
 
@@ -269,11 +272,31 @@ class AnalysisRunner:
                 rejected_fingerprints=rejected,
                 safety=SafetyLimits(settings.heating_min_c, settings.heating_max_c),
             )
-            summary.suggestions_dropped = len(compiled.dropped)
             progress(
                 "compile",
                 f"{len(compiled.drafts)} automations ({dialect.value} dialect), "
                 f"{len(compiled.dropped)} left out",
+            )
+
+        with clock("replay"):
+            # each draft replayed over the window; a condition kept where it cuts wrong fires
+            replayed = await asyncio.to_thread(
+                choose_conditions,
+                compiled.drafts,
+                read.frame,
+                context,
+                window_start=start,
+                window_end=end,
+            )
+            kept, wrong_offs = drop_wrong_offs(replayed, context)
+            compiled.drafts = rank_drafts(kept)
+            compiled.dropped.extend(wrong_offs)
+            summary.suggestions_dropped = len(compiled.dropped)
+            gated = sum(1 for draft in compiled.drafts if draft.condition_note)
+            progress(
+                "replay",
+                f"{len(compiled.drafts)} automations replayed, {gated} given a condition, "
+                f"{len(wrong_offs)} left out as mostly wrong",
             )
 
         with clock("write"):
@@ -298,7 +321,7 @@ class AnalysisRunner:
             suggestions: list[NewSuggestion] = []
             refreshed: list[SuggestionRefresh] = []
             for draft, text in zip(compiled.drafts, words, strict=True):
-                found = _new_suggestion(draft, text, context)
+                found = _new_suggestion(draft, text, context, days=settings.analysis_days)
                 if draft.pattern.fingerprint in pending:
                     suggestion_id, edited = pending[draft.pattern.fingerprint]
                     refreshed.append(
@@ -371,7 +394,9 @@ class AnalysisRunner:
         return replace(context, service_user_ids=context.service_user_ids | confirmed.keys())
 
 
-def _new_suggestion(draft: Draft, words: Words, context: HomeContext) -> NewSuggestion:
+def _new_suggestion(
+    draft: Draft, words: Words, context: HomeContext, *, days: int
+) -> NewSuggestion:
     pattern = draft.pattern
     # the words' category and the draft's safety verdict win over the habit's own
     return NewSuggestion.from_parts(
@@ -381,6 +406,23 @@ def _new_suggestion(draft: Draft, words: Words, context: HomeContext) -> NewSugg
         pattern=pattern_to_dict(pattern),
         area_id=context.area_id(pattern.target_entity),
         area_name=context.area_name(pattern.target_entity),
+        replay=_stored_replay(draft.replay, days),
+    )
+
+
+def _stored_replay(replay: Replay | None, days: int) -> SuggestionReplay | None:
+    """The replay as a suggestion keeps it: the figures and the first wrong fires."""
+    if replay is None:
+        return None
+    return SuggestionReplay(
+        fires=replay.fires,
+        useful=replay.useful,
+        idle=replay.idle,
+        wrong=replay.wrong,
+        saved=replay.saved,
+        wrong_rate=replay.wrong_rate,
+        days=days,
+        wrong_times=replay.wrong_times[:WRONG_TIMES_KEPT],
     )
 
 

@@ -1,4 +1,4 @@
-"""Days and durations in words, one way for every caller: aliases, the writers, the simulator.
+"""Days, durations and replays in words, one way for every caller: aliases, writers, CLI, page.
 
 Standard library only, so anyone may import it. Monday is day 0, as `datetime.weekday()`.
 """
@@ -19,6 +19,7 @@ __all__ = [
     "days_phrase",
     "duration",
     "elapsed",
+    "replay_sentence",
 ]
 
 ALL_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0, as datetime.weekday()
@@ -125,3 +126,22 @@ def elapsed(seconds: float) -> str:
         return f"{seconds:.2f} s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest} s"
+
+
+def replay_sentence(
+    *, fires: int, useful: int, wrong: int, saved: int, days: int, idle: int = 0
+) -> str:
+    """'would have fired 24 times in 30 days: 21 as you did, 3 when you didn't; saves 21 taps'.
+
+    The fires it would have made when things already were as it sets them are named only
+    when there are any ('2 when it already was'); `days` 0 leaves the window out.
+    """
+    span = f" in {_count(days, 'day')}" if days > 0 else ""
+    if fires <= 0:
+        return f"would not have fired{span}"
+    parts = [f"{useful} as you did"]
+    if idle:
+        parts.append(f"{idle} when it already was")
+    parts.append(f"{wrong} when you didn't")
+    fired = "once" if fires == 1 else f"{fires} times"
+    return f"would have fired {fired}{span}: {', '.join(parts)}; saves {_count(saved, 'tap')}"

@@ -147,7 +147,7 @@ class SuggestionOut(BaseModel):
         "id", "run_id", "status", "created_at", "updated_at", "fingerprint", "kind", "title",
         "description", "category", "confidence", "score", "sensitive", "sensitive_reason",
         "target_entity", "trigger_entity", "area_id", "area_name", "dialect", "author",
-        "ha_automation_id", "deploy_message", "reject_reason",
+        "ha_automation_id", "deploy_message", "reject_reason", "replay", "condition_note",
     )  # fmt: skip
 
     @classmethod

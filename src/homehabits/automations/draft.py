@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homehabits.config import Dialect
 from homehabits.patterns.habit import Pattern
+
+if TYPE_CHECKING:
+    # a type only: automations never import the replay at run time (the replay imports them)
+    from homehabits.replay.result import Replay
 
 __all__ = ["Draft", "DroppedPattern"]
 
@@ -23,6 +27,10 @@ class Draft:
     sensitive: bool = False
     sensitive_reason: str | None = None
     diff: str | None = None  # override: a readable diff against the existing automation
+    replay: Replay | None = None  # how the automation, as suggested, would have done
+    # the condition chosen by replay and its effect, e.g. "only when it is dark: without it
+    # 40 % of its fires were wrong, with it 4 %"
+    condition_note: str | None = None
 
     @property
     def automation_id(self) -> str:

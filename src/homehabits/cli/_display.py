@@ -24,7 +24,7 @@ __all__ = [
 _JSON_FIELDS = (
     "id", "run_id", "title", "description", "rationale", "category", "confidence", "score",
     "status", "sensitive", "sensitive_reason", "area_name", "author", "pattern", "automation",
-    "yaml", "dialect", "diff", "ha_automation_id",
+    "yaml", "dialect", "diff", "ha_automation_id", "replay", "condition_note",
 )  # fmt: skip
 # the area is shown by its name, as "area"
 _JSON_ORDER = tuple("area" if name == "area_name" else name for name in _JSON_FIELDS)
@@ -96,6 +96,10 @@ def show_one(s: SuggestionRecord) -> None:
     )
     console.print(s.description, markup=False)
     console.print(f"[italic]{escape(s.rationale)}[/italic]")
+    if s.replay is not None:
+        console.print(f"Replay: {escape(s.replay.sentence)}")
+    if s.condition_note:
+        console.print(f"Condition: {escape(s.condition_note)}")
     if s.sensitive:
         console.print(f"[yellow]Sensitive:[/yellow] {escape(s.sensitive_reason or '')}")
     if s.diff:
@@ -140,4 +144,5 @@ def suggestion_json(s: SuggestionRecord) -> dict[str, Any]:
     shown: dict[str, Any] = {name: getattr(s, name) for name in _JSON_FIELDS}
     shown["status"] = s.status.value
     shown["area"] = shown.pop("area_name")
+    shown["replay"] = s.replay.as_dict() if s.replay else None
     return {name: shown[name] for name in _JSON_ORDER}

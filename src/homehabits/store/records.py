@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from homehabits.config import Dialect
 from homehabits.patterns.habit import HabitKind, Pattern
+from homehabits.phrasing import replay_sentence
 from homehabits.store.pattern_records import read_habit
 
 __all__ = [
+    "WRONG_TIMES_KEPT",
     "NewSuggestion",
     "RunRecord",
     "RunStatus",
     "RunSummary",
     "SuggestionRecord",
     "SuggestionRefresh",
+    "SuggestionReplay",
     "SuggestionStatus",
 ]
+
+#: How many of its wrong fires a suggestion keeps, to mark on its evidence picture.
+WRONG_TIMES_KEPT: Final = 50
 
 
 class SuggestionStatus(StrEnum):
@@ -71,6 +78,71 @@ class RunSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class SuggestionReplay:
+    """How a suggestion's automation would have behaved over its run's window (its replay).
+
+    Every fire is useful (the person did the same), idle (it was so already) or wrong (it
+    would have changed something the person did not); `saved` counts the manual actions it
+    would have spared. `wrong_times` are the first WRONG_TIMES_KEPT wrong fires (UTC).
+    """
+
+    fires: int
+    useful: int
+    idle: int
+    wrong: int
+    saved: int
+    wrong_rate: float
+    days: int = 0  # the length of the window replayed
+    wrong_times: tuple[datetime, ...] = ()
+
+    @property
+    def sentence(self) -> str:
+        """The replay in one line, as the CLI and the review page show it."""
+        return replay_sentence(
+            fires=self.fires,
+            useful=self.useful,
+            idle=self.idle,
+            wrong=self.wrong,
+            saved=self.saved,
+            days=self.days,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: the figures, the days and the wrong times as ISO 8601 text."""
+        return {
+            "fires": self.fires,
+            "useful": self.useful,
+            "idle": self.idle,
+            "wrong": self.wrong,
+            "saved": self.saved,
+            "wrong_rate": self.wrong_rate,
+            "days": self.days,
+            "wrong_times": [moment.isoformat() for moment in self.wrong_times],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Self | None:
+        """The replay as stored; None for a row from before replays (or one that is unreadable)."""
+        if not isinstance(data, Mapping):
+            return None
+        try:
+            return cls(
+                fires=int(data["fires"]),
+                useful=int(data["useful"]),
+                idle=int(data.get("idle", 0)),
+                wrong=int(data["wrong"]),
+                saved=int(data["saved"]),
+                wrong_rate=float(data["wrong_rate"]),
+                days=int(data.get("days", 0)),
+                wrong_times=tuple(
+                    datetime.fromisoformat(str(moment)) for moment in data.get("wrong_times", ())
+                ),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     """An analysis run as stored."""
 
@@ -117,6 +189,9 @@ class NewSuggestion:
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
+    replay: SuggestionReplay | None = None  # None: found before suggestions were replayed
+    # the condition the replay chose and its effect ("only when it is dark: without it …")
+    condition_note: str | None = None
 
     def __post_init__(self) -> None:
         # kinds and dialects are enums from here on, whoever built the suggestion from text

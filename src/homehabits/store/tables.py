@@ -13,7 +13,7 @@ from sqlalchemy.types import TypeDecorator
 
 from homehabits.config import Dialect
 from homehabits.patterns.habit import HabitKind
-from homehabits.store.records import RunStatus, SuggestionStatus
+from homehabits.store.records import RunStatus, SuggestionReplay, SuggestionStatus
 
 __all__ = [
     "AnalysisLockRow",
@@ -87,6 +87,25 @@ class TextEnum(TypeDecorator[_E]):
     def process_result_value(self, value: str | None, dialect: DatabaseDialect) -> _E | None:
         """Read the text back as the member."""
         return None if value is None else self._enum(value)
+
+
+class ReplayJSON(TypeDecorator[SuggestionReplay]):
+    """A suggestion's replay, kept as JSON; a row without one (or an unreadable one) reads None."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: SuggestionReplay | None, dialect: DatabaseDialect
+    ) -> dict[str, Any] | None:
+        """Write the replay's figures and wrong times."""
+        return None if value is None else value.as_dict()
+
+    def process_result_value(
+        self, value: dict[str, Any] | None, dialect: DatabaseDialect
+    ) -> SuggestionReplay | None:
+        """Read them back as a SuggestionReplay."""
+        return SuggestionReplay.from_dict(value)
 
 
 class Base(DeclarativeBase):
@@ -207,6 +226,9 @@ class SuggestionRow(Base):
     reject_reason: Mapped[str | None] = mapped_column(Text)
     # the owner's own automation a deployed override replaced, restored on undeploy
     replaced_automation: Mapped[dict[str, Any] | None]
+    # how the automation would have behaved over the run's window (migration 0006)
+    replay: Mapped[SuggestionReplay | None] = mapped_column(ReplayJSON())
+    condition_note: Mapped[str | None] = mapped_column(Text)
 
 
 class FeedbackRow(Base):

@@ -21,6 +21,7 @@ __all__ = [
     "draw_evidence",
     "draw_histogram",
     "draw_time_of_day",
+    "draw_wrong_fires",
 ]
 
 #: Habits that happen at a time of day; the others are drawn as a histogram of lags.
@@ -31,6 +32,8 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 52, 16, 14, 34
 _MINUTES_PER_DAY = 24 * 60
 _SPANS = (30, 60, 90, 120, 180, 240, 360, 480, 720)  # half-heights of the time axis, minutes
 _STEPS = (1, 2, 5)
+_STRIP_HEIGHT = 96  # the strip of wrong fires under a histogram
+_CROSS = 4.0  # half the size of a wrong fire's cross
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +51,13 @@ def draw_evidence(
     label: str,
     dom_id: str,
     window: tuple[datetime, datetime] | None = None,
+    wrong_times: Sequence[datetime] = (),
 ) -> Picture | None:
     """The picture for a habit: times of day for timed habits, else a histogram of lags.
 
-    A stored habit (pattern_to_dict form) is read as a Pattern first.
+    A stored habit (pattern_to_dict form) is read as a Pattern first. Each of `wrong_times`
+    (when the automation would have acted and the person did not) is marked with a cross: on
+    the times of day, or in a strip of days under the histogram.
     """
     if not isinstance(habit, Pattern):
         # only the evidence is drawn: a habit stored without its entity still has a picture
@@ -73,18 +79,29 @@ def draw_evidence(
             dom_id=dom_id,
             proposed_note=_sun_note(habit) if is_sun else "",
             proposed_by_day=_sun_line(habit, times, zone) if is_sun else None,
+            wrong_times=wrong_times,
         )
     values = [float(value) for value in habit.evidence_lags]
+    strip = (
+        draw_wrong_fires(
+            wrong_times, zone=zone, window=window, label=label, dom_id=f"{dom_id}-wrong"
+        )
+        if wrong_times
+        else None
+    )
     if not values:
-        return None
+        return strip
     typical = habit.duration_seconds if kind is HabitKind.AUTO_OFF else habit.lag_seconds
-    return draw_histogram(
+    picture = draw_histogram(
         values,
         typical=float(typical) if typical is not None else None,
         axis_label=_lag_axis_label(kind),
         label=label,
         dom_id=dom_id,
     )
+    if strip is None:
+        return picture
+    return Picture(picture.svg + strip.svg, f"{picture.summary} {strip.summary}")
 
 
 def _sun_line(
@@ -118,11 +135,13 @@ def draw_time_of_day(
     window: tuple[datetime, datetime] | None = None,
     proposed_note: str = "",
     proposed_by_day: Mapping[date, float] | None = None,
+    wrong_times: Sequence[datetime] = (),
 ) -> Picture:
     """One dot per occurrence at its local time of day, against a line at the proposed time.
 
     `proposed_by_day` (minute of the local day, per date) draws the line through each day's
-    own proposed time instead: a sun habit's time moves with the sun.
+    own proposed time instead: a sun habit's time moves with the sun. Each of `wrong_times`
+    is a cross (at the chart's edge when it falls outside the times shown).
     """
     local = sorted(moment.astimezone(zone) for moment in times)
     minutes = [_minute_of_day(moment.time()) for moment in local]
@@ -194,12 +213,21 @@ def draw_time_of_day(
             f'<circle class="ev-dot" cx="{x_of(moment.date()):.1f}" cy="{y_of(offset):.1f}" r="4.5">'
             f"<title>{escape(moment.strftime('%a %d %b %H:%M'))}</title></circle>"
         )
+    marked = 0
+    for moment in sorted(wrong.astimezone(zone) for wrong in wrong_times):
+        if not first <= moment.date() <= last:
+            continue
+        offset = max(-half, min(half, _wrap(_minute_of_day(moment.time()) - centre)))
+        parts.append(_cross(x_of(moment.date()), y_of(offset), moment))
+        marked += 1
     note = f"dashed line; {proposed_note}" if proposed_note else "dashed line"
     summary = (
         f"{len(local)} times by hand between {_clock(centre + min(offsets))} and "
         f"{_clock(centre + max(offsets))} over {days} days; "
         f"{'proposed' if proposed else 'typical'} time {_clock(centre)} ({note})."
     )
+    if marked:
+        summary += f" {_wrong_words(marked)}"
     if any((first + timedelta(days=i)).weekday() not in weekdays for i in range(days)):
         summary += " Grey columns are days the habit does not cover."
     return Picture(_svg(parts, label=label, summary=summary, dom_id=dom_id), summary)
@@ -273,6 +301,72 @@ def draw_histogram(
         summary += f"; typically {_duration(typical)} (dashed line)"
     summary += "."
     return Picture(_svg(parts, label=label, summary=summary, dom_id=dom_id), summary)
+
+
+def draw_wrong_fires(
+    wrong_times: Sequence[datetime],
+    *,
+    zone: ZoneInfo,
+    label: str,
+    dom_id: str,
+    window: tuple[datetime, datetime] | None = None,
+) -> Picture:
+    """A strip of the window's days, a cross at the time of day of each wrong fire."""
+    local = sorted(moment.astimezone(zone) for moment in wrong_times)
+    first, last = _day_range(local, zone, window)
+    days = (last - first).days + 1
+    top, bottom = 8, _STRIP_HEIGHT - 22
+    plot_w, plot_h = _WIDTH - _LEFT - _RIGHT, bottom - top
+    column = plot_w / days
+
+    def x_of(day: date) -> float:
+        return _LEFT + column * ((day - first).days + 0.5)
+
+    def y_of(minute: float) -> float:
+        return top + plot_h * minute / _MINUTES_PER_DAY
+
+    parts = [f'<rect class="ev-frame" x="{_LEFT}" y="{top}" width="{plot_w}" height="{plot_h}"/>']
+    for hour in (0, 6, 12, 18, 24):
+        y = y_of(hour * 60)
+        parts.append(
+            f'<text class="ev-tick" x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{hour:02d}:00</text>"
+        )
+    every = max(1, math.ceil(days / 7))
+    for index in range(0, days, every):
+        day = first + timedelta(days=index)
+        parts.append(
+            f'<text class="ev-tick" x="{x_of(day):.1f}" y="{_STRIP_HEIGHT - 6}" '
+            f'text-anchor="middle">{day.day} {day.strftime("%b")}</text>'
+        )
+    for moment in local:
+        parts.append(_cross(x_of(moment.date()), y_of(_minute_of_day(moment.time())), moment))
+    summary = f"{_wrong_words(len(local))[:-1]} (the strip: days across, time of day downwards)."
+    title_id, desc_id = f"{dom_id}-title", f"{dom_id}-desc"
+    head = (
+        f'<svg class="evidence wrong-fires" viewBox="0 0 {_WIDTH} {_STRIP_HEIGHT}" role="img" '
+        f'aria-labelledby="{title_id} {desc_id}" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{title_id}">{escape(label)}: wrong fires</title>'
+        f'<desc id="{desc_id}">{escape(summary)}</desc>'
+    )
+    # built from numbers and escaped text only
+    return Picture(Markup(head + "".join(parts) + "</svg>"), summary)
+
+
+def _cross(x: float, y: float, moment: datetime) -> str:
+    """A wrong fire: a cross, named by its local time."""
+    c = _CROSS
+    return (
+        f'<path class="ev-wrong" d="M{x - c:.1f},{y - c:.1f}L{x + c:.1f},{y + c:.1f}'
+        f'M{x - c:.1f},{y + c:.1f}L{x + c:.1f},{y - c:.1f}">'
+        f"<title>{escape(moment.strftime('%a %d %b %H:%M'))}: would have been wrong</title></path>"
+    )
+
+
+def _wrong_words(count: int) -> str:
+    if count == 1:
+        return "The cross: the one time the automation would have acted when you did not."
+    return f"Crosses: the {count} times the automation would have acted when you did not."
 
 
 def _duration(seconds: float) -> str:

@@ -147,6 +147,7 @@ def build_card(record: SuggestionRecord, facts: RunFacts) -> Card:
             window=facts.window,
             label=f"Evidence: {record.title}",
             dom_id=f"evidence-{record.id}",
+            wrong_times=record.replay.wrong_times if record.replay else (),
         )
     except (StoreError, ValueError, TypeError, KeyError) as err:
         # one odd stored habit must not take the whole review page down

@@ -1,0 +1,481 @@
+"""Conditions chosen by replay: kept only when they cut wrong fires and keep the useful ones."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import polars as pl
+import pytest
+
+from homehabits.automations.checker import check_automation
+from homehabits.automations.compile import compile_pattern
+from homehabits.automations.dialects import convert_dialect
+from homehabits.automations.draft import Draft
+from homehabits.config import Dialect
+from homehabits.context import Area, Entity, HomeContext
+from homehabits.patterns.habit import HabitKind, Pattern
+from homehabits.replay import Replay, choose_conditions, drop_wrong_offs, rank_drafts
+from homehabits.replay.choosing import WRONG_PENALTY, usefulness
+
+from .conftest import BERLIN_HOME, at, build_frame
+
+DOOR = "binary_sensor.front_door"
+HALL = "light.hallway"
+MOTION = "binary_sensor.landing_motion"
+LANDING = "light.landing"
+FIRST = date(2026, 11, 2)  # a Monday; in Berlin the sun sets about 16:30 in November
+DAYS = 28
+
+Row = tuple[str, str, str, str]
+
+
+def _stamp(day: int, clock: str, plus: timedelta = timedelta()) -> str:
+    hour, minute = (int(part) for part in clock.split(":"))
+    moment = datetime.combine(FIRST + timedelta(days=day), time(hour, minute)) + plus
+    return moment.isoformat(sep=" ")
+
+
+def _opened(day: int, clock: str, sensor: str = DOOR) -> list[Row]:
+    return [
+        (_stamp(day, clock), sensor, "on", "device"),
+        (_stamp(day, clock, timedelta(minutes=1)), sensor, "off", "device"),
+    ]
+
+
+def _switched(day: int, clock: str, light: str = HALL) -> list[Row]:
+    """A person switches the light on half a minute after the clock time, off 40 min later."""
+    return [
+        (_stamp(day, clock, timedelta(seconds=30)), light, "on", "user"),
+        (_stamp(day, clock, timedelta(minutes=40)), light, "off", "user"),
+    ]
+
+
+def _sequence(trigger: str = DOOR, target: str = HALL) -> Pattern:
+    return Pattern(
+        kind=HabitKind.SEQUENCE,
+        target_entity=target,
+        target_state="on",
+        trigger_entity=trigger,
+        trigger_state="on",
+        lag_seconds=30,
+        occurrences=DAYS,
+        days_observed=DAYS,
+        days_possible=DAYS,
+        adherence=0.8,
+        confidence=0.8,
+        score=0.8,
+    )
+
+
+def _choose(
+    pattern: Pattern,
+    rows: list[Row],
+    *,
+    context: HomeContext = BERLIN_HOME,
+    dialect: Dialect = Dialect.MODERN,
+    days: int = DAYS,
+) -> Draft:
+    frame = build_frame([*rows, (_stamp(0, "00:01"), HALL, "off", "device")])
+    draft = compile_pattern(pattern, context, dialect=dialect)
+    [chosen] = choose_conditions(
+        [draft],
+        frame,
+        context,
+        window_start=at(_stamp(0, "00:00")),
+        window_end=at(_stamp(days, "00:00")),
+    )
+    # whatever it chose, Home Assistant takes it in both dialects
+    check_automation(chosen.automation, chosen.dialect)
+    other = Dialect.LEGACY if chosen.dialect is Dialect.MODERN else Dialect.MODERN
+    check_automation(convert_dialect(chosen.automation, other), other)
+    return chosen
+
+
+def _conditions(draft: Draft) -> list[dict[str, Any]]:
+    modern = convert_dialect(draft.automation, Dialect.MODERN)
+    return list(modern.get("conditions", []))
+
+
+def _varied(day: int, first_hour: int, hours: int) -> str:
+    """A clock time that moves around a span of hours from day to day."""
+    minutes = (day * 37) % (hours * 60)
+    return f"{first_hour + minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@pytest.mark.parametrize("dialect", [Dialect.MODERN, Dialect.LEGACY])
+def test_a_dark_only_habit_gets_a_sun_condition(dialect: Dialect) -> None:
+    rows: list[Row] = []
+    for day in range(DAYS):
+        evening = _varied(day, 18, 4)  # 18:00-22:00: dark all month
+        rows += _opened(day, evening) + _switched(day, evening)
+        rows += _opened(day, _varied(day, 10, 4))  # daylight: nobody wants the light
+    draft = _choose(_sequence(), rows, dialect=dialect)
+
+    [condition] = _conditions(draft)
+    assert condition["condition"] == "sun"
+    assert condition["after"] == "sunset"
+    assert draft.replay is not None
+    assert draft.replay.wrong == 0
+    assert draft.replay.useful == DAYS
+    assert draft.condition_note is not None
+    assert draft.condition_note.startswith("only when it is dark")
+    assert "without it 50 % of its fires were wrong, with it 0 %" in draft.condition_note
+    assert draft.condition_note in draft.pattern.notes
+    assert "condition" in draft.yaml
+
+
+def test_a_daylight_only_habit_gets_no_sun_condition() -> None:
+    rows: list[Row] = []
+    for day in range(DAYS):
+        noon = _varied(day, 10, 4)
+        rows += _opened(day, noon) + _switched(day, noon)
+        rows += _opened(day, _varied(day, 18, 4))
+    draft = _choose(_sequence(), rows)
+
+    assert all(c["condition"] != "sun" for c in _conditions(draft))
+    assert draft.replay is not None
+    assert draft.replay.useful == DAYS
+
+
+def test_a_night_only_motion_light_gets_a_time_window() -> None:
+    rows: list[Row] = []
+    for day in range(DAYS):
+        night = f"0{1 + day % 3}:{(day * 7) % 60:02d}"  # 01:00-03:59
+        rows += _opened(day, night, MOTION) + _switched(day, night, LANDING)
+        # dark too, but nobody wants the landing light then
+        rows += _opened(day, _varied(day, 18, 3), MOTION)
+        rows += _opened(day, _varied(day, 9, 5), MOTION)
+    rows.append((_stamp(0, "00:02"), LANDING, "off", "device"))
+    draft = _choose(_sequence(MOTION, LANDING), rows)
+
+    [condition] = _conditions(draft)
+    assert condition["condition"] == "time"
+    after = time.fromisoformat(condition["after"])
+    before = time.fromisoformat(condition["before"])
+    assert time(0, 30) <= after <= time(1, 0)
+    assert time(4, 0) <= before <= time(4, 30)
+    assert draft.replay is not None
+    assert draft.replay.wrong == 0
+    assert draft.condition_note is not None
+    assert draft.condition_note.startswith("only between ")
+
+
+def test_a_weekday_only_habit_gets_a_weekday_set() -> None:
+    machine = "switch.coffee_machine"
+    rows: list[Row] = [(_stamp(0, "00:02"), machine, "off", "device")]
+    for day in range(DAYS):
+        clock = _varied(day, 6, 2)
+        rows += _opened(day, clock)
+        if (FIRST + timedelta(days=day)).weekday() < 5:
+            rows += _switched(day, clock, machine)
+    draft = _choose(_sequence(DOOR, machine), rows)
+
+    [condition] = _conditions(draft)
+    assert condition == {"condition": "time", "weekday": ["mon", "tue", "wed", "thu", "fri"]}
+    assert draft.condition_note is not None
+    assert draft.condition_note.startswith("only on weekdays")
+
+
+def test_an_entity_that_gates_the_action_is_found() -> None:
+    tv = "media_player.tv"
+    lamp = "light.sofa"
+    motion = "binary_sensor.lounge_motion"
+    rows: list[Row] = [(_stamp(0, "00:02"), lamp, "off", "device")]
+    for day in range(DAYS):
+        clock = _varied(day, 19, 2)
+        watching = day % 2 == 0
+        rows.append((_stamp(day, clock, -timedelta(minutes=5)), tv, "playing", "user"))
+        rows += _opened(day, clock, motion)
+        if watching:
+            rows += _switched(day, clock, lamp)
+        else:
+            # switched off again before the motion: it plays on only on the evenings watched
+            rows.append((_stamp(day, clock, -timedelta(minutes=2)), tv, "off", "user"))
+        rows.append((_stamp(day, clock, timedelta(minutes=50)), tv, "off", "user"))
+    draft = _choose(_sequence(motion, lamp), rows)
+
+    [condition] = _conditions(draft)
+    assert condition == {"condition": "state", "entity_id": tv, "state": "playing"}
+    assert draft.condition_note is not None
+    assert draft.condition_note.startswith("only while Tv is playing")
+
+
+def test_an_illuminance_sensor_in_the_same_area_is_tried() -> None:
+    sensor = "sensor.hall_light_level"
+    home = HomeContext(
+        time_zone=BERLIN_HOME.time_zone,  # no location: no sun, the sensor has to tell
+        entities={
+            sensor: Entity(sensor, "Hall light level", area_id="hall", device_class="illuminance"),
+            HALL: Entity(HALL, "Hallway light", area_id="hall"),
+        },
+        areas={"hall": Area("hall", "Hall")},
+    )
+    rows: list[Row] = []
+    for day in range(DAYS):
+        evening = _varied(day, 18, 4)
+        noon = _varied(day, 10, 4)
+        rows.append((_stamp(day, noon, -timedelta(minutes=1)), sensor, "400", "device"))
+        rows += _opened(day, noon)
+        rows.append((_stamp(day, evening, -timedelta(minutes=1)), sensor, "3", "device"))
+        rows += _opened(day, evening) + _switched(day, evening)
+    draft = _choose(_sequence(), rows, context=home)
+
+    # the level between the darkest daytime reading and the brightest evening one; listed
+    # before the time window, it wins the tie with it
+    assert _conditions(draft) == [{"condition": "numeric_state", "entity_id": sensor, "below": 202}]
+    assert draft.replay is not None
+    assert draft.replay.wrong == 0
+
+
+def test_a_condition_that_would_lose_useful_fires_is_not_kept() -> None:
+    rows: list[Row] = []
+    for day in range(DAYS):
+        evening = _varied(day, 18, 4)
+        rows += _opened(day, evening) + _switched(day, evening)
+        noon = _varied(day, 11, 2)
+        rows += _opened(day, noon)
+        if day % 3 == 0:
+            rows += _switched(day, noon)  # a dark hall on some afternoons too
+    draft = _choose(_sequence(), rows)
+
+    assert _conditions(draft) == []
+    assert draft.condition_note is None
+    assert draft.replay is not None
+    assert draft.replay.wrong > 0
+
+
+def _replay(fires: int, useful: int, wrong: int) -> Replay:
+    return Replay(
+        fires=fires,
+        useful=useful,
+        idle=fires - useful - wrong,
+        wrong=wrong,
+        saved=useful,
+        wrong_rate=wrong / fires if fires else 0.0,
+    )
+
+
+def test_a_clock_off_habit_that_is_mostly_wrong_is_dropped() -> None:
+    pattern = Pattern(
+        kind=HabitKind.TIME_OF_DAY,
+        target_entity="light.kitchen",
+        target_state="off",
+        time_of_day=time(22, 0),
+        confidence=0.7,
+    )
+    draft = compile_pattern(pattern, BERLIN_HOME, dialect=Dialect.MODERN)
+    on = compile_pattern(
+        Pattern(
+            kind=HabitKind.TIME_OF_DAY,
+            target_entity="light.kitchen",
+            target_state="on",
+            time_of_day=time(7, 0),
+            confidence=0.7,
+        ),
+        BERLIN_HOME,
+        dialect=Dialect.MODERN,
+    )
+    kept, dropped = drop_wrong_offs(
+        [
+            Draft(**{**_fields(draft), "replay": _replay(20, 6, 14)}),
+            Draft(**{**_fields(on), "replay": _replay(20, 6, 14)}),
+        ],
+        BERLIN_HOME,
+    )
+    assert [d.pattern.target_state for d in kept] == ["on"]
+    [gone] = dropped
+    assert "would have switched Kitchen off while it was still in use: 14 of 20" in gone.reason
+
+
+def test_drafts_are_ranked_by_confidence_then_replayed_usefulness() -> None:
+    def draft(entity: str, confidence: float, replay: Replay | None) -> Draft:
+        pattern = Pattern(
+            kind=HabitKind.TIME_OF_DAY,
+            target_entity=entity,
+            target_state="on",
+            time_of_day=time(7, 0),
+            confidence=confidence,
+        )
+        compiled = compile_pattern(pattern, BERLIN_HOME, dialect=Dialect.MODERN)
+        return Draft(**{**_fields(compiled), "replay": replay})
+
+    ranked = rank_drafts(
+        [
+            draft("light.a", 0.7, _replay(20, 18, 0)),
+            draft("light.b", 0.9, _replay(20, 5, 10)),
+            draft("light.c", 0.7, _replay(20, 20, 0)),
+            draft("light.d", 0.7, None),
+        ]
+    )
+    assert [d.pattern.target_entity for d in ranked] == ["light.b", "light.c", "light.a", "light.d"]
+    assert usefulness(_replay(20, 18, 1)) == 18 - WRONG_PENALTY
+
+
+def test_every_draft_gets_its_replay_even_without_candidates() -> None:
+    frame = build_frame(
+        [(_stamp(0, "00:01"), HALL, "off", "device"), *_opened(0, "12:00"), *_switched(0, "12:00")]
+    )
+    draft = compile_pattern(_sequence(), BERLIN_HOME, dialect=Dialect.LEGACY)
+    [chosen] = choose_conditions(
+        [draft],
+        frame,
+        BERLIN_HOME,
+        window_start=at(_stamp(0, "00:00")),
+        window_end=at(_stamp(1, "00:00")),
+    )
+    assert chosen.replay is not None
+    assert chosen.replay.fires == 1
+    assert chosen.replay.useful == 1
+    assert chosen.automation == draft.automation
+    assert (
+        choose_conditions(
+            [],
+            pl.DataFrame(),
+            BERLIN_HOME,
+            window_start=at("2026-11-01 00:00"),
+            window_end=at("2026-11-02 00:00"),
+        )
+        == []
+    )
+
+
+def _fields(draft: Draft) -> dict[str, Any]:
+    return {name: getattr(draft, name) for name in Draft.__dataclass_fields__}
+
+
+def test_someone_home_is_tried_when_people_are_known() -> None:
+    person = "person.anna"
+    rows: list[Row] = [(_stamp(0, "00:02"), LANDING, "off", "device")]
+    for day in range(DAYS):
+        clock = _varied(day, 18, 4)
+        home = day % 2 == 0
+        rows.append(
+            (
+                _stamp(day, clock, -timedelta(hours=1)),
+                person,
+                "home" if home else "not_home",
+                "device",
+            )
+        )
+        rows += _opened(day, clock, MOTION)  # the cat, when nobody is home
+        if home:
+            rows += _switched(day, clock, LANDING)
+    rows.insert(0, (_stamp(0, "00:01"), person, "not_home", "device"))
+    draft = _choose(_sequence(MOTION, LANDING), rows)
+
+    [condition] = _conditions(draft)
+    assert condition == {"condition": "numeric_state", "entity_id": "zone.home", "above": 0}
+    assert draft.condition_note is not None
+    assert draft.condition_note.startswith("only when someone is home")
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"condition": "sun", "after": "sunset", "before": "sunrise"},
+        {
+            "condition": "sun",
+            "after": "sunset",
+            "after_offset": "-00:30:00",
+            "before": "sunrise",
+            "before_offset": "+00:45:00",
+        },
+        {"condition": "numeric_state", "entity_id": "sensor.hall_light_level", "below": 40},
+        {"condition": "time", "after": "22:45:00", "before": "05:15:00"},
+        {"condition": "numeric_state", "entity_id": "zone.home", "above": 0},
+        {"condition": "numeric_state", "entity_id": "zone.home", "below": 1},
+        {"condition": "time", "weekday": ["sat", "sun"]},
+        {"condition": "state", "entity_id": "binary_sensor.workday_sensor", "state": "on"},
+        {"condition": "state", "entity_id": "media_player.tv", "state": "playing"},
+    ],
+)
+@pytest.mark.parametrize("dialect", [Dialect.MODERN, Dialect.LEGACY])
+def test_every_condition_shape_is_accepted_in_both_dialects(
+    condition: dict[str, Any], dialect: Dialect
+) -> None:
+    from homehabits.replay.choosing import _with_condition
+
+    for pattern in (
+        _sequence(),
+        Pattern(
+            kind=HabitKind.TIME_OF_DAY,
+            target_entity=HALL,
+            target_state="on",
+            time_of_day=time(7, 0),
+            weekdays=(0, 1, 2, 3, 4),
+        ),
+    ):
+        draft = compile_pattern(pattern, BERLIN_HOME, dialect=dialect)
+        automation = _with_condition(draft, condition)
+        check_automation(automation, dialect)
+        other = Dialect.LEGACY if dialect is Dialect.MODERN else Dialect.MODERN
+        check_automation(convert_dialect(automation, other), other)
+        modern = convert_dialect(automation, Dialect.MODERN)
+        assert modern["conditions"][-1] == condition
+        assert list(modern).index("conditions") == list(modern).index("triggers") + 1
+
+
+DECEMBER = range(29, 57)  # 2026-12-01 to 12-28: Christmas Day (Friday) and Boxing Day
+
+
+def _working_mornings(machine: str, *, workday_sensor: str | None = None) -> list[Row]:
+    from homehabits.replay.choosing import _public_holidays
+
+    feiertage = _public_holidays(BERLIN_HOME, at("2026-12-01 00:00"), at("2026-12-31 00:00"))
+    assert date(2026, 12, 25) in feiertage
+    rows: list[Row] = [(_stamp(0, "00:02"), machine, "off", "device")]
+    for day in DECEMBER:
+        today = FIRST + timedelta(days=day)
+        working = today.weekday() < 5 and today not in feiertage
+        clock = _varied(day, 6, 2)
+        rows += _opened(day, clock)
+        if working:
+            rows += _switched(day, clock, machine)
+        if workday_sensor:
+            state = "on" if working else "off"
+            rows.append((_stamp(day, "00:05"), workday_sensor, state, "device"))
+    return rows
+
+
+def test_a_weekday_set_names_the_public_holidays_it_still_gets_wrong() -> None:
+    machine = "switch.coffee_machine"
+    draft = _choose(_sequence(DOOR, machine), _working_mornings(machine), days=58)
+
+    [condition] = _conditions(draft)
+    assert condition["weekday"] == ["mon", "tue", "wed", "thu", "fri"]
+    assert draft.condition_note is not None
+    assert "public holidays too (2026-12-25): a Workday sensor would skip them" in (
+        draft.condition_note
+    )
+
+
+def test_the_workday_sensor_is_used_where_the_home_has_one() -> None:
+    machine = "switch.coffee_machine"
+    sensor = "binary_sensor.workday_sensor"
+    rows = _working_mornings(machine, workday_sensor=sensor)
+    draft = _choose(_sequence(DOOR, machine), rows, days=58)
+
+    assert _conditions(draft) == [{"condition": "state", "entity_id": sensor, "state": "on"}]
+    assert draft.condition_note is not None
+    assert draft.condition_note.startswith("only on workdays")
+    assert draft.replay is not None
+    assert draft.replay.wrong == 0
+
+
+def test_locking_is_never_given_a_condition() -> None:
+    lock = "lock.front_door"
+    rows: list[Row] = [(_stamp(0, "00:02"), lock, "unlocked", "device")]
+    for day in range(DAYS):
+        evening = _varied(day, 18, 4)
+        rows += _opened(day, evening)
+        rows.append((_stamp(day, evening, timedelta(seconds=30)), lock, "locked", "user"))
+        rows.append((_stamp(day, evening, timedelta(minutes=40)), lock, "unlocked", "user"))
+        rows += _opened(day, _varied(day, 10, 4))
+    pattern = replace(_sequence(DOOR, lock), target_state="locked")
+    draft = _choose(pattern, rows)
+
+    assert _conditions(draft) == []
+    assert draft.replay is not None
+    assert draft.replay.wrong > 0
