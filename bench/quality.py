@@ -29,11 +29,12 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from homehabits.automations import compile_pattern
+from homehabits.automations.compile import compile_patterns
 from homehabits.config import Dialect
 from homehabits.context import HomeContext
 from homehabits.exceptions import AutomationError
@@ -275,8 +276,49 @@ def _compiled(pattern: Pattern, context: HomeContext) -> dict[str, Any] | None:
         return None
 
 
-def score_home(found: Sequence[Pattern], home: SimulatedHome, *, replay: bool = True) -> Score:
-    """Precision, recall and the rightness of the automations for one simulated home."""
+def suggest(
+    found: Sequence[Pattern], home: SimulatedHome
+) -> tuple[list[Pattern], dict[str, dict[str, Any]]]:
+    """What the daily run suggests from the found habits, as `job.py` does after mining.
+
+    Compiled, given the conditions their replay chooses, and without the clock habits the
+    replay says would switch things off while in use. Returns the habits still suggested
+    (the ones the compiler drops for a never rule stay in: mining found them) and each
+    suggested habit's automation by fingerprint.
+    """
+    from homehabits.replay import choose_conditions, drop_wrong_offs
+
+    compiled = compile_patterns(found, home.context, dialect=Dialect.MODERN)
+    chosen = choose_conditions(
+        compiled.drafts,
+        home.frame,
+        home.context,
+        window_start=home.window_start,
+        window_end=home.window_end,
+    )
+    kept, wrong_offs = drop_wrong_offs(chosen, home.context)
+    left_out = {dropped.pattern.fingerprint for dropped in wrong_offs}
+    automations = {draft.pattern.fingerprint: draft.automation for draft in kept}
+    return [p for p in found if p.fingerprint not in left_out], automations
+
+
+def score_home(
+    found: Sequence[Pattern],
+    home: SimulatedHome,
+    *,
+    replay: bool = True,
+    automations: Mapping[str, dict[str, Any]] | None = None,
+) -> Score:
+    """Precision, recall and the rightness of the automations for one simulated home.
+
+    `automations` are the suggested automations by fingerprint (from `suggest`); a habit
+    without one is compiled bare.
+    """
+    chosen = automations or {}
+
+    def automation_of(pattern: Pattern) -> dict[str, Any] | None:
+        return chosen.get(pattern.fingerprint) or _compiled(pattern, home.context)
+
     score = Score()
     left = list(home.truth)
     matched: list[tuple[Pattern, PlantedHabit]] = []
@@ -309,7 +351,7 @@ def score_home(found: Sequence[Pattern], home: SimulatedHome, *, replay: bool = 
             f" ({habit.description})"
         )
     for pattern, habit in matched:
-        automation = _compiled(pattern, home.context)
+        automation = automation_of(pattern)
         if automation is None:
             continue  # never suggested as an automation (a garage door opening): no action
         for label, wanted, tally, right in (
@@ -326,7 +368,7 @@ def score_home(found: Sequence[Pattern], home: SimulatedHome, *, replay: bool = 
                 score.mistakes.append(
                     f"  without the planted {label} {wanted}: {_describe(pattern)}"
                 )
-    score.replayed = replay and _replay(found, home, score)
+    score.replayed = replay and _replay(found, home, score, automation_of)
     return score
 
 
@@ -344,13 +386,18 @@ def _group_right(automation: dict[str, Any], habit: PlantedHabit, _: HomeContext
     return set(_members(habit)) <= _targets(automation)
 
 
-def _replay(found: Sequence[Pattern], home: SimulatedHome, score: Score) -> bool:
+def _replay(
+    found: Sequence[Pattern],
+    home: SimulatedHome,
+    score: Score,
+    automation_of: Callable[[Pattern], dict[str, Any] | None],
+) -> bool:
     """Add every suggestion's replayed fires and wrong fires; False when replay is missing."""
     try:
         from homehabits.replay import replay_automations
     except ImportError:
         return False
-    compiled = [(pattern, _compiled(pattern, home.context)) for pattern in found]
+    compiled = [(pattern, automation_of(pattern)) for pattern in found]
     kept = [(pattern, automation) for pattern, automation in compiled if automation is not None]
     replays = replay_automations(
         [automation for _, automation in kept],
@@ -421,6 +468,9 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--noise", nargs="+", default=list(NOISE_LEVELS), choices=NOISE_LEVELS)
     parser.add_argument("--no-replay", action="store_true", help="skip the replay")
+    parser.add_argument(
+        "--bare", action="store_true", help="score mine() alone: no conditions chosen by replay"
+    )
     parser.add_argument("--verbose", action="store_true", help="list every mistake")
     args = parser.parse_args()
     for noise in args.noise:
@@ -433,7 +483,10 @@ def main() -> None:
                 home.frame, home.context, window_start=home.window_start, window_end=home.window_end
             )
             seconds += time.perf_counter() - started
-            score = score_home(found, home, replay=not args.no_replay)
+            automations: dict[str, dict[str, Any]] = {}
+            if not args.bare:
+                found, automations = suggest(found, home)
+            score = score_home(found, home, replay=not args.no_replay, automations=automations)
             if args.verbose and score.mistakes:
                 print(f"seed {seed}, noise {noise}:")
                 print("\n".join(score.mistakes))
