@@ -8,6 +8,6 @@ wheels=addon/homehabits/wheels
 rm -rf "$wheels"
 uv build --wheel --out-dir "$wheels" >/dev/null
 if [[ "${1:-}" == "--with-dependencies" ]]; then
-  python3 -m pip download --quiet --only-binary=:all: --dest "$wheels" "$wheels"/homehabits-*.whl
+  PIP_FIND_LINKS= python3 -m pip download --quiet --only-binary=:all: --dest "$wheels" "$wheels"/homehabits-*.whl
 fi
 ls "$wheels"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
 from tests.fakes.fake_home_assistant import FakeHomeAssistant
@@ -58,12 +58,20 @@ class FakeSupervisor:
         return Starlette(
             routes=[
                 Mount("/core", app=self.home_assistant.app),
+                Route("/hassio/ingress/homehabits", self._frontend),
                 Route(
                     "/api/hassio_ingress/{token}/{path:path}",
                     self._ingress,
                     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                 ),
             ]
+        )
+
+    async def _frontend(self, request: Request) -> Response:
+        # Home Assistant's frontend shows the add-on's page in an iframe, same origin
+        return HTMLResponse(
+            f'<!doctype html><title>Home Assistant</title><iframe src="{self.ingress_path}/" '
+            'style="width:100%;height:800px"></iframe>'
         )
 
     async def _ingress(self, request: Request) -> Response:

@@ -52,6 +52,14 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+# Home Assistant shows an ingress page in an iframe of its own frontend, on the same origin
+_INGRESS_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "frame-ancestors 'none'", "frame-ancestors 'self'"
+    ),
+}
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -190,6 +198,10 @@ def _base(request: Request) -> str:
     return ingress.base if ingress else ""
 
 
+def _headers(request: Request) -> dict[str, str]:
+    return _INGRESS_HEADERS if ingress_of(request.scope) else SECURITY_HEADERS
+
+
 def _where(request: Request) -> dict[str, Any]:
     """What every page needs to know of where it is served and to whom."""
     ingress = ingress_of(request.scope)
@@ -203,7 +215,7 @@ def _page(request: Request, name: str, context: dict[str, Any], settings: Settin
         **_where(request),
         "signed_in_with_token": settings.api_token is not None,
     }
-    return templates.TemplateResponse(request, name, context, headers=SECURITY_HEADERS)
+    return templates.TemplateResponse(request, name, context, headers=_headers(request))
 
 
 def _sign_in_page(request: Request, *, next_page: str, error: str = "") -> Response:
@@ -212,7 +224,7 @@ def _sign_in_page(request: Request, *, next_page: str, error: str = "") -> Respo
         "login.html",
         {"next_page": next_page, "error": error, "signed_in_with_token": False, **_where(request)},
         status_code=status.HTTP_401_UNAUTHORIZED,
-        headers=SECURITY_HEADERS,
+        headers=_headers(request),
     )
 
 
