@@ -113,6 +113,32 @@ def test_the_filters_and_their_links_stay_under_the_prefix(
     expect(page.get_by_role("heading", name="Suggestions", level=1)).to_be_visible()
 
 
+def test_reject_and_deploy_record_the_home_assistant_user(
+    ingress: tuple[ReviewSite, FakeSupervisor, str],
+) -> None:
+    site, supervisor, base = ingress
+    pending = httpx.get(f"{base}/api/suggestions?status=pending&limit=500", timeout=10).json()
+    deployed = next(item["id"] for item in pending["items"] if item["kind"] == "sequence")
+    rejected = next(item["id"] for item in pending["items"] if item["id"] != deployed)
+
+    for path in (
+        f"/api/suggestions/{rejected}/reject",
+        f"/api/suggestions/{deployed}/approve",
+        f"/api/suggestions/{deployed}/deploy",
+    ):
+        answer = httpx.post(f"{base}{path}", json={}, timeout=30)
+        assert answer.status_code == 200, (path, answer.text)
+
+    who = "Ada Lovelace (8f2c4e1a9b7d4c3e)"
+    assert [(e.action, e.actor) for e in _history(site, rejected)] == [("rejected", who)]
+    steps = [(e.action, e.actor) for e in _history(site, deployed)]
+    assert steps == [("approved", who), ("deployed", who)]
+    supervisor.user = None  # a request ingress names nobody for records nobody
+    reopened = httpx.post(f"{base}/api/suggestions/{rejected}/reopen", timeout=10)
+    assert reopened.status_code == 200
+    assert _history(site, rejected)[-1].actor is None
+
+
 def test_a_request_from_another_address_is_refused(
     ingress: tuple[ReviewSite, FakeSupervisor, str],
 ) -> None:
