@@ -112,6 +112,8 @@ def test_the_container_alone_reads_its_mounts_and_asks_for_an_api_token(
 ) -> None:
     places = _options(tmp_path)
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    for name in ("HOMEHABITS_API_TOKEN", "HOMEHABITS_HOST", "HOMEHABITS_SOURCE"):
+        monkeypatch.delenv(name, raising=False)
 
     with pytest.raises(ConfigError, match="HOMEHABITS_API_TOKEN"):
         container_settings(places, {})
@@ -187,3 +189,25 @@ def _finished_run(ingress: str) -> dict[str, Any]:
             return dict(items[0])
         time.sleep(0.5)
     raise AssertionError("the analysis did not finish within 120 s")
+
+
+_ADDON = Path(__file__).resolve().parents[1] / "addon" / "homehabits"
+
+
+def test_the_add_on_s_default_options_are_accepted_and_every_option_is_translated(
+    tmp_path: Path,
+) -> None:
+    import yaml
+
+    config = yaml.safe_load((_ADDON / "config.yaml").read_text(encoding="utf-8"))
+    names = yaml.safe_load((_ADDON / "translations" / "en.yaml").read_text(encoding="utf-8"))
+    places = _options(tmp_path, **config["options"])
+
+    settings = addon_settings(places, {"SUPERVISOR_TOKEN": SUPERVISOR_TOKEN})
+
+    assert settings.schedule == config["options"]["schedule"]
+    assert set(config["options"]) <= set(config["schema"])
+    assert set(config["schema"]) == set(names["configuration"])
+    assert (config["ingress"], config["ingress_port"]) == (True, settings.port)
+    assert config["homeassistant_api"] is True
+    assert {"type": "homeassistant_config", "read_only": True, "path": "/config"} in config["map"]
