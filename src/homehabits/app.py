@@ -17,6 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from homehabits import __version__
+from homehabits.access import IngressGate
 from homehabits.api.app import include_api
 from homehabits.api.deps import Service
 from homehabits.api.home_assistant_status import HomeAssistantCheck
@@ -73,6 +74,9 @@ def create_app(
     app.state.settings = settings
     include_api(app, settings)
     include_review_page(app)
+    if settings.ingress:
+        # outermost, so nothing else answers an address that is not the Supervisor's proxy
+        app.add_middleware(IngressGate, proxy=settings.ingress_proxy)
     return app
 
 

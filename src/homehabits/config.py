@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "ENV_PREFIX",
     "HEATING_RANGE_C",
+    "INGRESS_PROXY",
     "SECRET_SETTINGS",
     "Dialect",
     "DialectSetting",
@@ -48,6 +49,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/homehabits.db"
 ENV_PREFIX = "HOMEHABITS_"
 #: The settings whose values never appear in a message, a log or `homehabits check`.
 SECRET_SETTINGS = frozenset({"api_token", "ha_token", "openai_api_key"})
+#: The address the Supervisor's ingress proxy connects from, inside the hassio network.
+INGRESS_PROXY = "172.30.32.2"
 #: Heating limits outside this range (°C) are a typo, or a value meant in °F.
 HEATING_RANGE_C = (5.0, 35.0)
 
@@ -238,6 +241,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8018, ge=1, le=65535)
     api_token: str | None = Field(default=None, repr=False)
 
+    # behind Home Assistant's ingress (the add-on sets it): only the Supervisor's proxy may
+    # connect, the page lives under its X-Ingress-Path and the user comes from its headers
+    ingress: bool = False
+    ingress_proxy: str = INGRESS_PROXY
+
     @model_validator(mode="before")
     @classmethod
     def _decode_json_text(cls, data: Any) -> Any:
@@ -362,6 +370,16 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an address to bind (e.g. 127.0.0.1 or 0.0.0.0)")
         return value.strip()
 
+    @field_validator("ingress_proxy")
+    @classmethod
+    def _proxy_address(cls, value: str) -> str:
+        try:
+            return str(ipaddress.ip_address(value.strip()))
+        except ValueError as err:
+            raise ValueError(
+                f"{value!r} is not an IP address (the Supervisor's is 172.30.32.2)"
+            ) from err
+
     @field_validator("heating_min_c", "heating_max_c")
     @classmethod
     def _heating_in_celsius(cls, value: float) -> float:
@@ -420,7 +438,8 @@ class Settings(BaseSettings):
                 "is set but no model is configured: set HOMEHABITS_OPENAI_BASE_URL "
                 "and HOMEHABITS_OPENAI_MODEL",
             )
-        if not is_loopback(self.host) and not self.api_token:
+        # under ingress only the Supervisor's proxy, which signs the user in, is let through
+        if not is_loopback(self.host) and not self.api_token and not self.ingress:
             raise _bad(
                 "host",
                 f"{self.host!r} is not a loopback address; set HOMEHABITS_API_TOKEN "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +12,10 @@ from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
 from homehabits.store.tables import FeedbackRow
 
-__all__ = ["FeedbackEntry", "review_history"]
+__all__ = ["REVIEWER", "FeedbackEntry", "review_history"]
+
+#: Who is reviewing now (the Home Assistant user under ingress); None: not known (CLI, token).
+REVIEWER: ContextVar[str | None] = ContextVar("homehabits_reviewer", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +28,7 @@ class FeedbackEntry:
     action: str  # approved | rejected | deployed | deploy_failed | removed | pending | edited
     reason: str | None
     created_at: datetime
+    actor: str | None = None  # who did it, when known: "Display Name (user id)" under ingress
 
 
 async def review_history(sessions: Sessions, suggestion_id: int) -> list[FeedbackEntry]:
@@ -44,6 +49,7 @@ async def review_history(sessions: Sessions, suggestion_id: int) -> list[Feedbac
                 action=row.action,
                 reason=row.reason,
                 created_at=row.created_at,
+                actor=row.actor,
             )
             for row in rows
         ]

@@ -20,6 +20,7 @@ from homehabits.patterns.same_habit import KnownHabit, known_habit_from_data
 from homehabits.store._rows import kind_is, values_of
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
+from homehabits.store.history import REVIEWER
 from homehabits.store.pattern_records import check_readable
 from homehabits.store.records import RunStatus, SuggestionRecord, SuggestionStatus
 from homehabits.store.tables import AnalysisRunRow, FeedbackRow, PatternRow, SuggestionRow, utc_now
@@ -365,6 +366,7 @@ async def _note(session: AsyncSession, row: SuggestionRow, action: str, reason: 
             action=action,
             reason=reason,
             created_at=row.updated_at,
+            actor=REVIEWER.get(),
         )
     )
 

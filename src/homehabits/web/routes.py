@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from homehabits import __version__
-from homehabits.access import TOKEN_COOKIE, token_matches
+from homehabits.access import TOKEN_COOKIE, ingress_of, token_matches
 from homehabits.config import Settings
 from homehabits.phrasing import elapsed
 from homehabits.store import repository
@@ -50,6 +50,14 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
+}
+
+# Home Assistant shows an ingress page in an iframe of its own frontend, on the same origin
+_INGRESS_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "frame-ancestors 'none'", "frame-ancestors 'self'"
+    ),
 }
 
 router = APIRouter(include_in_schema=False)
@@ -139,7 +147,7 @@ async def runs_page(
 async def sign_in_form(request: Request, settings: SettingsDep) -> Response:
     """The sign-in form (or the suggestions, when no token is needed or already signed in)."""
     if _signed_in(request, settings):
-        return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+        return RedirectResponse(f"{_base(request)}/", status_code=status.HTTP_303_SEE_OTHER)
     return _sign_in_page(request, next_page="/")
 
 
@@ -149,7 +157,7 @@ async def sign_in(request: Request, settings: SettingsDep) -> Response:
     form = await _form(request)
     next_page = form.get("next", "/") if form.get("next") in _PAGES else "/"
     if settings.api_token is None:
-        return RedirectResponse(next_page, status_code=status.HTTP_303_SEE_OTHER)
+        return RedirectResponse(_base(request) + next_page, status_code=status.HTTP_303_SEE_OTHER)
     # token_matches compares with hmac.compare_digest, so timing tells nothing about the token
     if not token_matches(form.get("token"), settings.api_token):
         return _sign_in_page(
@@ -157,7 +165,7 @@ async def sign_in(request: Request, settings: SettingsDep) -> Response:
             next_page=next_page,
             error="That token is not the one this service was started with.",
         )
-    response = RedirectResponse(next_page, status_code=status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(_base(request) + next_page, status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         TOKEN_COOKIE,
         settings.api_token,
@@ -171,9 +179,9 @@ async def sign_in(request: Request, settings: SettingsDep) -> Response:
 
 
 @router.api_route("/logout", methods=["GET", "POST"])
-async def sign_out() -> Response:
+async def sign_out(request: Request) -> Response:
     """Forget the sign-in cookie and go back to the sign-in form."""
-    response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(f"{_base(request)}/", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(TOKEN_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
@@ -184,18 +192,39 @@ def _signed_in(request: Request, settings: Settings) -> bool:
     return token_matches(request.cookies.get(TOKEN_COOKIE), settings.api_token)
 
 
+def _base(request: Request) -> str:
+    """The path prefix of every link: ingress's /api/hassio_ingress/<token>, else nothing."""
+    ingress = ingress_of(request.scope)
+    return ingress.base if ingress else ""
+
+
+def _headers(request: Request) -> dict[str, str]:
+    return _INGRESS_HEADERS if ingress_of(request.scope) else SECURITY_HEADERS
+
+
+def _where(request: Request) -> dict[str, Any]:
+    """What every page needs to know of where it is served and to whom."""
+    ingress = ingress_of(request.scope)
+    user = ingress.user if ingress else None
+    return {"base": _base(request), "ha_user": user.label if user else ""}
+
+
 def _page(request: Request, name: str, context: dict[str, Any], settings: Settings) -> Response:
-    context = {**context, "signed_in_with_token": settings.api_token is not None}
-    return templates.TemplateResponse(request, name, context, headers=SECURITY_HEADERS)
+    context = {
+        **context,
+        **_where(request),
+        "signed_in_with_token": settings.api_token is not None,
+    }
+    return templates.TemplateResponse(request, name, context, headers=_headers(request))
 
 
 def _sign_in_page(request: Request, *, next_page: str, error: str = "") -> Response:
     return templates.TemplateResponse(
         request,
         "login.html",
-        {"next_page": next_page, "error": error, "signed_in_with_token": False},
+        {"next_page": next_page, "error": error, "signed_in_with_token": False, **_where(request)},
         status_code=status.HTTP_401_UNAUTHORIZED,
-        headers=SECURITY_HEADERS,
+        headers=_headers(request),
     )
 
 

@@ -12,6 +12,9 @@
     removed: ['↺', 'Removed'],
   };
   const POLL_MS = 3000;
+  // under Home Assistant's ingress the page lives below /api/hassio_ingress/<token>; the
+  // server puts that prefix on <html data-base>, and every call to the API goes below it
+  const PREFIX = document.documentElement.dataset.base || '';
 
   const announcer = () => document.getElementById('announcer');
 
@@ -31,7 +34,7 @@
     }
     let response;
     try {
-      response = await fetch(url, options);
+      response = await fetch(PREFIX + url, options);
     } catch (err) {
       return { ok: false, status: 0, data: null, message: 'homehabits did not answer; is the service running?' };
     }
