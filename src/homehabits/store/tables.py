@@ -245,7 +245,7 @@ class FeedbackRow(Base):
     action: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
-    # who did it, when known (the Home Assistant user under ingress); migration 0008
+    # who did it, when known (the Home Assistant user under ingress); migration 0007
     actor: Mapped[str | None] = mapped_column(String(255))
 
 

@@ -9,9 +9,8 @@ from alembic import op
 
 __all__ = ["downgrade", "upgrade"]
 
-revision: str = "0008"
-# the newest migration on main when this was written; 0006 and 0007 come from other branches
-down_revision: str | Sequence[str] | None = "0005"
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
