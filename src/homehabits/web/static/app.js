@@ -10,6 +10,7 @@
     rejected: ['✕', 'Rejected'],
     deploy_failed: ['⚠', 'Deploy failed'],
     removed: ['↺', 'Removed'],
+    retired: ['◌', 'Retired'],
   };
   const POLL_MS = 3000;
 
