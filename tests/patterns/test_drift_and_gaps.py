@@ -11,6 +11,7 @@ import polars as pl
 from homehabits.context import HomeContext
 from homehabits.patterns import HabitKind, Pattern, mine
 from homehabits.patterns._common import days_away, stopped_reason
+from homehabits.sources.simulator import SimulationConfig, simulate_home
 
 from .conftest import BERLIN, at, build_frame, daily
 
@@ -167,3 +168,50 @@ def test_the_frame_without_people_has_no_days_away() -> None:
     frame = build_frame(daily("2024-05-01", 35, "07:00", "light.kitchen", "on"))
     assert days_away(frame, ZONE, at(START), at(END)) == frozenset()
     assert frame.filter(pl.col("domain") == "person").is_empty()
+
+
+def test_the_demo_homes_drifting_blinds_are_suggested_at_their_recent_time() -> None:
+    """Kitchen blinds planted at 07:40 moving 25 min over the month: today about 07:48."""
+    home = simulate_home(SimulationConfig())
+    [planted] = [h for h in home.household_truth if h.drift_minutes]
+    [stopped] = [h for h in home.household_truth if h.stopped]
+
+    found = mine(
+        home.frame, home.context, window_start=home.window_start, window_end=home.window_end
+    )
+
+    [blinds] = [
+        p
+        for p in found
+        if (p.target_entity, p.target_state) == (planted.target_entity, planted.target_state)
+    ]
+    assert blinds.time_of_day is not None
+    assert planted.time_of_day is not None
+    minutes = blinds.time_of_day.hour * 60 + blinds.time_of_day.minute
+    planted_minutes = planted.time_of_day.hour * 60 + planted.time_of_day.minute
+    # the last third's centre lies 5/6 into the drift: 25 × (5/6 − 1/2) ≈ 8 minutes later
+    assert planted_minutes + 5 <= minutes <= planted_minutes + 12
+    assert stopped.target_entity not in {p.target_entity for p in found}
+
+
+def test_a_stopped_habit_of_another_kind_is_left_out_too() -> None:
+    """A door → light habit done on the first 23 days only: the check is the same for every kind."""
+    rows: Rows = []
+    for n in range(35):
+        opened = datetime(2024, 5, 1, 19, 0) + timedelta(days=n, minutes=JITTER[n % 7] * 9)
+        rows.append((opened.isoformat(sep=" "), "binary_sensor.front_door", "on", "device"))
+        closed = opened + timedelta(minutes=1)
+        rows.append((closed.isoformat(sep=" "), "binary_sensor.front_door", "off", "device"))
+        if n < 23:
+            lit = opened + timedelta(seconds=12)
+            rows.append((lit.isoformat(sep=" "), "light.hallway", "on", "user"))
+            rows.append(
+                ((lit + timedelta(hours=3)).isoformat(sep=" "), "light.hallway", "off", "user")
+            )
+    left_out: list[tuple[Pattern, str]] = []
+
+    found = _mine(rows, left_out)
+
+    assert "light.hallway" not in {p.target_entity for p in found if p.target_state == "on"}
+    kinds = {p.kind for p, _ in left_out if p.target_entity == "light.hallway"}
+    assert HabitKind.SEQUENCE in kinds
