@@ -12,14 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from homehabits.automations import Draft
+from homehabits.automations import Draft, DroppedPattern
 from homehabits.automations.compile import SafetyLimits, choose_dialect, compile_patterns
 from homehabits.config import Settings
 from homehabits.context import HomeContext
 from homehabits.exceptions import HomeHabitsError, RunInProgressError
 from homehabits.patterns import mine
-from homehabits.patterns.habit import pattern_to_dict
-from homehabits.patterns.same_habit import keep_known_fingerprints
+from homehabits.patterns.habit import Pattern, pattern_to_dict
+from homehabits.patterns.same_habit import KnownHabit, keep_known_fingerprints
 from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
 from homehabits.replay import Replay, choose_conditions, drop_wrong_offs, rank_drafts
 from homehabits.sources.base import Source
@@ -236,6 +236,7 @@ class AnalysisRunner:
                 )
 
         with clock("mine"):
+            stopped: list[tuple[Pattern, str]] = []
             patterns = await asyncio.to_thread(
                 mine,
                 read.frame,
@@ -243,18 +244,23 @@ class AnalysisRunner:
                 window_start=start,
                 window_end=end,
                 settings=settings.mining,
+                left_out=stopped,
             )
             summary.patterns_found = len(patterns)
             proposals = propose_service_accounts(read.frame, context)
             summary.service_account_proposals = [p.as_dict() for p in proposals]
             summary.warnings.extend(p.warning() for p in proposals)
-            progress("mine", f"{len(patterns)} habits found")
+            gone = f", {len(stopped)} no longer done left out" if stopped else ""
+            progress("mine", f"{len(patterns)} habits found{gone}")
             # a habit found again a little changed keeps the fingerprint its rejection, pending
             # suggestion and cached words are remembered by
             known = await repository.known_habits(
                 self._sessions, rejected_since=end - timedelta(days=settings.rejected_days)
             )
             patterns = keep_known_fingerprints(patterns, known)
+            stopped = _known_stopped(stopped, known)
+            # before the pending ones are read: one that returns is refreshed like them
+            await repository.bring_back_retired(self._sessions, {p.fingerprint for p in patterns})
 
         with clock("compile"):
             active = await repository.active_fingerprints(self._sessions)
@@ -272,6 +278,7 @@ class AnalysisRunner:
                 rejected_fingerprints=rejected,
                 safety=SafetyLimits(settings.heating_min_c, settings.heating_max_c),
             )
+            compiled.dropped.extend(DroppedPattern(pattern, why) for pattern, why in stopped)
             progress(
                 "compile",
                 f"{len(compiled.drafts)} automations ({dialect.value} dialect), "
@@ -351,6 +358,8 @@ class AnalysisRunner:
             )
             store_seconds = time.perf_counter() - started
         await repository.set_phase_seconds(self._sessions, run_id, "store", store_seconds)
+        if not read.frame.is_empty():  # an empty window says nothing about the habits
+            await self._retire_gone(patterns, stopped, progress)
         progress(
             "store",
             f"{len(suggestions)} new suggestions stored, {len(refreshed)} waiting for review "
@@ -360,6 +369,21 @@ class AnalysisRunner:
         run = await repository.get_run(self._sessions, run_id)
         stored = await repository.list_suggestions(self._sessions, run_id=run_id, limit=10_000)
         return AnalysisResult(run=run, suggestions=stored)
+
+    async def _retire_gone(
+        self,
+        patterns: list[Pattern],
+        stopped: list[tuple[Pattern, str]],
+        progress: ProgressCallback,
+    ) -> None:
+        """Retire the pending suggestions whose habit this run did not find, or found stopped."""
+        retired = await repository.retire_gone(
+            self._sessions,
+            {pattern.fingerprint for pattern in patterns},
+            {pattern.fingerprint: why for pattern, why in stopped},
+        )
+        if retired:
+            progress("store", f"{len(retired)} waiting for review retired: their habit is gone")
 
     async def _with_service_accounts(
         self, context: HomeContext, summary: RunSummary
@@ -392,6 +416,14 @@ class AnalysisRunner:
             )
         confirmed = await repository.confirmed_service_accounts(self._sessions)
         return replace(context, service_user_ids=context.service_user_ids | confirmed.keys())
+
+
+def _known_stopped(
+    stopped: list[tuple[Pattern, str]], known: list[KnownHabit]
+) -> list[tuple[Pattern, str]]:
+    """The stopped habits under the names earlier runs knew them by."""
+    named = keep_known_fingerprints([pattern for pattern, _ in stopped], known)
+    return [(pattern, why) for pattern, (_, why) in zip(named, stopped, strict=True)]
 
 
 def _new_suggestion(

@@ -32,12 +32,13 @@ S = SuggestionStatus
 
 # The review rules as the owner meets them (from the store's brief).
 ALLOWED = {
-    S.PENDING: {S.APPROVED, S.REJECTED},
+    S.PENDING: {S.APPROVED, S.REJECTED, S.RETIRED},
     S.APPROVED: {S.DEPLOYED, S.DEPLOY_FAILED, S.REJECTED, S.PENDING},
     S.DEPLOY_FAILED: {S.DEPLOYED, S.DEPLOY_FAILED, S.REJECTED, S.APPROVED},
     S.DEPLOYED: {S.REMOVED},
     S.REMOVED: {S.APPROVED, S.DEPLOYED, S.DEPLOY_FAILED, S.REJECTED},  # a failed redeploy
     S.REJECTED: {S.PENDING},
+    S.RETIRED: {S.PENDING, S.REJECTED},  # its habit was gone: back when it returns
 }
 # How a pending suggestion gets to each status.
 ROUTE = {
@@ -47,6 +48,7 @@ ROUTE = {
     S.DEPLOYED: [S.APPROVED, S.DEPLOYED],
     S.DEPLOY_FAILED: [S.APPROVED, S.DEPLOY_FAILED],
     S.REMOVED: [S.APPROVED, S.DEPLOYED, S.REMOVED],
+    S.RETIRED: [S.RETIRED],
 }
 ALL_CHANGES = [(start, target) for start in S for target in S]
 
@@ -292,6 +294,7 @@ async def test_counts_by_status_name_every_status(
         "rejected": 1,
         "deploy_failed": 0,
         "removed": 0,
+        "retired": 0,
     }
 
 

@@ -31,7 +31,7 @@ __all__ = ["export"]
 @suggestions_app.command("list")
 def suggestions_list(
     status: Annotated[
-        str | None, typer.Option(help="pending, approved, deployed, rejected, …")
+        str | None, typer.Option(help="pending, approved, deployed, rejected, retired, …")
     ] = None,
     kind: Annotated[
         str | None, typer.Option(help="time_of_day, sun, sequence, auto_off, …")

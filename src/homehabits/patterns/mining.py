@@ -12,7 +12,7 @@ from homehabits.context import HomeContext
 from homehabits.event_cleaning import clean_events
 from homehabits.events import EVENT_SCHEMA
 from homehabits.exceptions import AnalysisError
-from homehabits.patterns._common import in_window
+from homehabits.patterns._common import days_away, in_window, stopped_reason
 from homehabits.patterns.attributes import with_settings
 from homehabits.patterns.auto_off import find_auto_offs
 from homehabits.patterns.groups import with_groups
@@ -44,11 +44,14 @@ def mine(
     window_start: datetime,
     window_end: datetime,
     settings: MiningSettings | None = None,
+    left_out: list[tuple[Pattern, str]] | None = None,
 ) -> list[Pattern]:
     """Every habit in the window, scored, deduplicated and without those already automated.
 
     Each habit's action carries the settings its actions share (brightness, setpoint), and
-    entities switched together are one habit with several targets.
+    entities switched together are one habit with several targets. Habits the household
+    stopped doing are not among them; when `left_out` is given, they are added to it with the
+    reason, for the run's list of habits left out.
     """
     _check(frame, window_start, window_end)
     settings = settings or MiningSettings()
@@ -58,8 +61,32 @@ def mine(
     if not frame.is_empty():
         for miner in MINERS:
             found.extend(miner(frame, context, window_start, window_end, settings))
+        found = _still_done(found, frame, context, window_start, window_end, left_out)
         found = with_settings(found, frame)
     return with_groups(rank(found, context, window_start, window_end), context.zone)
+
+
+def _still_done(
+    patterns: list[Pattern],
+    frame: pl.DataFrame,
+    context: HomeContext,
+    window_start: datetime,
+    window_end: datetime,
+    left_out: list[tuple[Pattern, str]] | None,
+) -> list[Pattern]:
+    """The habits still done at the end of the window, whatever their kind."""
+    zone = context.zone
+    away = days_away(frame, zone, window_start, window_end)
+    kept = []
+    for pattern in patterns:
+        reason = stopped_reason(
+            pattern.evidence_times, pattern.weekdays, window_start, window_end, zone, away
+        )
+        if reason is None:
+            kept.append(pattern)
+        elif left_out is not None:
+            left_out.append((pattern, reason))
+    return kept
 
 
 def _check(frame: pl.DataFrame, window_start: datetime, window_end: datetime) -> None:

@@ -15,6 +15,7 @@ from homehabits.patterns._common import (
     circular_diff,
     circular_mean_minutes,
     clock_minutes,
+    days_away,
     in_window,
     is_sensitive,
     real_changes,
@@ -56,6 +57,10 @@ def find_overrides(
         pl.col("local").dt.date().alias("date"),
         ((pl.col("reverted_at") - pl.col("time")).dt.total_microseconds() / 1e6).alias("delay"),
     )
+    # a rule firing while nobody is home (days away) is no chance to revert it
+    away = days_away(frame, context.zone, window_start, window_end)
+    if away:
+        fired = fired.filter(~pl.col("date").is_in(sorted(away)))
     reverts = fired.filter(pl.col("next_origin").is_in(_MANUAL), pl.col("delay").is_not_null())
     patterns = []
     for (entity_id, auto_state, person_state), group in reverts.partition_by(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from homehabits.patterns._common import (
     MINUTES_PER_DAY,
     circular_diff,
     circular_mean_minutes,
+    days_away,
     habit_days,
     in_window,
     is_sensitive,
@@ -46,6 +48,10 @@ _IN_USE_SHARE = 0.25
 _IN_USE_SPREADS = 2.0
 # a habit whose actions a bigger, failing description also holds must be this much surer
 _SHADOWED_MARGIN = 0.15
+# a habit's last third centred this far from its whole (and beyond its noise) drifted there
+_DRIFT_MIN_MINUTES = 5.0
+_DRIFT_NOISE_SPREADS = 2.0
+_DRIFT_MIN_DAYS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +122,14 @@ def find_time_habits(
     by_candidate = members.partition_by("cand", as_dict=True)
     zone = context.zone
     timeline = _timeline(frame, groups, window_start, window_end)
+    away = days_away(frame, zone, window_start, window_end)
     # every description is validated first: a bigger sun bunch that fails must not shadow the
     # valid clock habit on the same actions (it did, once homes gave their location)
     valid, failed = [], []
     bunches = []
     for candidate in candidates:
-        bunch = _bunch(candidate, by_candidate[(candidate.cand,)], window_start, window_end, zone)
+        rows = by_candidate[(candidate.cand,)]
+        bunch = _bunch(candidate, rows, window_start, window_end, zone, away)
         if bunch is None:
             failed.append(candidate)
         else:
@@ -184,6 +192,7 @@ class _Bunch:
     rows: pl.DataFrame  # its actions, each with the `habit_day` it counts for
     possible: list[date]  # the local dates whose habit time falls in the window
     done: set[date]  # the habit days on which it was done
+    away: tuple[date, ...] = ()  # habit days left out: nobody was home (days away)
 
 
 def _already_in_state(
@@ -443,6 +452,7 @@ def _bunch(
     window_start: datetime,
     window_end: datetime,
     zone: Any,
+    away: frozenset[date] = frozenset(),
 ) -> _Bunch | None:
     """The candidate's actions by habit day, or None when it cannot be a habit whatever the days."""
     own = candidate.settings
@@ -455,7 +465,9 @@ def _bunch(
         or best_confidence < own.min_confidence
     ):
         return None
-    possible = habit_days(window_start, window_end, zone, candidate.clock_mean)
+    # days away are no day of the habit: neither done nor missed
+    every = habit_days(window_start, window_end, zone, candidate.clock_mean)
+    possible = [day for day in every if day not in away]
     # the habit's day runs from the opposite side of the circle, so 00:05 joins the evening before
     shift_seconds = round((candidate.clock_mean - MINUTES_PER_DAY / 2) * 60)
     rows = rows.with_columns(
@@ -466,7 +478,8 @@ def _bunch(
     done = set(rows["habit_day"].unique().to_list())
     if len(done) < own.min_occurrences:
         return None
-    return _Bunch(candidate=candidate, rows=rows, possible=possible, done=done)
+    left_out = tuple(day for day in every if day in away)
+    return _Bunch(candidate=candidate, rows=rows, possible=possible, done=done, away=left_out)
 
 
 def _pattern(bunch: _Bunch, already: set[date], context: HomeContext) -> Pattern | None:
@@ -493,7 +506,7 @@ def _pattern(bunch: _Bunch, already: set[date], context: HomeContext) -> Pattern
         or confidence < own.min_confidence
     ):
         return None
-    minutes = round(candidate.clock_mean) % int(MINUTES_PER_DAY)
+    minutes = round(_recent_minute(candidate, rows)) % int(MINUTES_PER_DAY)
     return Pattern(
         kind=candidate.kind,
         target_entity=candidate.entity_id,
@@ -507,12 +520,31 @@ def _pattern(bunch: _Bunch, already: set[date], context: HomeContext) -> Pattern
         days_observed=days_observed,
         days_possible=days_possible,
         adherence=round(adherence, 3),
-        notes=_not_needed_note(not_needed, candidate.state),
+        notes=_not_needed_note(not_needed, candidate.state)
+        + _away_note(sum(1 for day in bunch.away if day.weekday() in days)),
         confidence=round(confidence, 3),
         evidence_times=tuple(rows["time"].sort().to_list()),
         evidence_lags=_sun_offsets(candidate, rows),
         sensitive=is_sensitive(candidate.entity_id, context),
     )
+
+
+def _recent_minute(candidate: _Candidate, rows: pl.DataFrame) -> float:
+    """The habit's clock time now: the centre of its last third, when it clearly drifted there.
+
+    A habit that moved 25 minutes over the month is to be done at today's time, not at the
+    month's average; noise alone moves the last third's centre by only a few minutes.
+    """
+    if candidate.kind is not HabitKind.TIME_OF_DAY:
+        return candidate.clock_mean
+    recent = rows.sort("time").tail(max(rows.height // 3, 1))
+    if recent.height < _DRIFT_MIN_DAYS:
+        return candidate.clock_mean
+    centre = float(recent.select(circular_mean_minutes(pl.col("minute"))).item())
+    half = MINUTES_PER_DAY / 2
+    moved = abs((centre - candidate.clock_mean + half) % MINUTES_PER_DAY - half)
+    noise = _DRIFT_NOISE_SPREADS * candidate.spread / math.sqrt(recent.height)
+    return centre if moved > max(_DRIFT_MIN_MINUTES, noise) else candidate.clock_mean
 
 
 def _sun_offsets(candidate: _Candidate, rows: pl.DataFrame) -> tuple[float, ...]:
@@ -533,6 +565,12 @@ def _not_needed_note(days: int, state: str) -> tuple[str, ...]:
         return ()
     plural = "s" if days > 1 else ""
     return (f"not counted: {days} day{plural} when it was already {state}",)
+
+
+def _away_note(days: int) -> tuple[str, ...]:
+    if days <= 0:
+        return ()
+    return (f"not counted: {days} day{'s' if days > 1 else ''} away",)
 
 
 def _count_weekdays(days: list[date]) -> dict[int, int]:

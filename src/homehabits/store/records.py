@@ -38,6 +38,9 @@ class SuggestionStatus(StrEnum):
     REJECTED = "rejected"
     DEPLOY_FAILED = "deploy_failed"  # retryable
     REMOVED = "removed"  # deployed, then undeployed
+    RETIRED = (
+        "retired"  # pending, then its habit was no longer found; back to pending if it returns
+    )
 
 
 class RunStatus(StrEnum):

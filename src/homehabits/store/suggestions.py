@@ -6,7 +6,7 @@ and every edit writes one feedback row: that is the review history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, NoReturn
@@ -30,6 +30,7 @@ __all__ = [
     "TRANSITIONS",
     "StatusFilter",
     "active_fingerprints",
+    "bring_back_retired",
     "change_status",
     "count_by_status",
     "count_suggestions",
@@ -39,6 +40,7 @@ __all__ = [
     "pending_by_fingerprint",
     "rejected_fingerprint_times",
     "rejected_fingerprints",
+    "retire_gone",
     "store_verdict",
     "update_automation",
 ]
@@ -50,12 +52,14 @@ _RECORD_FIELDS = tuple(field.name for field in fields(SuggestionRecord))
 
 # Where a suggestion may go from each status.
 TRANSITIONS: Mapping[SuggestionStatus, frozenset[SuggestionStatus]] = {
-    _S.PENDING: frozenset({_S.APPROVED, _S.REJECTED}),
+    _S.PENDING: frozenset({_S.APPROVED, _S.REJECTED, _S.RETIRED}),
     _S.APPROVED: frozenset({_S.DEPLOYED, _S.DEPLOY_FAILED, _S.REJECTED, _S.PENDING}),
     _S.DEPLOY_FAILED: frozenset({_S.DEPLOYED, _S.DEPLOY_FAILED, _S.REJECTED, _S.APPROVED}),
     _S.DEPLOYED: frozenset({_S.REMOVED}),
     _S.REMOVED: frozenset({_S.APPROVED, _S.DEPLOYED, _S.DEPLOY_FAILED, _S.REJECTED}),
     _S.REJECTED: frozenset({_S.PENDING}),
+    # the habit was no longer found: back when it returns (or reopened), or rejected for good
+    _S.RETIRED: frozenset({_S.PENDING, _S.REJECTED}),
 }
 
 # Fingerprints in these statuses are not suggested again: the owner has them already.
@@ -68,6 +72,7 @@ _VERBS = {
     _S.DEPLOYED: "deploy",
     _S.DEPLOY_FAILED: "record a failed deployment of",
     _S.REMOVED: "remove",
+    _S.RETIRED: "retire",
 }
 _ARTICLES = {_S.APPROVED: "an", _S.DEPLOY_FAILED: "a"}
 _STATE_WORDS = {_S.DEPLOY_FAILED: "failed-to-deploy"}
@@ -263,6 +268,77 @@ async def pending_by_fingerprint(sessions: Sessions) -> dict[str, tuple[int, boo
             .order_by(SuggestionRow.id)
         )
         return {fingerprint: (sid, bool(was_edited)) for fingerprint, sid, was_edited in rows}
+
+
+async def retire_gone(
+    sessions: Sessions, found: Collection[str], stopped: Mapping[str, str] | None = None
+) -> list[int]:
+    """Retire the pending suggestions whose habit a run no longer found; their ids.
+
+    `found` holds the fingerprints of the habits the run found; `stopped` the reasons of the
+    habits it found but left out because the household stopped doing them. Only pending ones
+    retire: what the owner approved, deployed or rejected stays as the owner left it.
+    """
+    stopped = stopped or {}
+    keep = set(found)
+    async with transaction(sessions, "retiring the suggestions whose habit is gone") as session:
+        rows = await session.execute(
+            select(SuggestionRow.id, SuggestionRow.fingerprint).where(
+                SuggestionRow.status == _S.PENDING
+            )
+        )
+        gone = [(sid, fingerprint) for sid, fingerprint in rows if fingerprint not in keep]
+        for sid, fingerprint in gone:
+            reason = stopped.get(fingerprint, "the habit was not found in the latest analysis")
+            await _move(session, sid, _S.PENDING, _S.RETIRED, reason)
+        return [sid for sid, _ in gone]
+
+
+async def bring_back_retired(sessions: Sessions, found: Collection[str]) -> list[int]:
+    """Retired suggestions whose habit a run found again are pending once more; their ids."""
+    wanted = set(found)
+    if not wanted:
+        return []
+    async with transaction(
+        sessions, "bringing back the suggestions whose habit returned"
+    ) as session:
+        active = set(
+            await session.scalars(
+                select(SuggestionRow.fingerprint).where(SuggestionRow.status.in_(ACTIVE_STATUSES))
+            )
+        )
+        rows = await session.execute(
+            select(SuggestionRow.id, SuggestionRow.fingerprint)
+            .where(SuggestionRow.status == _S.RETIRED, SuggestionRow.fingerprint.in_(wanted))
+            .order_by(SuggestionRow.id.desc())
+        )
+        back: list[int] = []
+        for sid, fingerprint in rows:
+            if fingerprint in active:
+                continue  # the newest one per habit comes back, never two pending at once
+            active.add(fingerprint)
+            await _move(session, sid, _S.RETIRED, _S.PENDING, "the habit was found again")
+            back.append(sid)
+        return back
+
+
+async def _move(
+    session: AsyncSession,
+    suggestion_id: int,
+    current: SuggestionStatus,
+    target: SuggestionStatus,
+    reason: str,
+) -> None:
+    """One status change the store makes on its own, noted in the history like the owner's."""
+    row = await session.scalar(
+        update(SuggestionRow)
+        .where(SuggestionRow.id == suggestion_id, SuggestionRow.status == current)
+        .values(status=target, updated_at=utc_now())
+        .returning(SuggestionRow)
+        .execution_options(synchronize_session=False)
+    )
+    if row is not None:  # changed meanwhile by the owner: the owner's change stands
+        await _note(session, row, target.value, reason)
 
 
 async def rejected_fingerprint_times(sessions: Sessions, since: datetime) -> dict[str, datetime]:

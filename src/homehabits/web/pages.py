@@ -40,6 +40,7 @@ GROUP_ORDER: tuple[SuggestionStatus, ...] = (
     _S.APPROVED,
     _S.DEPLOYED,
     _S.REMOVED,
+    _S.RETIRED,
     _S.REJECTED,
 )
 
@@ -51,6 +52,7 @@ STATUS_LABELS: Mapping[SuggestionStatus, tuple[str, str]] = {
     _S.REJECTED: ("Rejected", "✕"),
     _S.DEPLOY_FAILED: ("Deploy failed", "⚠"),
     _S.REMOVED: ("Removed", "↺"),
+    _S.RETIRED: ("Retired", "◌"),
 }
 
 KIND_LABELS: Mapping[HabitKind, str] = {
@@ -68,12 +70,13 @@ ACTIONS: Mapping[str, frozenset[SuggestionStatus]] = {
     "deploy": frozenset({_S.APPROVED, _S.DEPLOY_FAILED, _S.REMOVED}),
     "undeploy": frozenset({_S.DEPLOYED}),
     "edit": frozenset({_S.PENDING, _S.APPROVED, _S.DEPLOY_FAILED, _S.REMOVED}),
-    "reject": frozenset({_S.PENDING, _S.APPROVED, _S.DEPLOY_FAILED, _S.REMOVED}),
-    "reopen": frozenset({_S.REJECTED}),
+    "reject": frozenset({_S.PENDING, _S.APPROVED, _S.DEPLOY_FAILED, _S.REMOVED, _S.RETIRED}),
+    "reopen": frozenset({_S.REJECTED, _S.RETIRED}),
 }
 
-# rejected suggestions are done with: their group starts folded, unless asked for
-_FOLDED = frozenset({_S.REJECTED})
+# rejected suggestions are done with, retired ones' habits are gone: their groups start
+# folded, unless asked for
+_FOLDED = frozenset({_S.REJECTED, _S.RETIRED})
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@
     rejected: ['✕', 'Rejected'],
     deploy_failed: ['⚠', 'Deploy failed'],
     removed: ['↺', 'Removed'],
+    retired: ['◌', 'Retired'],
   };
   const POLL_MS = 3000;
   // under Home Assistant's ingress the page lives below /api/hassio_ingress/<token>; the
