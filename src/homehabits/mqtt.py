@@ -93,14 +93,21 @@ class Topics:
 class MqttPublisher:
     """Keeps homehabits' entities up to date on the broker of `HOMEHABITS_MQTT_URL`."""
 
-    def __init__(self, settings: Settings, runner: AnalysisRunner, sessions: Sessions) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        runner: AnalysisRunner,
+        sessions: Sessions,
+        *,
+        topic_root: str = _NODE,  # tests use their own, to share a broker
+    ) -> None:
         if not settings.mqtt_url:
             raise ValueError("MqttPublisher needs HOMEHABITS_MQTT_URL")
         self._settings = settings
         self._url = settings.mqtt_url
         self._runner = runner
         self._sessions = sessions
-        self.topics = Topics(settings.mqtt_discovery_prefix)
+        self.topics = Topics(settings.mqtt_discovery_prefix, topic_root)
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._client: aiomqtt.Client | None = None
