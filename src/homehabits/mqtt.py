@@ -156,6 +156,11 @@ class MqttPublisher:
                 if self._status.state is not MqttState.UNREACHABLE:
                     _LOGGER.warning("%s; trying again", detail)
                 self._status = MqttStatus(MqttState.UNREACHABLE, detail)
+            except Exception as err:  # the entities are a convenience: never end the service
+                _LOGGER.exception("the MQTT publisher failed; starting it again")
+                self._status = MqttStatus(
+                    MqttState.UNREACHABLE, f"the MQTT publisher failed: {type(err).__name__}"
+                )
             finally:
                 self._client = None
             await asyncio.sleep(pause)
