@@ -37,6 +37,7 @@ __all__ = [
     "DialectSetting",
     "MiningSettings",
     "Settings",
+    "WriterChoice",
     "is_loopback",
     "load_settings",
     "setting_names",
@@ -63,6 +64,18 @@ class DialectSetting(StrEnum):
     AUTO = "auto"
     MODERN = "modern"
     LEGACY = "legacy"
+
+
+class WriterChoice(StrEnum):
+    """Who writes the words of a suggestion."""
+
+    AUTO = "auto"  # the OpenAI-compatible model when one is configured, else the template
+    TEMPLATE = "template"
+    OPENAI = "openai"
+    AI_TASK = "ai_task"  # Home Assistant's own AI Task (2025.8 and later)
+
+
+_AI_TASK_ENTITY = re.compile(r"ai_task\.[a-z0-9_]+")
 
 
 class Dialect(StrEnum):
@@ -198,6 +211,11 @@ class Settings(BaseSettings):
     dialect: DialectSetting = DialectSetting.AUTO
     heating_min_c: float = 16.0
     heating_max_c: float = 24.0
+
+    # who writes the words: auto (the model when configured) | template | openai | ai_task
+    writer: WriterChoice = WriterChoice.AUTO
+    # the AI Task entity for ai_task words; None: the one preferred in Home Assistant
+    ai_task_entity: str | None = None
 
     # language model (off unless base_url/api_key/model are set)
     openai_base_url: str | None = None
@@ -371,6 +389,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"{model}: the {negative[0]} price is negative")
         return value
 
+    @field_validator("ai_task_entity")
+    @classmethod
+    def _ai_task_entity(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not _AI_TASK_ENTITY.fullmatch(value.strip()):
+            raise ValueError(
+                f"{value!r} is not an AI Task entity: write it as ai_task.<name>, e.g. "
+                "ai_task.openai (Settings → Devices & services → Entities in Home Assistant)"
+            )
+        return value.strip()
+
     @field_validator("openai_model")
     @classmethod
     def _optional_text(cls, value: str | None) -> str | None:
@@ -441,7 +471,8 @@ class Settings(BaseSettings):
                 f"is set but {ENV_PREFIX}{needed.upper()} is not; the model writes the words "
                 "only with both (e.g. https://api.openai.com/v1 and gpt-4o-mini)",
             )
-        if self.openai_api_key and not self.model_enabled:
+        self._writer_agrees()
+        if self.openai_api_key and not (self.openai_base_url and self.openai_model):
             raise _bad(
                 "openai_api_key",
                 "is set but no model is configured: set HOMEHABITS_OPENAI_BASE_URL "
@@ -455,6 +486,29 @@ class Settings(BaseSettings):
             )
         return self
 
+    def _writer_agrees(self) -> None:
+        if self.writer is WriterChoice.OPENAI and not (self.openai_base_url and self.openai_model):
+            raise _bad(
+                "writer",
+                "openai needs HOMEHABITS_OPENAI_BASE_URL and HOMEHABITS_OPENAI_MODEL "
+                "(e.g. https://api.openai.com/v1 and gpt-4o-mini)",
+            )
+        if self.writer is WriterChoice.AI_TASK:
+            missing = [n for n in ("ha_url", "ha_token") if not getattr(self, n)]
+            if missing:
+                raise _bad(
+                    "writer",
+                    "ai_task asks Home Assistant for the words and needs "
+                    + " and ".join(f"{ENV_PREFIX}{n.upper()}" for n in missing)
+                    + " (a long-lived access token from your Home Assistant profile)",
+                )
+        elif self.ai_task_entity is not None:
+            raise _bad(
+                "ai_task_entity",
+                f"is set but HOMEHABITS_WRITER is {self.writer.value}; set HOMEHABITS_WRITER="
+                "ai_task for Home Assistant's AI Task to write the words",
+            )
+
     @property
     def ha_notifications_enabled(self) -> bool:
         """Whether a run with new suggestions tells Home Assistant (configured and not off)."""
@@ -462,8 +516,14 @@ class Settings(BaseSettings):
 
     @property
     def model_enabled(self) -> bool:
-        """Whether an OpenAI-compatible model is configured to write the words."""
-        return bool(self.openai_base_url and self.openai_model)
+        """Whether an OpenAI-compatible model is configured and chosen to write the words."""
+        chosen = self.writer in (WriterChoice.AUTO, WriterChoice.OPENAI)
+        return chosen and bool(self.openai_base_url and self.openai_model)
+
+    @property
+    def ai_task_enabled(self) -> bool:
+        """Whether Home Assistant's AI Task is chosen to write the words."""
+        return self.writer is WriterChoice.AI_TASK
 
 
 def _check_per_domain(mining: MiningSettings) -> None:

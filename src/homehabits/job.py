@@ -34,7 +34,7 @@ from homehabits.store.records import (
     SuggestionRefresh,
     SuggestionStatus,
 )
-from homehabits.writers import ModelConfig, Words, write_words
+from homehabits.writers import Words, write_words, writer_config
 
 __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
 
@@ -314,7 +314,7 @@ class AnalysisRunner:
             )
 
         with clock("write"):
-            model = ModelConfig.from_settings(settings)
+            model = writer_config(settings)
             progress("write", f"writing the words with {model.model if model else 'the template'}")
             words, report = await write_words(
                 compiled.drafts,
@@ -329,6 +329,7 @@ class AnalysisRunner:
             summary.tokens_out = report.tokens_out
             summary.cost = report.cost
             summary.errors.extend(report.errors)
+            summary.warnings.extend(report.warnings)
 
         with clock("store"):
             suggestions: list[NewSuggestion] = []

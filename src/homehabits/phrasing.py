@@ -18,6 +18,7 @@ __all__ = [
     "day_short",
     "days_phrase",
     "duration",
+    "elapsed",
 ]
 
 ALL_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # Monday = 0, as datetime.weekday()
@@ -84,16 +85,28 @@ def _count(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def duration(seconds: float, *, spelled_out: bool = False, hours_from_minutes: int = 60) -> str:
+def duration(
+    seconds: float,
+    *,
+    spelled_out: bool = False,
+    hours_from_minutes: int = 60,
+    seconds_below: float = 60,
+    tenths: bool = False,
+) -> str:
     """A duration as the owner says it: '45 s', '15 min', '1 h 30 min'.
 
     Spelled out: '20 seconds', '15 minutes', '1 hour 30 minutes' (never '0 seconds'). Whole
     hours are said from `hours_from_minutes` on: the writers say '75 minutes', aliases '1 h 15 min'.
+    Short durations stay in seconds below `seconds_below`, with a tenth where there is one
+    when `tenths` (the evidence picture says '75 s' and '4.5 s').
     """
     if spelled_out:
         if round(seconds) < 60:
             return _count(max(1, round(seconds)), "second")
-    elif seconds < 60:
+    elif seconds < seconds_below:
+        if tenths:
+            fine = round(seconds, 1)
+            return f"{fine:g} s" if fine % 1 else f"{int(fine)} s"
         return f"{round(seconds)} s"
     minutes = round(seconds / 60)
     if minutes < hours_from_minutes:
@@ -102,3 +115,13 @@ def duration(seconds: float, *, spelled_out: bool = False, hours_from_minutes: i
     if spelled_out:
         return _count(hours, "hour") + (f" {_count(rest, 'minute')}" if rest else "")
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def elapsed(seconds: float) -> str:
+    """How long a piece of work took, as people read it: 4.2 ms, 0.19 s, 2 min 5 s."""
+    if seconds < 0.01:
+        return f"{seconds * 1000:.1f} ms"
+    if seconds < 60:
+        return f"{seconds:.2f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"

@@ -27,6 +27,15 @@ Endpoints, with Home Assistant's response shapes: `GET /api/`, `GET /api/config`
 any other service answers 400 as real Home Assistant does). Every HTTP request needs
 `Authorization: Bearer <token>` (else 401).
 
+AI Task (2025.8 and later): `add_ai_task("ai_task.openai")` gives the home an AI Task entity
+and `POST /api/services/ai_task/generate_data?return_response` answers as Home Assistant does,
+`{"changed_states": [], "service_response": {"conversation_id": …, "data": {…}}}`, with the
+data from `ai_task_answer(body)` (by default the facts' reference words). Like the real one it
+answers 400 `400: Bad Request` (text) when the service does not exist (no AI Task, or before
+2025.8) or the data is invalid, 400 with a message without `return_response`, and 500 when no
+entity is given and none is preferred, or the entity does not exist. `ai_task_latency` slows
+each task down; `ai_task_max_in_flight` is the most tasks answered at once.
+
 For tests: `requests` records every request (`count()` sums them), `fail()` makes the next
 answers an error status, `delay()` slows answers down, `serve_html` turns the fake into a web
 page that is not Home Assistant, `automations` holds the saved configs, and
@@ -43,7 +52,7 @@ import asyncio
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -59,10 +68,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from homehabits.context import HomeContext
 from tests.fakes.serving import InProcessWebSocket, in_process_websocket, serve_in_thread
 
-__all__ = ["FakeHomeAssistant", "RecordedRequest", "serve_in_thread"]
+__all__ = ["FakeHomeAssistant", "RecordedRequest", "ai_task_facts", "serve_in_thread"]
 
 _MODERN_SINCE = (2024, 10)
 _CATEGORIES_SINCE = (2024, 4)
+_AI_TASK_SINCE = (2025, 8)
 _LAST_REPORTED_SINCE = (2024, 4)  # states show last_reported from 2024.4 (2024.3.3 does not)
 # Home Assistant's two unit systems as /api/config shows them (2024.3 and later; 2025 adds area).
 _METRIC = {
@@ -197,6 +207,12 @@ class FakeHomeAssistant:
         self._healed: asyncio.Event | None = None
         self._held = 0
         self._holding = asyncio.Event()  # set once `hang()` holds a request
+        self.ai_task_preferred: str | None = None  # the entity set as preferred in the home
+        self.ai_task_answer: Callable[[dict[str, Any]], Any] = _ai_task_words
+        self.ai_task_latency = 0.0
+        self.ai_task_in_flight = 0
+        self.ai_task_max_in_flight = 0
+        self.ai_task_bodies: list[dict[str, Any]] = []
         self.app = self._build_app()
 
     # -- seeding ---------------------------------------------------------------------------
@@ -324,6 +340,17 @@ class FakeHomeAssistant:
         if _version(self.version) >= _LAST_REPORTED_SINCE:
             shown["last_reported"] = moment
         self.states[entity_id] = shown
+
+    def add_ai_task(self, entity_id: str = "ai_task.openai", *, preferred: bool = True) -> str:
+        """Give the home an AI Task entity (an AI integration's), the preferred one if asked."""
+        self.set_state(
+            entity_id,
+            "unknown",
+            {"friendly_name": entity_id.split(".", 1)[1].replace("_", " ").title()},
+        )
+        if preferred:
+            self.ai_task_preferred = entity_id
+        return entity_id
 
     def show_entities_of(self, context: HomeContext) -> None:
         """Give every entity of a home a current state, with its name and device class."""
@@ -473,6 +500,11 @@ class FakeHomeAssistant:
                 "/api/config/automation/config/{automation_id}",
                 self._guard(self._automation),
                 methods=["GET", "POST", "DELETE"],
+            ),
+            Route(
+                "/api/services/ai_task/generate_data",
+                self._guard(self._ai_task_generate_data),
+                methods=["POST"],
             ),
             Route("/api/services/{domain}/{service}", self._guard(self._service), methods=["POST"]),
             WebSocketRoute("/api/websocket", self._websocket),
@@ -634,6 +666,50 @@ class FakeHomeAssistant:
                     "created_at": datetime.now(UTC).isoformat(),
                 }
         return JSONResponse([])
+
+    async def _ai_task_generate_data(self, request: Request) -> Response:
+        entities = sorted(e for e in self.states if e.startswith("ai_task."))
+        # the service is registered by the ai_task integration, loaded with an AI Task entity
+        if _version(self.version) < _AI_TASK_SINCE or not entities:
+            return PlainTextResponse("400: Bad Request", status_code=400)
+        if "return_response" not in request.query_params:
+            return JSONResponse(
+                {
+                    "message": "Service call requires responses but caller did not ask for "
+                    "responses. Add ?return_response to query parameters."
+                },
+                status_code=400,
+            )
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return JSONResponse({"message": "Data should be valid JSON."}, status_code=400)
+        if _ai_task_problem(body):
+            return PlainTextResponse("400: Bad Request", status_code=400)
+        entity_id = body.get("entity_id") or self.ai_task_preferred
+        if entity_id is None or entity_id not in entities:
+            # Home Assistant raises HomeAssistantError, which its API answers as a bare 500
+            return PlainTextResponse(
+                "500 Internal Server Error\n\nServer got itself in trouble", status_code=500
+            )
+        self.ai_task_bodies.append(body)
+        self.ai_task_in_flight += 1
+        self.ai_task_max_in_flight = max(self.ai_task_max_in_flight, self.ai_task_in_flight)
+        try:
+            if self.ai_task_latency:
+                await asyncio.sleep(self.ai_task_latency)
+            data = self.ai_task_answer(body)
+        finally:
+            self.ai_task_in_flight -= 1
+        return JSONResponse(
+            {
+                "changed_states": [],
+                "service_response": {
+                    "conversation_id": uuid.uuid4().hex.upper()[:26],
+                    "data": data,
+                },
+            }
+        )
 
     async def _websocket(self, websocket: WebSocket) -> None:
         await websocket.accept()
@@ -897,6 +973,50 @@ def _automation_problem(body: Any, *, modern: bool) -> str | None:
         if isinstance(step, dict) and "action" in step and not modern:
             return f"Unable to determine action @ data['action'][{number}]"
     return None
+
+
+def _ai_task_problem(body: Any) -> bool:
+    """Whether Home Assistant's schema of `ai_task.generate_data` refuses the data."""
+    if not isinstance(body, dict):
+        return True
+    allowed = {"task_name", "entity_id", "instructions", "structure", "attachments"}
+    if set(body) - allowed or not body.get("task_name") or not body.get("instructions"):
+        return True
+    entity_id = body.get("entity_id")
+    if entity_id is not None and not re.fullmatch(r"[a-z0-9_]+\.[a-z0-9_]+", str(entity_id)):
+        return True
+    structure = body.get("structure", {})
+    if not isinstance(structure, dict):
+        return True
+    for spec in structure.values():
+        if not isinstance(spec, dict) or not isinstance(spec.get("selector"), dict):
+            return True
+        if set(spec) - {"description", "required", "selector"}:
+            return True
+    return False
+
+
+def _ai_task_words(body: dict[str, Any]) -> dict[str, Any]:
+    """What a polite AI Task answers: the reference words of the facts in the instructions."""
+    facts = ai_task_facts(body)
+    reference = facts.get("reference_words") or {}
+    return {
+        "title": reference.get("title") or "A habit worth automating",
+        "description": reference.get("description") or "Does what you usually do by hand.",
+        "rationale": "From your history: " + (reference.get("rationale") or "a steady habit."),
+    }
+
+
+def ai_task_facts(body: dict[str, Any]) -> dict[str, Any]:
+    """The facts block of a task's instructions, as data (empty when there is none)."""
+    found = re.search(r"<<<FACTS\n(.*?)\nFACTS>>>", str(body.get("instructions", "")), re.DOTALL)
+    if not found:
+        return {}
+    try:
+        facts = json.loads(found.group(1))
+    except ValueError:
+        return {}
+    return facts if isinstance(facts, dict) else {}
 
 
 def _history_state(change: _Change, *, at: datetime | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from homehabits.exceptions import AutomationCheckError
+from homehabits.phrasing import ALL_DAYS, day_key
 
 __all__ = [
     "DURATION_UNITS",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 #: Home Assistant's weekday names, Monday first (the index is datetime.weekday()).
-WEEKDAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES: Final = tuple(day_key(day) for day in ALL_DAYS)  # mon … sun
 
 #: The keys of a duration written as a mapping, e.g. {minutes: 5}.
 DURATION_UNITS: Final = ("days", "hours", "minutes", "seconds", "milliseconds")

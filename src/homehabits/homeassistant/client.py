@@ -306,6 +306,49 @@ class HomeAssistantClient:
 
         return await self._retried("WebSocket", "/api/websocket", session)
 
+    # -- AI Task ---------------------------------------------------------------------------
+
+    async def generate_data(
+        self,
+        task_name: str,
+        instructions: str,
+        structure: Mapping[str, Any],
+        entity_id: str | None = None,
+    ) -> dict[str, Any]:
+        """AI Task's structured answer: `ai_task.generate_data` with `return_response`.
+
+        Returns the service response, `{"data": {...}, "conversation_id": ...}`. A Home
+        Assistant without the service (no AI Task, or before 2025.8) answers 400, raised as a
+        HomeAssistantError with that status; without an entity and no preferred one it
+        answers 500, tried again like every 5xx.
+        """
+        path = "/api/services/ai_task/generate_data"
+        body: dict[str, Any] = {
+            "task_name": task_name,
+            "instructions": instructions,
+            "structure": dict(structure),
+        }
+        if entity_id:
+            body["entity_id"] = entity_id
+        # Home Assistant only looks whether the key is in the query, not at its value
+        response = await self._request("POST", path, params={"return_response": ""}, json=body)
+        said = _message_of(response)
+        if response.status_code != httpx.codes.OK:
+            raise HomeAssistantError(
+                f"Home Assistant answered {response.status_code} to POST {path}: "
+                f"{said or response.text[:120] or response.reason_phrase}",
+                status=response.status_code,
+                ha_message=said,
+            )
+        answer = self._json_of(response, "POST", path)
+        service_response = answer.get("service_response") if isinstance(answer, dict) else None
+        if not isinstance(service_response, dict):
+            raise NotHomeAssistantError(
+                f"{self.url}{path} did not answer with a service response: {str(answer)[:120]!r}",
+                status=response.status_code,
+            )
+        return service_response
+
     # -- plumbing --------------------------------------------------------------------------
 
     async def _get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:

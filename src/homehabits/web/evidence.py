@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from homehabits.patterns.habit import HabitKind, Pattern
+from homehabits.phrasing import duration
 from homehabits.store.pattern_records import read_habit
 
 __all__ = [
     "TIMED_KINDS",
     "Picture",
-    "describe_seconds",
     "draw_evidence",
     "draw_histogram",
     "draw_time_of_day",
@@ -263,27 +263,21 @@ def draw_histogram(
         f'<text class="ev-axis" x="{_LEFT + plot_w / 2:.1f}" y="{_HEIGHT - 4}" '
         f'text-anchor="middle">{escape(axis_label)} ({unit})</text>'
     )
-    summary = f"{len(values)} times, from {describe_seconds(min(seconds))} to {describe_seconds(max(seconds))}"
+    summary = f"{len(values)} times, from {_duration(min(seconds))} to {_duration(max(seconds))}"
     if typical is not None:
         typical_x = x_of(min(max(typical / per, start), start + bins * width))
         parts.append(
             f'<line class="ev-proposed" x1="{typical_x:.1f}" x2="{typical_x:.1f}" '
             f'y1="{_TOP}" y2="{_TOP + plot_h}"/>'
         )
-        summary += f"; typically {describe_seconds(typical)} (dashed line)"
+        summary += f"; typically {_duration(typical)} (dashed line)"
     summary += "."
     return Picture(_svg(parts, label=label, summary=summary, dom_id=dom_id), summary)
 
 
-def describe_seconds(seconds: float) -> str:
+def _duration(seconds: float) -> str:
     """A duration in words a person reads at a glance: 4 s, 15 min, 1 h 20 min."""
-    if seconds < 90:
-        return f"{_number(round(seconds, 1))} s"
-    minutes = round(seconds / 60)
-    if minutes < 120:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return duration(seconds, seconds_below=90, hours_from_minutes=120, tenths=True)
 
 
 def _svg(parts: list[str], *, label: str, summary: str, dom_id: str) -> Markup:

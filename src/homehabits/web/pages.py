@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from homehabits.exceptions import StoreError
 from homehabits.patterns.habit import HabitKind
+from homehabits.phrasing import elapsed
 from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord, SuggestionStatus
 from homehabits.web.evidence import Picture, draw_evidence
 
@@ -25,7 +26,6 @@ __all__ = [
     "build_card",
     "build_groups",
     "build_run",
-    "format_seconds",
     "zone_named",
 ]
 
@@ -197,9 +197,7 @@ def build_run(record: RunRecord, zone: ZoneInfo) -> RunView:
     ]
     duration = ""
     if record.finished_at is not None:
-        duration = format_seconds(
-            max((record.finished_at - record.started_at).total_seconds(), 0.0)
-        )
+        duration = elapsed(max((record.finished_at - record.started_at).total_seconds(), 0.0))
     window_end = record.window_end.astimezone(run_zone) - timedelta(microseconds=1)
     window = (
         f"{record.window_start.astimezone(run_zone):%d %b %Y} – {window_end:%d %b %Y}"
@@ -216,13 +214,3 @@ def build_run(record: RunRecord, zone: ZoneInfo) -> RunView:
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%a %d %b %Y, %H:%M")
-
-
-def format_seconds(value: float) -> str:
-    """A short time as people read it: 4.2 ms, 0.19 s, 2 min 5 s."""
-    if value < 0.01:
-        return f"{value * 1000:.1f} ms"
-    if value < 60:
-        return f"{value:.2f} s"
-    minutes, seconds = divmod(round(value), 60)
-    return f"{minutes} min {seconds} s"

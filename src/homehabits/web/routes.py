@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from homehabits import __version__
 from homehabits.access import TOKEN_COOKIE, token_matches
 from homehabits.config import Settings
+from homehabits.phrasing import elapsed
 from homehabits.store import repository
 from homehabits.store.records import RunRecord, SuggestionRecord, SuggestionStatus
 from homehabits.web.deps import AnalysisRunningDep, SessionsDep, SettingsDep
@@ -28,7 +29,6 @@ from homehabits.web.pages import (
     build_card,
     build_groups,
     build_run,
-    format_seconds,
     zone_named,
 )
 
@@ -63,7 +63,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["seconds"] = format_seconds
+    env.filters["seconds"] = elapsed
     env.globals.update(
         version=__version__,
         status_labels={key.value: value for key, value in STATUS_LABELS.items()},

@@ -43,7 +43,14 @@ class MemoryWordsCache:
         return len(self.entries)
 
 
-def cache_key(fingerprint: str, model: str, prompt_version: str = PROMPT_VERSION) -> str:
-    """The cache key of a habit's words: the same habit, model and prompt give the same key."""
-    digest = hashlib.sha256(f"{prompt_version}|{model}|{fingerprint}".encode()).hexdigest()
+def cache_key(
+    fingerprint: str, model: str, prompt_version: str = PROMPT_VERSION, *, writer: str = "openai"
+) -> str:
+    """The cache key of a habit's words: the same habit, writer, model and prompt give the same key.
+
+    `writer` keeps Home Assistant's AI Task words apart from an OpenAI-compatible model's even
+    if their names met; the OpenAI writer's keys are the ones it had before there were two.
+    """
+    kind = "" if writer == "openai" else f"{writer}|"
+    digest = hashlib.sha256(f"{kind}{prompt_version}|{model}|{fingerprint}".encode()).hexdigest()
     return f"words:{digest[:32]}"

@@ -33,3 +33,5 @@ class WritingReport:
     tokens_out: int = 0
     cost: float = 0.0
     errors: list[str] = field(default_factory=list)
+    # what the run record shows without making the run partial (a home without AI Task)
+    warnings: list[str] = field(default_factory=list)

@@ -13,6 +13,7 @@ from homehabits.context import (
     HomeContext,
     Location,
 )
+from homehabits.sources.registries import automation_from_config, slugify
 from homehabits.sources.simulation.plan import PEOPLE, HomePlan
 
 __all__ = [
@@ -189,29 +190,8 @@ def initial_states() -> dict[str, str]:
 
 
 def _legacy(raw: dict[str, Any]) -> ExistingAutomation:
-    """An automation written in the pre-2024.10 dialect, with its normalised form."""
-    triggers = tuple(
-        {("trigger" if k == "platform" else k): v for k, v in t.items()} for t in raw["trigger"]
-    )
-    actions = tuple(
-        {("action" if k == "service" else k): v for k, v in a.items()} for a in raw["action"]
-    )
-    alias = str(raw["alias"])
-    slug = "_".join(
-        part
-        for part in "".join(c if c.isalnum() else "_" for c in alias.lower()).split("_")
-        if part
-    )
-    return ExistingAutomation(
-        automation_id=str(raw["id"]),
-        alias=alias,
-        entity_id=f"automation.{slug}",
-        triggers=triggers,
-        conditions=tuple(raw.get("condition", ())),
-        actions=actions,
-        raw=raw,
-        mode=str(raw.get("mode", "single")),
-    )
+    """An automation written in the pre-2024.10 dialect, read as the config folder reads one."""
+    return automation_from_config(raw, f"automation.{slugify(str(raw['alias']))}")
 
 
 def _automations(plan: HomePlan) -> tuple[ExistingAutomation, ...]:
