@@ -24,10 +24,11 @@ from homehabits.api.home_assistant_status import HomeAssistantCheck
 from homehabits.api.security import forget_secrets, remember_secrets
 from homehabits.config import Settings, load_settings
 from homehabits.job import AnalysisRunner
+from homehabits.mqtt import MqttPublisher
 from homehabits.scheduler import AnalysisScheduler
 from homehabits.sources.base import Source
 from homehabits.store import repository
-from homehabits.store.engine import make_engine, make_sessionmaker
+from homehabits.store.engine import Sessions, make_engine, make_sessionmaker
 from homehabits.store.migrate import migrate
 from homehabits.web import include_review_page
 
@@ -96,8 +97,10 @@ async def _start_service(
         factory = source_factory or _source_from_settings(settings)
         runner = AnalysisRunner(settings, sessions, factory)
         zone, fallback = await _schedule_zone(settings, factory)
+        runner.ha_transport = ha_transport
         scheduler = AnalysisScheduler(runner, settings.schedule, zone)
         scheduler.start()
+        mqtt = _mqtt_publisher(settings, runner, sessions)
     except BaseException:
         await engine.dispose()
         raise
@@ -110,7 +113,19 @@ async def _start_service(
         ha_transport=ha_transport,
         home_assistant=HomeAssistantCheck(settings, ha_transport),
         time_zone_fallback=fallback,
+        mqtt=mqtt,
     )
+
+
+def _mqtt_publisher(
+    settings: Settings, runner: AnalysisRunner, sessions: Sessions
+) -> MqttPublisher | None:
+    """The MQTT entities' publisher, started, when a broker is configured."""
+    if not settings.mqtt_url:
+        return None
+    publisher = MqttPublisher(settings, runner, sessions)
+    publisher.start()  # connects in the background: a broker that is down never stops us
+    return publisher
 
 
 async def _schedule_zone(settings: Settings, factory: SourceFactory) -> tuple[ZoneInfo, str | None]:
@@ -131,6 +146,8 @@ async def _schedule_zone(settings: Settings, factory: SourceFactory) -> tuple[Zo
 
 async def _stop_service(service: Service) -> None:
     service.scheduler.shutdown()
+    if service.mqtt is not None:
+        await service.mqtt.stop()
     try:
         # a run started over the API gets a moment to finish; after that it is cancelled
         # (awaiting it is what cancels it), and it records that it was stopped

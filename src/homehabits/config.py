@@ -58,6 +58,7 @@ _PLACEHOLDER_SECRETS = frozenset(
     {"changeme", "change-me", "changethis", "secret", "token", "xxx", "...", "<token>"}
 )
 _DATABASE_BACKENDS = frozenset({"sqlite", "postgresql", "postgres"})
+_NOTIFY_SERVICE = re.compile(r"notify\.[a-z0-9_]+")
 
 
 class DialectSetting(StrEnum):
@@ -236,6 +237,14 @@ class Settings(BaseSettings):
     ha_token: str | None = Field(default=None, repr=False)
     ha_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # telling the home: a persistent notification after a run with new suggestions (on when
+    # Home Assistant is configured), a notify.* service too, and MQTT discovery entities
+    notifications: bool = True
+    notify_service: str | None = None  # e.g. notify.mobile_app_pixel
+    public_url: str | None = None  # the review page's address, linked from the notification
+    mqtt_url: str | None = Field(default=None, repr=False)  # mqtt://user:pass@host:1883
+    mqtt_discovery_prefix: str = "homeassistant"
+
     # the service
     host: str = "127.0.0.1"
     port: int = Field(default=8018, ge=1, le=65535)
@@ -313,7 +322,7 @@ class Settings(BaseSettings):
             raise ValueError(str(err)) from err
         return value.strip()
 
-    @field_validator("ha_url", "openai_base_url")
+    @field_validator("ha_url", "openai_base_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value.strip() == "":
@@ -328,6 +337,50 @@ class Settings(BaseSettings):
         if not parts.hostname or any(c.isspace() for c in value):
             raise ValueError(f"{value!r} is not a valid URL: it names no host")
         return value.rstrip("/")
+
+    @field_validator("notify_service")
+    @classmethod
+    def _notify_service(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not _NOTIFY_SERVICE.fullmatch(value.strip()):
+            raise ValueError(
+                f"{value!r} is not a notify service: write notify.<name>, "
+                "e.g. notify.mobile_app_pixel (Developer tools → Actions lists them)"
+            )
+        return value.strip()
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        shown = _masked_url(value)
+        if not value.startswith(("mqtt://", "mqtts://")):
+            raise ValueError(f"{shown!r} must start with mqtt:// or mqtts:// (TLS)")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - reading it checks the port
+        except ValueError as err:
+            raise ValueError(f"{shown!r} is not a valid URL: {_masked_url(str(err))}") from err
+        if not parts.hostname or any(c.isspace() for c in value):
+            raise ValueError(f"{shown!r} is not a valid URL: it names no host")
+        if parts.path not in ("", "/") or parts.query:
+            raise ValueError(
+                f"{shown!r} names a path; give only mqtt://[user:password@]host[:port]"
+            )
+        return value
+
+    @field_validator("mqtt_discovery_prefix")
+    @classmethod
+    def _topic_prefix(cls, value: str) -> str:
+        prefix = value.strip().strip("/")
+        if not prefix or any(c in prefix for c in "#+") or any(c.isspace() for c in prefix):
+            raise ValueError(
+                f"{value!r} is not an MQTT topic prefix (no spaces, # or +; "
+                "Home Assistant's default is homeassistant)"
+            )
+        return prefix
 
     @field_validator("openai_prices")
     @classmethod
@@ -420,6 +473,11 @@ class Settings(BaseSettings):
                     + " and ".join(f"{ENV_PREFIX}{n.upper()}" for n in missing)
                     + " (a long-lived access token from your Home Assistant profile)",
                 )
+        if self.notify_service and not (self.ha_url and self.ha_token):
+            raise _bad(
+                "notify_service",
+                "is set but Home Assistant is not: set HOMEHABITS_HA_URL and HOMEHABITS_HA_TOKEN",
+            )
         if (self.openai_model is None) != (self.openai_base_url is None):
             given, needed = (
                 ("openai_model", "openai_base_url")
@@ -469,6 +527,11 @@ class Settings(BaseSettings):
                 f"is set but HOMEHABITS_WRITER is {self.writer.value}; set HOMEHABITS_WRITER="
                 "ai_task for Home Assistant's AI Task to write the words",
             )
+
+    @property
+    def ha_notifications_enabled(self) -> bool:
+        """Whether a run with new suggestions tells Home Assistant (configured and not off)."""
+        return bool(self.notifications and self.ha_url and self.ha_token)
 
     @property
     def model_enabled(self) -> bool:

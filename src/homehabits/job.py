@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from homehabits.automations import Draft, DroppedPattern
@@ -34,6 +35,7 @@ from homehabits.store.records import (
     SuggestionRecord,
     SuggestionRefresh,
     SuggestionReplay,
+    SuggestionStatus,
 )
 from homehabits.writers import Words, write_words, writer_config
 
@@ -99,6 +101,9 @@ class AnalysisRunner:
         self._source_factory = source_factory
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[AnalysisResult] | None = None
+        self._watchers: list[Callable[[], None]] = []
+        #: tests hand in a fake Home Assistant's transport for the notifications
+        self.ha_transport: httpx.AsyncBaseTransport | None = None
 
     @property
     def running(self) -> bool:
@@ -137,6 +142,7 @@ class AnalysisRunner:
             self._lock.release()
             raise
         beat = asyncio.create_task(_keep_alive(self._sessions, owner, run_id))
+        self._changed()
         return source, _Hold(run_id, owner, window, beat)
 
     async def wait(self) -> AnalysisResult | None:
@@ -171,7 +177,8 @@ class AnalysisRunner:
     ) -> AnalysisResult:
         run_id = hold.run_id
         try:
-            return await self._analyse(source, hold, progress or _log_progress)
+            result = await self._analyse(source, hold, progress or _log_progress)
+            return await self._after_storing(result)
         except asyncio.CancelledError:
             # stopped with the service: say so now rather than leave it to look abandoned
             with _suppress_store_errors(run_id):
@@ -194,6 +201,36 @@ class AnalysisRunner:
                     await run_lease.release_lock(self._sessions, hold.owner)
             finally:
                 self._lock.release()
+                self._changed()
+
+    def watch(self, callback: Callable[[], None]) -> None:
+        """Call `callback` when a run starts and when it ends (the MQTT entities follow it)."""
+        self._watchers.append(callback)
+
+    def _changed(self) -> None:
+        for callback in self._watchers:
+            try:
+                callback()
+            except Exception:  # a watcher's bug must not break a run
+                _LOGGER.exception("a watcher of the analysis runs failed")
+
+    async def _after_storing(self, result: AnalysisResult) -> AnalysisResult:
+        """Tell the home about the new suggestions; what fails is a warning on the run."""
+        from homehabits.notifications import notify_new_suggestions
+
+        titles = [s.title for s in result.suggestions if s.status is SuggestionStatus.PENDING]
+        try:
+            warnings = await notify_new_suggestions(
+                self._settings, titles, transport=self.ha_transport
+            )
+            if not warnings:
+                return result
+            await repository.add_run_warnings(self._sessions, result.run.id, warnings)
+            run = await repository.get_run(self._sessions, result.run.id)
+        except HomeHabitsError as err:
+            _LOGGER.warning("analysis run %s: telling the home failed: %s", result.run.id, err)
+            return result
+        return replace(result, run=run)
 
     async def _analyse(
         self, source: Source, hold: _Hold, progress: ProgressCallback

@@ -34,11 +34,13 @@ from homehabits.exceptions import (
     HomeAssistantError,
     HomeAssistantTimeoutError,
     HomeAssistantUnreachableError,
+    HomeHabitsError,
     StatusChangeError,
     SuggestionNotFoundError,
     UnsafeAutomationError,
 )
 from homehabits.homeassistant import HaConfig, HaState, HomeAssistantClient
+from homehabits.homeassistant.client import has_labels
 from homehabits.patterns.habit import HabitKind
 from homehabits.store import repository
 from homehabits.store.engine import Sessions
@@ -46,6 +48,8 @@ from homehabits.store.records import SuggestionRecord, SuggestionStatus
 
 __all__ = [
     "DEPLOYABLE",
+    "DEPLOY_CATEGORY",
+    "DEPLOY_LABEL",
     "BulkApproval",
     "approve",
     "approve_all_pending",
@@ -62,6 +66,10 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 _OUR_PREFIX = "homehabits_"  # automations homehabits created; others are the owner's
+
+#: What a deployed automation is labelled and filed under, so the owner finds them all.
+DEPLOY_LABEL = "homehabits"
+DEPLOY_CATEGORY = "Suggested by homehabits"
 
 #: Statuses from which a suggestion may be (re-)deployed.
 DEPLOYABLE = frozenset(
@@ -274,6 +282,7 @@ async def deploy(
                     "is automations.yaml included in configuration.yaml?"
                 )
             entity_id = await client.wait_for_automation_entity(automation_id, _ENTITY_WAIT_SECONDS)
+            warning += await _label_deployed(client, entity_id, config.version)
     except (DeployRefusedError, UnsafeAutomationError) as err:
         message = f"refused before sending: {err}"
         # the caller shows the reason; the log keeps it for the service
@@ -300,6 +309,21 @@ async def deploy(
         deploy_message=f"live in Home Assistant as {entity_id} ({dialect.value} dialect)" + warning,
         replaced_automation=replaced,
     )
+
+
+async def _label_deployed(client: HomeAssistantClient, entity_id: str, version: str) -> str:
+    """Label and categorise a deployed automation, where the home has labels (2024.4 on).
+
+    Returns a warning for the deploy message when it could not be done; never fails a deploy.
+    """
+    if not has_labels(version):
+        return ""
+    try:
+        await client.label_automation(entity_id, label=DEPLOY_LABEL, category=DEPLOY_CATEGORY)
+    except HomeHabitsError as err:
+        _LOGGER.warning("labelling %s failed: %s", entity_id, err)
+        return f"; warning: the label {DEPLOY_LABEL!r} and category could not be set: {err}"
+    return ""
 
 
 def _judge_before_sending(

@@ -20,7 +20,11 @@ Endpoints, with Home Assistant's response shapes: `GET /api/`, `GET /api/config`
 `GET /api/states`, `GET /api/history/period/<start>?end_time=&filter_entity_id=`,
 `GET /api/logbook/<start>?end_time=`, `GET|POST|DELETE /api/config/automation/config/<id>` and
 `/api/websocket` (auth handshake, `config/{entity,device,area}_registry/list`,
-`config/auth/list`, `automation/config`, `ping`). Every HTTP request needs
+`config/auth/list`, `automation/config`, `config/label_registry/{list,create}`,
+`config/category_registry/{list,create}` (from 2024.4, as real), `config/entity_registry/{get,update}`,
+`persistent_notification/get`, `ping`), `POST /api/services/<domain>/<service>`
+(`persistent_notification.create`/`dismiss`, and the `notify.*` names in `notify_services`;
+any other service answers 400 as real Home Assistant does). Every HTTP request needs
 `Authorization: Bearer <token>` (else 401).
 
 AI Task (2025.8 and later): `add_ai_task("ai_task.openai")` gives the home an AI Task entity
@@ -67,6 +71,7 @@ from tests.fakes.serving import InProcessWebSocket, in_process_websocket, serve_
 __all__ = ["FakeHomeAssistant", "RecordedRequest", "ai_task_facts", "serve_in_thread"]
 
 _MODERN_SINCE = (2024, 10)
+_CATEGORIES_SINCE = (2024, 4)
 _AI_TASK_SINCE = (2025, 8)
 _LAST_REPORTED_SINCE = (2024, 4)  # states show last_reported from 2024.4 (2024.3.3 does not)
 # Home Assistant's two unit systems as /api/config shows them (2024.3 and later; 2025 adds area).
@@ -139,6 +144,13 @@ class _FaultyTransport(httpx.AsyncBaseTransport):
         self._fake = fake
         self._asgi = httpx.ASGITransport(app=fake.app)
 
+    def ws_connect(self, url: str) -> AbstractAsyncContextManager[InProcessWebSocket]:
+        """The fake's WebSocket too: a client given only this transport reaches both."""
+        if self._fake.down:
+            self._fake.requests.append(RecordedRequest("WS", "connect"))
+            raise ConnectionRefusedError(111, "Connection refused")
+        return self._fake.ws_connect(url)
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._fake.down:
             self._fake.requests.append(RecordedRequest(request.method, request.url.path))
@@ -184,6 +196,11 @@ class FakeHomeAssistant:
         self.area_registry: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.automations: dict[str, dict[str, Any]] = {}  # automation id -> saved config
+        self.labels: dict[str, dict[str, Any]] = {}  # label id -> label registry entry
+        self.categories: dict[str, dict[str, dict[str, Any]]] = {}  # scope -> id -> entry
+        self.notifications: dict[str, dict[str, Any]] = {}  # persistent ones, by id
+        self.notify_services: set[str] = set()  # e.g. {"mobile_app_pixel"}
+        self.service_calls: list[tuple[str, str, dict[str, Any]]] = []
         self.requests: list[RecordedRequest] = []
         self._changes: list[_Change] = []
         self._faults: list[_Fault] = []
@@ -489,6 +506,7 @@ class FakeHomeAssistant:
                 self._guard(self._ai_task_generate_data),
                 methods=["POST"],
             ),
+            Route("/api/services/{domain}/{service}", self._guard(self._service), methods=["POST"]),
             WebSocketRoute("/api/websocket", self._websocket),
         ]
         return Starlette(routes=routes)
@@ -623,6 +641,32 @@ class FakeHomeAssistant:
         self._after_reload(lambda: self._show_automation(automation_id))
         return JSONResponse({"result": "ok"})
 
+    async def _service(self, request: Request) -> Response:
+        domain, service = request.path_params["domain"], request.path_params["service"]
+        try:
+            data = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return JSONResponse({"message": "Data should be valid JSON."}, status_code=400)
+        known = (domain == "persistent_notification" and service in ("create", "dismiss")) or (
+            domain == "notify" and service in self.notify_services
+        )
+        if not known or not isinstance(data, dict):
+            # real Home Assistant's answer to an unknown service: text, not JSON
+            return PlainTextResponse("400: Bad Request", status_code=400)
+        self.service_calls.append((domain, service, data))
+        if domain == "persistent_notification":
+            notification_id = str(data.get("notification_id") or uuid.uuid4().hex)
+            if service == "dismiss":
+                self.notifications.pop(notification_id, None)
+            else:
+                self.notifications[notification_id] = {
+                    "message": data.get("message", ""),
+                    "notification_id": notification_id,
+                    "title": data.get("title"),
+                    "created_at": datetime.now(UTC).isoformat(),
+                }
+        return JSONResponse([])
+
     async def _ai_task_generate_data(self, request: Request) -> Response:
         entities = sorted(e for e in self.states if e.startswith("ai_task."))
         # the service is registered by the ai_task integration, loaded with an AI Task entity
@@ -707,11 +751,97 @@ class FakeHomeAssistant:
             if config is None:
                 return _ws_error(number, "not_found", "Entity not found")
             result = {"config": config}
+        elif kind == "persistent_notification/get":
+            result = list(self.notifications.values())
+        elif kind == "config/label_registry/list":
+            result = list(self.labels.values())
+        elif kind == "config/label_registry/create":
+            return self._create_label(number, message)
+        elif kind and kind.startswith("config/category_registry/"):
+            return self._category_command(number, kind, message)
+        elif kind == "config/entity_registry/get":
+            entry = self.entity_registry.get(str(message.get("entity_id")))
+            if entry is None:
+                return _ws_error(number, "not_found", "Entity not found")
+            result = entry
+        elif kind == "config/entity_registry/update":
+            return self._update_entity(number, message)
         elif kind == "ping":
             return {"id": number, "type": "pong"}
         else:
             return _ws_error(number, "unknown_command", "Unknown command.")
         return {"id": number, "type": "result", "success": True, "result": result}
+
+    def _create_label(self, number: Any, message: dict[str, Any]) -> dict[str, Any]:
+        name = str(message.get("name", ""))
+        label_id = _slug(name)
+        if any(label["name"].casefold() == name.casefold() for label in self.labels.values()):
+            return _ws_error(
+                number, "invalid_info", f"The name {name} ({label_id}) is already in use"
+            )
+        label = {
+            "color": message.get("color"),
+            "description": message.get("description"),
+            "icon": message.get("icon"),
+            "label_id": label_id,
+            "name": name,
+        }
+        if _version(self.version) >= _CATEGORIES_SINCE:
+            now = datetime.now(UTC).timestamp()
+            label.update(created_at=now, modified_at=now)
+        self.labels[label_id] = label
+        return {"id": number, "type": "result", "success": True, "result": label}
+
+    def _category_command(self, number: Any, kind: str, message: dict[str, Any]) -> dict[str, Any]:
+        if _version(self.version) < _CATEGORIES_SINCE:
+            return _ws_error(number, "unknown_command", "Unknown command.")
+        scope = message.get("scope")
+        if not isinstance(scope, str):
+            return _ws_error(
+                number,
+                "invalid_format",
+                "required key not provided @ data['scope']. Got None",
+            )
+        in_scope = self.categories.setdefault(scope, {})
+        if kind == "config/category_registry/list":
+            return {
+                "id": number,
+                "type": "result",
+                "success": True,
+                "result": list(in_scope.values()),
+            }
+        if kind != "config/category_registry/create":
+            return _ws_error(number, "unknown_command", "Unknown command.")
+        name = str(message.get("name", ""))
+        if any(entry["name"].casefold() == name.casefold() for entry in in_scope.values()):
+            return _ws_error(number, "invalid_info", f"The name '{name}' is already in use")
+        now = datetime.now(UTC).timestamp()
+        category = {
+            "category_id": uuid.uuid4().hex[:26].upper(),
+            "created_at": now,
+            "icon": message.get("icon"),
+            "modified_at": now,
+            "name": name,
+        }
+        in_scope[category["category_id"]] = category
+        return {"id": number, "type": "result", "success": True, "result": category}
+
+    def _update_entity(self, number: Any, message: dict[str, Any]) -> dict[str, Any]:
+        entry = self.entity_registry.get(str(message.get("entity_id")))
+        if entry is None:
+            return _ws_error(number, "not_found", "Entity not found")
+        if "categories" in message and _version(self.version) < _CATEGORIES_SINCE:
+            return _ws_error(
+                number, "invalid_format", "extra keys not allowed @ data['categories']"
+            )
+        for label_id in message.get("labels", []):
+            if label_id not in self.labels:
+                return _ws_error(number, "invalid_info", f"Label {label_id} does not exist")
+        if "labels" in message:
+            entry["labels"] = list(message["labels"])
+        if "categories" in message:
+            entry["categories"] = {**entry.get("categories", {}), **message["categories"]}
+        return {"id": number, "type": "result", "success": True, "result": {"entity_entry": entry}}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -772,6 +902,8 @@ class FakeHomeAssistant:
                     "area_id": None,
                     "disabled_by": None,
                     "has_entity_name": False,
+                    "labels": [],
+                    "categories": {},
                 },
             )
         attributes = {

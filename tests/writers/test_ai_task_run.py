@@ -50,6 +50,9 @@ def _settings(url: str, **changes: object) -> Settings:
         ha_token=_TOKEN,
         ai_task_entity="ai_task.openai",
         openai_concurrent_limit=3,
+        # these runs are about the words: the notification after a run (another service call
+        # of the same fake) is tested in tests/test_notifications.py
+        notifications=False,
         **changes,
     )
 

@@ -13,6 +13,7 @@ from homehabits.api.errors import MAX_ROW_ID
 from homehabits.api.home_assistant_status import HomeAssistantCheck
 from homehabits.config import Settings
 from homehabits.job import AnalysisRunner
+from homehabits.mqtt import MqttPublisher
 from homehabits.scheduler import AnalysisScheduler
 from homehabits.store.engine import Sessions
 
@@ -42,6 +43,7 @@ class Service:
     ha_transport: httpx.AsyncBaseTransport | None = None
     home_assistant: HomeAssistantCheck | None = None
     time_zone_fallback: str | None = None  # why the schedule is not in the home's time zone
+    mqtt: MqttPublisher | None = None  # the MQTT entities, when a broker is configured
 
 
 def service_of(request: Request) -> Service:

@@ -276,5 +276,10 @@ class HealthOut(BaseModel):
         description="ok, not_configured, token_refused, unreachable or error"
     )
     home_assistant_detail: str | None = None
+    mqtt: str = Field(
+        default="not_configured",
+        description="not_configured, connecting, connected or unreachable (a warning only)",
+    )
+    mqtt_detail: str | None = None
     next_run: datetime | None
     last_run: LastRunOut | None

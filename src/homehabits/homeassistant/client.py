@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from homehabits.automations.dialects import parse_version
 from homehabits.exceptions import (
     DeployError,
     HomeAssistantError,
@@ -38,7 +39,10 @@ from homehabits.homeassistant.records import (
 from homehabits.homeassistant.retry import RETRYABLE, RetryPolicy, ServerAnswerError
 from homehabits.homeassistant.websocket import WsConnect, default_ws_connect, run_commands
 
-__all__ = ["HomeAssistantClient"]
+__all__ = ["LABELS_SINCE", "HomeAssistantClient", "has_labels"]
+
+#: The first Home Assistant with labels and automation categories (both came in 2024.4).
+LABELS_SINCE: Final = (2024, 4)
 
 _AUTOMATION_POLL_SECONDS: Final = 0.25
 
@@ -63,7 +67,11 @@ class HomeAssistantClient:
         self._token = token
         self._timeout = timeout
         self._retry = RetryPolicy(retries=max(0, retries), backoff=backoff)
-        self._ws_connect: WsConnect = ws_connect or default_ws_connect
+        # a test's transport may stand for a whole Home Assistant and bring its WebSocket too
+        # (the fake's does), so the callers that pass one transport need not pass two
+        self._ws_connect: WsConnect = (
+            ws_connect or getattr(transport, "ws_connect", None) or default_ws_connect
+        )
         self._http = httpx.AsyncClient(
             base_url=self.url,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
@@ -231,6 +239,73 @@ class HomeAssistantClient:
                 f"within {timeout:g} s — check Home Assistant's log for errors in automations.yaml"
             ) from None
 
+    # -- services --------------------------------------------------------------------------
+
+    async def call_service(self, domain: str, service: str, data: Mapping[str, Any]) -> None:
+        """Call a service (`POST /api/services/<domain>/<service>`), e.g. a notification."""
+        path = f"/api/services/{quote(domain, safe='')}/{quote(service, safe='')}"
+        response = await self._request("POST", path, json=dict(data))
+        if response.status_code != httpx.codes.OK:
+            said = _message_of(response)
+            raise HomeAssistantError(
+                f"Home Assistant at {self.url} answered {response.status_code} to "
+                f"{domain}.{service}: {said or response.reason_phrase}",
+                status=response.status_code,
+                ha_message=said,
+            )
+
+    # -- labels and categories -------------------------------------------------------------
+
+    async def label_automation(self, entity_id: str, *, label: str, category: str) -> None:
+        """Give an automation a label and a category, each created when the home lacks it.
+
+        Labels the entity already has are kept; its automation category is replaced.
+        Only for Home Assistant 2024.4 and later (`has_labels`).
+        """
+        labels, categories, entry = await self._ws(
+            [
+                {"type": "config/label_registry/list"},
+                {"type": "config/category_registry/list", "scope": "automation"},
+                {"type": "config/entity_registry/get", "entity_id": entity_id},
+            ]
+        )
+        label_id = _id_named(labels, label, "label_id")
+        category_id = _id_named(categories, category, "category_id")
+        creates: list[dict[str, Any]] = []
+        if label_id is None:
+            creates.append({"type": "config/label_registry/create", "name": label})
+        if category_id is None:
+            creates.append(
+                {"type": "config/category_registry/create", "scope": "automation", "name": category}
+            )
+        created = iter(await self._ws(creates) if creates else [])
+        if label_id is None:
+            label_id = _text_field(next(created), "label_id")
+        if category_id is None:
+            category_id = _text_field(next(created), "category_id")
+        had = entry.get("labels") if isinstance(entry, dict) else None
+        kept = [str(item) for item in had if item != label_id] if isinstance(had, list) else []
+        await self._ws(
+            [
+                {
+                    "type": "config/entity_registry/update",
+                    "entity_id": entity_id,
+                    "labels": [*kept, label_id],
+                    "categories": {"automation": category_id},
+                }
+            ]
+        )
+
+    async def _ws(self, commands: list[dict[str, Any]]) -> list[Any]:
+        """Commands over one WebSocket session, retried like every call."""
+
+        async def session() -> list[Any]:
+            return await run_commands(
+                self.url, self._token, commands, connect=self._ws_connect, timeout=self._timeout
+            )
+
+        return await self._retried("WebSocket", "/api/websocket", session)
+
     # -- AI Task ---------------------------------------------------------------------------
 
     async def generate_data(
@@ -339,6 +414,29 @@ class HomeAssistantClient:
             ) from None
         except RETRYABLE as err:
             raise unreachable(self.url, err, self._timeout) from None
+
+
+def has_labels(version: str | None) -> bool:
+    """Whether a Home Assistant of this version has labels and automation categories."""
+    parsed = parse_version(version)
+    return parsed is not None and parsed >= LABELS_SINCE
+
+
+def _id_named(entries: Any, name: str, key: str) -> str | None:
+    """The id of the registry entry called `name` (case-insensitive, as Home Assistant's)."""
+    if not isinstance(entries, list):
+        return None
+    for entry in entries:
+        if isinstance(entry, dict) and str(entry.get("name", "")).casefold() == name.casefold():
+            return _text_field(entry, key)
+    return None
+
+
+def _text_field(entry: Any, key: str) -> str:
+    value = entry.get(key) if isinstance(entry, dict) else None
+    if not isinstance(value, str) or not value:
+        raise NotHomeAssistantError(f"Home Assistant answered a registry entry without {key}")
+    return value
 
 
 def _automation_path(automation_id: str) -> str:

@@ -17,6 +17,7 @@ from homehabits.store.migrate import migrate
 from homehabits.store.pattern_records import StoredPattern
 from homehabits.store.run_lease import mark_abandoned_runs
 from homehabits.store.runs import (
+    add_run_warnings,
     complete_run,
     create_run,
     fail_run,
@@ -62,6 +63,7 @@ __all__ = [
     "Sessions",
     "StoredPattern",
     "active_fingerprints",
+    "add_run_warnings",
     "bring_back_retired",
     "cache_get",
     "cache_put",

@@ -31,6 +31,7 @@ from homehabits.store.run_lease import confirm_lock, mark_abandoned, set_lock_ru
 from homehabits.store.tables import AnalysisRunRow, PatternRow, SuggestionRow, utc_now
 
 __all__ = [
+    "add_run_warnings",
     "complete_run",
     "create_run",
     "fail_run",
@@ -183,6 +184,18 @@ async def set_phase_seconds(sessions: Sessions, run_id: int, phase: str, seconds
             raise RunNotFoundError(f"no analysis run with id {run_id}")
         # A new dict, so the JSON column sees the change.
         run.phase_seconds = {**run.phase_seconds, phase: seconds}
+
+
+async def add_run_warnings(sessions: Sessions, run_id: int, warnings: list[str]) -> None:
+    """Add warnings to a stored run (what went wrong after storing, e.g. a notification)."""
+    if not warnings:
+        return
+    async with transaction(sessions, f"adding warnings to run {run_id}") as session:
+        run = await session.get(AnalysisRunRow, run_id)
+        if run is None:
+            raise RunNotFoundError(f"no analysis run with id {run_id}")
+        # A new list, so the JSON column sees the change.
+        run.warnings = [*run.warnings, *warnings]
 
 
 async def get_run(sessions: Sessions, run_id: int) -> RunRecord:

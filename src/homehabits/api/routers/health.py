@@ -26,7 +26,7 @@ async def health(
     runner: RunnerDep,
     response: Response,
 ) -> HealthOut:
-    """Database, schedule, Home Assistant (does it take the token?), the last and next run."""
+    """Database, schedule, Home Assistant (does it take the token?), MQTT, the last and next run."""
     service = service_of(request)
     database = await repository.ping(sessions)
     last = await repository.latest_run(sessions) if database else None
@@ -35,6 +35,8 @@ async def health(
         if service.home_assistant is not None
         else HomeAssistantStatus(HomeAssistantState.NOT_CONFIGURED)
     )
+    # the MQTT entities are a convenience: a broker that is away is a warning, not ill health
+    mqtt = service.mqtt.status if service.mqtt is not None else None
     healthy = database and scheduler.running and home_assistant.healthy
     if not healthy:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
@@ -47,6 +49,8 @@ async def health(
         time_zone_fallback=service.time_zone_fallback,
         home_assistant=home_assistant.state.value,
         home_assistant_detail=home_assistant.detail,
+        mqtt=mqtt.state.value if mqtt else "not_configured",
+        mqtt_detail=mqtt.detail if mqtt else None,
         next_run=scheduler.next_run_time(),
         last_run=(
             LastRunOut(
