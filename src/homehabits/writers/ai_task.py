@@ -30,15 +30,13 @@ from homehabits.exceptions import (
     ModelResponseError,
     WriterError,
 )
-from homehabits.writers.checks import check_answer
+from homehabits.writers.answers import checked_words
 from homehabits.writers.prompt import (
     DESCRIPTION_MAX,
     RATIONALE_MAX,
     TITLE_MAX,
     build_messages,
-    read_answer,
 )
-from homehabits.writers.template import sensitive_note
 from homehabits.writers.words import Words
 
 if TYPE_CHECKING:
@@ -203,26 +201,8 @@ class AiTaskWriter:
         await self._check_support()
         instructions = _instructions(draft, context, reference)
         data = await self._generate(instructions)
-        try:
-            answer = read_answer(_text_of(data), fallback_category=draft.category)
-            check_answer(answer, draft, context, reference)
-        except ModelResponseError as err:
-            _LOGGER.warning(
-                "AI Task's words for %s cannot be used, template words instead: %s",
-                draft.automation_id,
-                err,
-            )
-            raise
-        description = answer.description
-        note = sensitive_note(draft)
-        if note and note not in description:
-            description = f"{description.rstrip()} {note}"
-        return Words(
-            title=answer.title,
-            description=description,
-            rationale=answer.rationale,
-            category=answer.category,
-            author=self.config.model,
+        return checked_words(
+            _text_of(data), draft, context, reference, who="AI Task's", author=self.config.model
         )
 
     async def _generate(self, instructions: str) -> Any:

@@ -31,9 +31,8 @@ from homehabits.automations.draft import Draft
 from homehabits.config import Settings
 from homehabits.context import HomeContext
 from homehabits.exceptions import ConfigError, ModelResponseError, WriterError
-from homehabits.writers.checks import check_answer
-from homehabits.writers.prompt import RESPONSE_SCHEMA, build_messages, read_answer
-from homehabits.writers.template import sensitive_note
+from homehabits.writers.answers import checked_words, log_unusable
+from homehabits.writers.prompt import RESPONSE_SCHEMA, build_messages
 from homehabits.writers.words import Words
 
 __all__ = ["ModelConfig", "ModelWriter"]
@@ -150,30 +149,19 @@ class ModelWriter:
         try:
             completion = await self._complete(messages)
             tokens_in, tokens_out = _usage(completion)
-            cost = self.config.cost(tokens_in, tokens_out)
-            answer = read_answer(_text_of(completion), fallback_category=draft.category)
-            check_answer(answer, draft, context, reference)
         except ModelResponseError as err:
-            # one line per suggestion: the words fall back to the template's, nothing is lost
-            _LOGGER.warning(
-                "the model's words for %s cannot be used, template words instead: %s",
-                draft.automation_id,
-                err,
-            )
+            log_unusable("the model's", draft, err)
             raise
-        description = answer.description
-        note = sensitive_note(draft)
-        if note and note not in description:
-            description = f"{description.rstrip()} {note}"
-        return Words(
-            title=answer.title,
-            description=description,
-            rationale=answer.rationale,
-            category=answer.category,
+        return checked_words(
+            _text_of(completion),
+            draft,
+            context,
+            reference,
+            who="the model's",
             author=self.config.model,
             tokens_in=tokens_in,
             tokens_out=tokens_out,
-            cost=cost,
+            cost=self.config.cost(tokens_in, tokens_out),
         )
 
     async def _complete(self, messages: list[dict[str, str]]) -> Any:
