@@ -541,8 +541,23 @@ class Settings(BaseSettings):
 
     @property
     def ai_task_enabled(self) -> bool:
-        """Whether Home Assistant's AI Task is chosen to write the words."""
-        return self.writer is WriterChoice.AI_TASK
+        """Whether Home Assistant's AI Task is chosen to write the words.
+
+        Chosen by `HOMEHABITS_WRITER=ai_task`, and in the add-on (under ingress) by `auto`
+        when no OpenAI-compatible model is configured: the model the owner already set up in
+        Home Assistant writes the words where there is one (see `ai_task_if_available`).
+        """
+        return self.writer is WriterChoice.AI_TASK or self.ai_task_if_available
+
+    @property
+    def ai_task_if_available(self) -> bool:
+        """AI Task tried without being asked for: a home without one gets template words quietly."""
+        return (
+            self.writer is WriterChoice.AUTO
+            and self.ingress
+            and not self.model_enabled
+            and bool(self.ha_url and self.ha_token)
+        )
 
 
 def _check_per_domain(mining: MiningSettings) -> None:

@@ -108,3 +108,38 @@ async def test_an_old_home_assistant_gives_template_words_and_one_warning(
     assert len(about_ai_task) == 1
     assert "2024.11.1" in about_ai_task[0]
     assert fake.count("/api/services") == 0
+
+
+def _addon_settings(url: str) -> Settings:
+    """What the add-on runs with when the owner chose no writer: auto, under ingress."""
+    return Settings(ha_url=url, ha_token=_TOKEN, ingress=True, notifications=False)
+
+
+async def test_in_the_addon_the_home_assistant_ai_task_writes_the_words_unasked(
+    sessions: Sessions, demo: DemoSource, served: tuple[FakeHomeAssistant, str]
+) -> None:
+    _, url = served
+    result = await AnalysisRunner(_addon_settings(url), sessions, lambda: demo).run("cli")
+
+    assert result.suggestions
+    # the preferred AI Task entity of the home, as Home Assistant chooses it
+    assert {s.author for s in result.suggestions} == {"ai_task"}
+    assert result.run.summary.status is RunStatus.SUCCEEDED
+
+
+async def test_in_the_addon_a_home_without_ai_task_gets_template_words_without_a_warning(
+    sessions: Sessions, demo: DemoSource
+) -> None:
+    fake = FakeHomeAssistant(token=_TOKEN, version="2026.2.3")  # no AI Task entity
+    url, stop = serve_in_thread(fake.app)
+    try:
+        result = await AnalysisRunner(_addon_settings(url), sessions, lambda: demo).run("cli")
+    finally:
+        stop()
+
+    summary = result.run.summary
+    assert result.suggestions
+    assert {s.author for s in result.suggestions} == {"template"}
+    assert summary.status is RunStatus.SUCCEEDED
+    assert [w for w in summary.warnings if "AI Task" in w] == []
+    assert summary.errors == []

@@ -120,6 +120,8 @@ class AiTaskConfig:
     phase_deadline_seconds: float = 300.0
     retries: int = 3
     backoff: float = 0.5
+    # chosen by default (the add-on), not by the owner: a home without AI Task is no warning
+    quiet_when_missing: bool = False
 
     def __post_init__(self) -> None:
         """Refuse limits that would stall or flood the writer."""
@@ -145,6 +147,7 @@ class AiTaskConfig:
             timeout_seconds=settings.openai_timeout_seconds,
             phase_deadline_seconds=settings.openai_phase_deadline_seconds,
             retries=settings.openai_max_retries,
+            quiet_when_missing=settings.ai_task_if_available,
         )
 
 

@@ -122,7 +122,8 @@ async def write_words(
         await writer.aclose()
 
     if unavailable:
-        _unavailable_once(unavailable, report)
+        quiet = isinstance(model, AiTaskConfig) and model.quiet_when_missing
+        _unavailable_once(unavailable, report, quiet=quiet)
     report.model_calls = writer.calls
     report.tokens_in = writer.tokens_in
     report.tokens_out = writer.tokens_out
@@ -176,9 +177,17 @@ def _key_maker(model: str, writer: str) -> Callable[[str], str]:
     return key_of
 
 
-def _unavailable_once(unavailable: list[AiTaskUnavailableError], report: WritingReport) -> None:
-    """One line for the run record: a warning when the home has no AI Task, else an error."""
+def _unavailable_once(
+    unavailable: list[AiTaskUnavailableError], report: WritingReport, *, quiet: bool
+) -> None:
+    """One line for the run record: a warning when the home has no AI Task, else an error.
+
+    `quiet`: AI Task was only tried (the add-on's default), so a home without it says nothing.
+    """
     first = unavailable[0]
+    if first.expected and quiet:
+        _LOGGER.info("%s", first)
+        return
     _LOGGER.warning("%s", first)
     if first.expected:
         report.warnings.append(str(first))
