@@ -286,12 +286,13 @@ def suggest(
     (the ones the compiler drops for a never rule stay in: mining found them) and each
     suggested habit's automation by fingerprint.
     """
+    from homehabits.event_cleaning import clean_events
     from homehabits.replay import choose_conditions, drop_wrong_offs
 
     compiled = compile_patterns(found, home.context, dialect=Dialect.MODERN)
     chosen = choose_conditions(
         compiled.drafts,
-        home.frame,
+        clean_events(home.frame),  # as the job replays: no bounce or restart is a person's
         home.context,
         window_start=home.window_start,
         window_end=home.window_end,
@@ -399,9 +400,11 @@ def _replay(
         return False
     compiled = [(pattern, automation_of(pattern)) for pattern in found]
     kept = [(pattern, automation) for pattern, automation in compiled if automation is not None]
+    from homehabits.event_cleaning import clean_events
+
     replays = replay_automations(
         [automation for _, automation in kept],
-        home.frame,
+        clean_events(home.frame),
         home.context,
         window_start=home.window_start,
         window_end=home.window_end,

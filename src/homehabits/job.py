@@ -17,6 +17,7 @@ from homehabits.automations import Draft, DroppedPattern
 from homehabits.automations.compile import SafetyLimits, choose_dialect, compile_patterns
 from homehabits.config import Settings
 from homehabits.context import HomeContext
+from homehabits.event_cleaning import clean_events
 from homehabits.exceptions import HomeHabitsError, RunInProgressError
 from homehabits.patterns import mine
 from homehabits.patterns.habit import Pattern, pattern_to_dict
@@ -324,10 +325,13 @@ class AnalysisRunner:
 
         with clock("replay"):
             # each draft replayed over the window; a condition kept where it cuts wrong fires
+            # judged against what people did, as the miners saw it: no bounce or restart row
+            # makes a fire look useful
+            history = await asyncio.to_thread(clean_events, read.frame, settings.mining)
             replayed = await asyncio.to_thread(
                 choose_conditions,
                 compiled.drafts,
-                read.frame,
+                history,
                 context,
                 window_start=start,
                 window_end=end,
