@@ -287,7 +287,7 @@ def suggest(
     suggested habit's automation by fingerprint.
     """
     from homehabits.event_cleaning import clean_events
-    from homehabits.replay import choose_conditions, drop_wrong_offs
+    from homehabits.replay import choose_conditions, drop_misfiring
 
     compiled = compile_patterns(found, home.context, dialect=Dialect.MODERN)
     chosen = choose_conditions(
@@ -297,8 +297,8 @@ def suggest(
         window_start=home.window_start,
         window_end=home.window_end,
     )
-    kept, wrong_offs = drop_wrong_offs(chosen, home.context)
-    left_out = {dropped.pattern.fingerprint for dropped in wrong_offs}
+    kept, misfiring = drop_misfiring(chosen, home.context)
+    left_out = {dropped.pattern.fingerprint for dropped in misfiring}
     automations = {draft.pattern.fingerprint: draft.automation for draft in kept}
     return [p for p in found if p.fingerprint not in left_out], automations
 

@@ -23,7 +23,7 @@ from homehabits.patterns import mine
 from homehabits.patterns.habit import Pattern, pattern_to_dict
 from homehabits.patterns.same_habit import KnownHabit, keep_known_fingerprints
 from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
-from homehabits.replay import Replay, choose_conditions, drop_wrong_offs, rank_drafts
+from homehabits.replay import Replay, choose_conditions, drop_misfiring, rank_drafts
 from homehabits.sources.base import Source
 from homehabits.sources.registries import unmatched_service_users
 from homehabits.store import repository, run_lease
@@ -336,15 +336,15 @@ class AnalysisRunner:
                 window_start=start,
                 window_end=end,
             )
-            kept, wrong_offs = drop_wrong_offs(replayed, context)
+            kept, misfiring = drop_misfiring(replayed, context)
             compiled.drafts = rank_drafts(kept)
-            compiled.dropped.extend(wrong_offs)
+            compiled.dropped.extend(misfiring)
             summary.suggestions_dropped = len(compiled.dropped)
             gated = sum(1 for draft in compiled.drafts if draft.condition_note)
             progress(
                 "replay",
                 f"{len(compiled.drafts)} automations replayed, {gated} given a condition, "
-                f"{len(wrong_offs)} left out as mostly wrong",
+                f"{len(misfiring)} left out as misfiring",
             )
 
         with clock("write"):

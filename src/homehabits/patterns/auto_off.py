@@ -143,10 +143,16 @@ def _timer(
     are not lost among dinners of 30 to 95; a slot whose durations vary as much as sessions
     do has no steady band holding most of its sessions, and no timer.
     """
-    slots = entity_offs["slot"].drop_nulls().unique().sort().to_list()
     days = manual.group_by("slot").agg(pl.col("date").n_unique().alias("days"))
-    if days.height < len(slots) or days["days"].min() < own.min_occurrences:  # type: ignore[operator]
-        slots = slots[:1]  # a slot of a few stray sessions is no slot: one pool, as ever
+    # a slot of a few stray sessions (a light on once at 08:30) is no routine: left out, not
+    # a reason to pool lunch with dinner; with fewer than two routine slots, one pool as ever
+    slots = sorted(
+        int(slot)
+        for slot, count in days.drop_nulls("slot").iter_rows()
+        if count >= own.min_occurrences
+    )
+    if len(slots) < 2:
+        slots = slots[:1]
     used_days = entity_offs["date"].n_unique()
     best: Pattern | None = None
     for slot in slots:
