@@ -336,7 +336,7 @@ class AnalysisRunner:
                 window_start=start,
                 window_end=end,
             )
-            kept, misfiring = drop_misfiring(replayed, context)
+            kept, misfiring = drop_misfiring(replayed, context, settings.mining)
             compiled.drafts = rank_drafts(kept)
             compiled.dropped.extend(misfiring)
             summary.suggestions_dropped = len(compiled.dropped)

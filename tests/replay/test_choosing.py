@@ -13,7 +13,7 @@ from homehabits.automations.checker import check_automation
 from homehabits.automations.compile import compile_pattern
 from homehabits.automations.dialects import convert_dialect
 from homehabits.automations.draft import Draft
-from homehabits.config import Dialect
+from homehabits.config import Dialect, MiningSettings
 from homehabits.context import Area, Entity, HomeContext
 from homehabits.patterns.habit import HabitKind, Pattern
 from homehabits.replay import Replay, choose_conditions, drop_misfiring, rank_drafts
@@ -523,3 +523,25 @@ def test_a_lunch_timer_is_kept_to_the_lunch_hours_and_spares_the_dinners() -> No
     assert chosen.replay.useful >= DAYS - 2
     assert chosen.condition_note is not None
     assert "between" in chosen.condition_note
+
+
+def test_a_timer_whose_replay_matches_too_few_switch_offs_is_dropped() -> None:
+    timer = Pattern(
+        kind=HabitKind.AUTO_OFF,
+        target_entity="light.kitchen",
+        target_state="off",
+        duration_seconds=600,
+        confidence=0.7,
+    )
+    draft = compile_pattern(timer, BERLIN_HOME, dialect=Dialect.MODERN)
+    few = Draft(**{**_fields(draft), "replay": _replay(5, 3, 2)})
+    enough = Draft(**{**_fields(draft), "replay": _replay(8, 6, 2)})
+    kept, dropped = drop_misfiring([few, enough], BERLIN_HOME)
+    assert [d.replay.useful for d in kept if d.replay] == [6]
+    [gone] = dropped
+    assert "matched only 3 of the times you switched Kitchen off (a habit needs 5)" in gone.reason
+    # the per-domain evidence floor is the one applied
+    settings = MiningSettings(per_domain={"light": {"min_occurrences": 3}})
+    kept, dropped = drop_misfiring([few], BERLIN_HOME, settings)
+    assert len(kept) == 1
+    assert not dropped

@@ -33,9 +33,10 @@ from homehabits.automations.draft import Draft, DroppedPattern
 from homehabits.automations.kinds import weekday_condition
 from homehabits.automations.tree import CONDITION_LIST_KEY, TRIGGER_LIST_KEY
 from homehabits.automations.yaml_text import automation_to_yaml
-from homehabits.config import Dialect
+from homehabits.config import Dialect, MiningSettings
 from homehabits.context import HomeContext
 from homehabits.exceptions import AutomationCheckError
+from homehabits.patterns._common import settings_for
 from homehabits.patterns.habit import HabitKind
 from homehabits.phrasing import ALL_DAYS, WEEKDAYS, WEEKENDS, days_phrase
 from homehabits.replay.engine import DEFAULT_TOLERANCE, replay_automations
@@ -177,19 +178,23 @@ def rank_drafts(drafts: Iterable[Draft]) -> list[Draft]:
 
 
 def drop_misfiring(
-    drafts: Iterable[Draft], context: HomeContext
+    drafts: Iterable[Draft], context: HomeContext, settings: MiningSettings | None = None
 ) -> tuple[list[Draft], list[DroppedPattern]]:
     """The drafts whose replay says they would do more than the person does, left out.
 
-    Two rules, both read off the replay after its condition was chosen: a clock or sun habit
+    Three rules, read off the replay after its condition was chosen: a clock or sun habit
     that switches something off while, by its replay, it was still in use more than a quarter
-    of the times it would have acted; and any automation wrong more often than it did as the
-    person did (at least a few times: strays are not a verdict).
+    of the times it would have acted; any automation wrong more often than it did as the
+    person did (at least a few times: strays are not a verdict); and a timer whose fires
+    matched fewer of the person's switch-offs than a habit needs days (`min_occurrences`, per
+    domain): each of its fires is one of the sessions it claims to explain.
     """
+    own = settings or MiningSettings()
     kept: list[Draft] = []
     dropped: list[DroppedPattern] = []
     for draft in drafts:
-        reason = _misfire(draft, context)
+        domain = draft.pattern.target_entity.split(".", 1)[0]
+        reason = _misfire(draft, context, settings_for(own, domain).min_occurrences)
         if reason is None:
             kept.append(draft)
         else:
@@ -197,7 +202,7 @@ def drop_misfiring(
     return kept, dropped
 
 
-def _misfire(draft: Draft, context: HomeContext) -> str | None:
+def _misfire(draft: Draft, context: HomeContext, least_days: int) -> str | None:
     """Why the draft's replay says it would misfire, or None."""
     pattern, replay = draft.pattern, draft.replay
     if replay is None or not replay.fires:
@@ -219,6 +224,11 @@ def _misfire(draft: Draft, context: HomeContext) -> str | None:
             f"its replay says it would have been wrong more often than right: {replay.wrong} "
             f"of {replay.fires} fires changed {name} when you did not, {replay.useful} did as "
             "you did"
+        )
+    if pattern.kind is HabitKind.AUTO_OFF and replay.useful < least_days:
+        return (
+            f"its replay matched only {replay.useful} of the times you switched {name} off "
+            f"(a habit needs {least_days})"
         )
     return None
 
@@ -359,6 +369,10 @@ class _Evidence:
             return []
         found: list[Candidate] = []
         kind = draft.pattern.kind
+        if kind is _SLOT_TIMER:
+            # a timer of one time slot is gated by its hours only: a day set or the dark
+            # chosen from a dozen of its fires would be fitted to chance
+            return self._time_window(good)
         if kind is not HabitKind.SUN:
             found += self._dark(good)
         found += self._illuminance_below(draft, good, wrong)
