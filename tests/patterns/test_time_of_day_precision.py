@@ -14,6 +14,7 @@ from .conftest import BERLIN, at, build_frame, daily
 
 JITTER = (0, 4, -3, 7, -6, 2, -1, 5, -4)
 BERLIN_LOCATION = Location(latitude=52.52, longitude=13.40)
+WINDOW_MAY = (at("2024-05-01 00:00"), at("2024-05-29 00:00"))
 
 Rows = list[tuple[str | datetime, str, str, str]]
 
@@ -116,3 +117,56 @@ def test_a_wide_off_habit_is_suggested_when_nobody_uses_the_light_after_its_time
 
 def test_a_wide_off_habit_is_not_suggested_when_the_light_is_switched_on_again_after_it() -> None:
     assert _offs(_evenings(set(range(0, 28, 3)))) == []
+
+
+def _mornings(length_minutes: list[float], late_on: float) -> Rows:
+    """On at about 06:50 on weekdays, off again after one of `length_minutes`."""
+    rows: Rows = []
+    for n in range(28):
+        day = date(2024, 5, 1) + timedelta(days=n)
+        on = at(f"{day} 06:50") + timedelta(minutes=late_on * ((n * 7) % 5 - 2))
+        rows.append((on, "light.reading", "on", "user"))
+        length = length_minutes[(n * 11) % len(length_minutes)]
+        rows.append((on + timedelta(minutes=length), "light.reading", "off", "user"))
+    return rows
+
+
+def test_an_off_that_follows_when_the_lamp_went_on_is_no_clock_habit() -> None:
+    # off 40 to 50 minutes after it went on, and on anywhere from 06:30 to 07:10: off at
+    # 07:35 give or take 16 minutes, but the session's length is the steadier (sd 3 min)
+    rows = _mornings([40, 42, 44, 46, 48, 50, 45], late_on=10)
+    found = find_time_habits(
+        build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
+    )
+    assert ("light.reading", "on") in {(h.target_entity, h.target_state) for h in found}
+    assert ("light.reading", "off") not in {(h.target_entity, h.target_state) for h in found}
+
+
+def test_an_off_at_a_steady_clock_time_stays_a_clock_habit_whatever_the_session() -> None:
+    # on 06:50 give or take 10 minutes, off at 07:40 give or take 5: the clock is steadier
+    rows: Rows = []
+    for n in range(28):
+        day = date(2024, 5, 1) + timedelta(days=n)
+        rows.append(
+            (
+                at(f"{day} 06:50") + timedelta(minutes=10 * ((n * 7) % 5 - 2)),
+                "light.reading",
+                "on",
+                "user",
+            )
+        )
+        rows.append(
+            (
+                at(f"{day} 07:40") + timedelta(minutes=JITTER[n % len(JITTER)]),
+                "light.reading",
+                "off",
+                "user",
+            )
+        )
+    found = find_time_habits(
+        build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
+    )
+    offs = [h for h in found if h.target_state == "off"]
+    assert [(h.time_of_day.hour, h.time_of_day.minute // 10) for h in offs if h.time_of_day] == [
+        (7, 4)
+    ]

@@ -52,6 +52,11 @@ _SHADOWED_MARGIN = 0.15
 _DRIFT_MIN_MINUTES = 5.0
 _DRIFT_NOISE_SPREADS = 2.0
 _DRIFT_MIN_DAYS = 5
+# a habit's action ends a session when the entity's previous change is this recent (minutes)…
+_SESSION_MAX_MINUTES = 180.0
+# …on this share of its days: then a steadier session length than clock time explains it
+_SESSION_SHARE = 0.7
+_SESSION_MIN_CLOCK_SD = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +143,11 @@ def find_time_habits(
     for bunch in bunches:
         candidate = bunch.candidate
         pattern = _pattern(bunch, already.get(candidate.cand, set()), context)
-        if pattern is not None and not _still_in_use(candidate, pattern, actions):
+        if (
+            pattern is not None
+            and not _still_in_use(candidate, pattern, actions)
+            and not _follows_its_start(candidate, pattern, timeline)
+        ):
             valid.append((candidate, pattern))
         else:
             failed.append(candidate)
@@ -169,6 +178,43 @@ def _still_in_use(candidate: _Candidate, pattern: Pattern, actions: pl.DataFrame
         pl.col("habit_day").dt.weekday().is_in([day + 1 for day in pattern.weekdays])
     )["habit_day"].n_unique()
     return days >= _IN_USE_SHARE * pattern.days_possible
+
+
+def _follows_its_start(candidate: _Candidate, pattern: Pattern, timeline: pl.DataFrame) -> bool:
+    """Whether the habit's time follows the entity's previous change more than the clock.
+
+    A lamp switched off 25 to 70 minutes after it went on at about 06:50 goes off at about
+    07:40, but its time is the length of a session, not a clock habit: an automation at 07:40
+    would cut the mornings it went on late. When the time since the entity's previous change
+    spreads less than the clock time does, the clock explains nothing the session does not.
+    """
+    if len(pattern.evidence_times) < 3 or candidate.clock_sd < _SESSION_MIN_CLOCK_SD:
+        return False  # a clock time steady within minutes needs no other explanation
+    acted = pl.DataFrame(
+        {"entity_id": candidate.entity_id, "time": list(pattern.evidence_times)},
+        schema={"entity_id": pl.String, "time": timeline.schema["time"]},
+    ).sort("time")
+    before = timeline.filter(pl.col("entity_id") == candidate.entity_id).select(
+        "entity_id", pl.col("time").alias("since"), pl.col("time")
+    )
+    spans = (
+        acted.join_asof(
+            before,
+            on="time",
+            by="entity_id",
+            strategy="backward",
+            allow_exact_matches=False,
+            check_sortedness=False,
+        )
+        .drop_nulls("since")
+        .select(((pl.col("time") - pl.col("since")).dt.total_seconds() / 60).alias("minutes"))
+    )
+    sessions = spans.filter(pl.col("minutes") <= _SESSION_MAX_MINUTES)
+    # most of its actions must end a session (not follow last night's change of a day apart)
+    if sessions.height < 3 or sessions.height < _SESSION_SHARE * len(pattern.evidence_times):
+        return False
+    session_sd = float(sessions.select(pl.col("minutes").std()).item() or 0.0)
+    return session_sd < candidate.clock_sd
 
 
 def _timeline(
