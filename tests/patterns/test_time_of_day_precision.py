@@ -170,3 +170,49 @@ def test_an_off_at_a_steady_clock_time_stays_a_clock_habit_whatever_the_session(
     assert [(h.time_of_day.hour, h.time_of_day.minute // 10) for h in offs if h.time_of_day] == [
         (7, 4)
     ]
+
+
+def _tv_evenings(plays: set[int], lamp_days: set[int]) -> Rows:
+    """The TV plays from 20:00 to 23:30 on `plays`; the strip goes on at 22:45 on `lamp_days`."""
+    rows: Rows = []
+    for n in range(28):
+        day = date(2024, 5, 1) + timedelta(days=n)
+        if n in plays:
+            rows.append(
+                (
+                    at(f"{day} 20:00") + timedelta(minutes=n % 7),
+                    "media_player.tv",
+                    "playing",
+                    "user",
+                )
+            )
+            rows.append((at(f"{day} 23:30"), "media_player.tv", "off", "user"))
+        if n in lamp_days:
+            on = at(f"{day} 22:45") + timedelta(minutes=JITTER[n % len(JITTER)])
+            rows.append((on, "light.strip", "on", "user"))
+            rows.append((on + timedelta(minutes=50), "light.strip", "off", "user"))
+    return rows
+
+
+def test_a_clock_habit_done_only_while_the_tv_plays_is_found_on_those_days() -> None:
+    plays = {n for n in range(28) if n % 5 in (0, 2, 3)}  # 17 of 28 evenings
+    lamp = plays - {7, 18}  # on most of them, never without the TV
+    rows = _tv_evenings(plays, lamp)
+    found = find_time_habits(
+        build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
+    )
+    [strip] = [h for h in found if h.target_entity == "light.strip" and h.target_state == "on"]
+    assert strip.days_possible == len(plays)  # the evenings without the TV are no days of it
+    assert strip.days_observed == len(lamp)
+    assert any("only on the days tv was playing" in note.lower() for note in strip.notes)
+
+
+def test_a_clock_habit_is_not_gated_by_a_tv_that_is_merely_off() -> None:
+    # done on 12 of 28 evenings, on no weekdays in particular: exactly the evenings the TV
+    # does not play. "While the TV is off" is a resting state, no gate: no habit
+    lamp = {n for n in range(28) if n % 5 in (0, 2)}
+    rows = _tv_evenings(set(range(28)) - lamp, lamp)
+    found = find_time_habits(
+        build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
+    )
+    assert not [h for h in found if h.target_entity == "light.strip" and h.target_state == "on"]
