@@ -4,6 +4,7 @@ has an AI Task entity, which one the writer would use, and what HOMEHABITS_WRITE
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -198,3 +199,28 @@ def test_without_home_assistant_the_ai_task_is_not_asked_and_says_what_is_missin
     assert writer["ai_task"]["asked"] is False
     assert "HOMEHABITS_HA_URL" in writer["ai_task"]["why_not_asked"]
     assert writer["writes"]["writer"] == "template"
+
+
+def test_a_home_assistant_that_does_not_answer_is_said_and_check_still_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as taken:  # a port nothing listens on: the connection is refused
+        taken.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{taken.getsockname()[1]}"
+    monkeypatch.setenv("HOMEHABITS_HA_URL", url)
+    monkeypatch.setenv("HOMEHABITS_HA_TOKEN", HA_TOKEN)
+    monkeypatch.setenv("HOMEHABITS_WRITER", "ai_task")
+    args = ["check", "--demo", "--days", "2", "--db", f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"]
+
+    as_json = CliRunner().invoke(app, [*args, "--json"])
+
+    assert as_json.exit_code == 0, as_json.output
+    document = json.loads(as_json.stdout)
+    writer = document["writer"]
+    assert writer["ai_task"]["asked"] is False
+    assert writer["ai_task"]["why_not_asked"].startswith("could not ask Home Assistant about AI")
+    assert url in writer["ai_task"]["why_not_asked"]
+    assert writer["writes"]["writer"] == "template"
+    assert any(
+        w.startswith("HOMEHABITS_WRITER=ai_task, but could not") for w in document["warnings"]
+    )
