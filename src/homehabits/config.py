@@ -157,7 +157,7 @@ class MiningSettings(BaseModel):
     sequence_min_lift: float = Field(default=3.0, gt=1)
     # a timer's steady durations spread at most this share of their length: sessions spread
     # evenly over 40 to 110 minutes (ratio about 0.35) are as variable as sessions are
-    auto_off_max_spread_ratio: float = Field(default=0.25, gt=0)
+    auto_off_max_spread_ratio: float = Field(default=0.3, gt=0)
     override_max_revert_seconds: float = Field(default=1800.0, gt=0)
     presence_max_lag_seconds: float = Field(default=1200.0, gt=0)
     # a clock habit must be this many times denser than the entity's actions spread evenly

@@ -153,3 +153,14 @@ def test_a_trigger_followed_as_often_at_every_hour_gets_no_hours() -> None:
     # the light follows a third of the openings at any hour: too rare, and no hours to blame
     frame = build_frame(_door_then_light(lag_seconds=30, share=0.3))
     assert not [p for p in _mine(frame) if p.target_state == "on" and p.trigger_state == "on"]
+
+
+def test_switching_off_after_a_trigger_is_not_held_to_some_hours() -> None:
+    # the stairs light switched off right after motion, only at night: what a timer explains
+    rows = [
+        (when, entity, "off" if entity == "light.stairs" else state, origin)
+        for when, entity, state, origin in _stairs_at_night()
+    ]
+    assert not [
+        p for p in _mine(build_frame(rows)) if p.target_entity == "light.stairs" and p.notes
+    ]

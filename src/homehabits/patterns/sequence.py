@@ -29,6 +29,7 @@ _SLICE_LEFT_OUT = 0.2
 # ... and outside which the trigger is followed at most half as often as inside
 _SLICE_CONTRAST = 2.0
 _SLICE_MAX_HOURS = 20
+_RESTING = ["off", "closed", "idle", "standby", "locked"]
 # the pairs a slice could rescue: followed this share of min_confidence over all changes
 _SLICE_LEAST_SHARE = 0.25
 
@@ -160,6 +161,8 @@ def _hours_held(
 ) -> dict[int, tuple[int, ...]]:
     """Per pair followed too rarely over all its trigger's changes: the local hours it holds.
 
+    Only pairs whose action switches something on (not off, closed, locked) are sliced.
+
     The hours (a run of them, across midnight too) that hold nine in ten of the pair's
     actions, with the highest share of the trigger's changes followed in them; kept when they
     leave enough changes out, and the changes outside are followed far less often.
@@ -167,7 +170,10 @@ def _hours_held(
     per_hour = (
         followed.group_by("cid", "hour")
         .agg(pl.len().alias("support"), pl.col("acted").is_not_null().sum().alias("hits"))
-        .join(candidates.select("cid", "b_entity"), on="cid")
+        .join(candidates.select("cid", "b_entity", "b_state"), on="cid")
+        # switched off after the trigger is what an auto-off explains, at every hour: only
+        # an action that switches something on is held at some hours (the light when dark)
+        .filter(~pl.col("b_state").is_in(_RESTING))
     )
     held: dict[int, tuple[int, ...]] = {}
     for (cid,), rows in per_hour.partition_by("cid", as_dict=True).items():
