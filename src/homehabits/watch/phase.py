@@ -18,7 +18,6 @@ from homehabits.sources.registries import slugify
 from homehabits.store import repository
 from homehabits.store.engine import Sessions
 from homehabits.store.records import SuggestionRecord, SuggestionStatus
-from homehabits.store.watch import store_watch
 from homehabits.watch.result import AutomationWatch, WatchedAutomation
 from homehabits.watch.watching import owner_automations, watch_automations
 
@@ -99,7 +98,7 @@ async def watch_run(
         window_end=end,
         settings=settings,
     )
-    await store_watch(sessions, run_id, watched, owner=owner)
+    await repository.store_watch(sessions, run_id, watched, owner=owner)
     mine = watched[: len(ours)]
     home = watched[len(ours) :]
     return WatchReport(
