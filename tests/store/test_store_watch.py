@@ -145,7 +145,7 @@ async def test_a_database_from_before_the_watch_is_upgraded_with_its_rows_kept(
         await migrate(engine)
 
         async with engine.connect() as connection:
-            version = (await connection.execute(text("SELECT version_num FROM alembic_version")))
+            version = await connection.execute(text("SELECT version_num FROM alembic_version"))
             assert version.scalar_one() == "0009"
             count = await connection.execute(text("SELECT count(*) FROM suggestions"))
             assert count.scalar_one() == 1

@@ -108,7 +108,7 @@ def test_each_fire_is_counted_and_the_saturday_reverts_are_named_with_their_time
     assert watched.words.startswith("fired 28 times; undone 4 times, all on Saturdays")
     assert "usually 3 minutes after it" in watched.words
     assert watched.misses == ()
-    assert watched.problems == ("people keep undoing it: 4 of 28 fires undone",)
+    assert watched.problems == ("keeps being undone: 4 of 28 fires undone by hand",)
 
 
 def test_a_change_back_after_the_revert_minutes_is_no_revert() -> None:

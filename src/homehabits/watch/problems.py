@@ -84,5 +84,5 @@ def problems_of(
     if observable and fires == 0 and not turned_off:
         found.append(f"never fired in {days} days")
     if reverts >= undone_at_least:
-        found.append(f"people keep undoing it: {reverts} of {fires} fires undone")
+        found.append(f"keeps being undone: {reverts} of {fires} fires undone by hand")
     return tuple(found)
