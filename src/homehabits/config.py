@@ -191,6 +191,11 @@ class WatchSettings(BaseModel):
     # one of the owner's automations undone this many times is listed as one people undo
     undone_at_least: int = Field(default=3, ge=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_json_text(cls, data: Any) -> Any:
+        return _decode_fields(cls, data, "watch__")
+
 
 class Settings(BaseSettings):
     """All settings of homehabits; every field is HOMEHABITS_<NAME> in the environment."""

@@ -151,6 +151,34 @@ async def test_a_database_from_before_the_watch_is_upgraded_with_its_rows_kept(
             assert count.scalar_one() == 1
         assert (await get_run(sessions, run_id)).source == "demo"
         await store_watch(sessions, run_id, [_watch("Porch")])
-        assert [r.alias for r in (await home_automations(sessions))[1]] == []  # no watch phase
+        assert [r.alias for r in (await home_automations(sessions))[1]] == ["Porch"]
     finally:
         await engine.dispose()
+
+
+async def test_a_run_that_read_no_history_keeps_the_last_watch_shown(sessions: Sessions) -> None:
+    from homehabits.config import WatchSettings
+    from homehabits.context import ExistingAutomation, HomeContext
+    from homehabits.events import empty_events
+    from homehabits.watch.phase import watch_run
+
+    seen = await _run(sessions)
+    await store_watch(sessions, seen, [_watch("Porch", problems=("never fired in 30 days",))])
+    empty = await _run(sessions)
+    context = HomeContext(
+        time_zone="UTC",
+        automations=(ExistingAutomation(automation_id="porch", alias="Porch", entity_id=None),),
+    )
+    report = await watch_run(
+        sessions,
+        empty,
+        empty_events(),
+        context,
+        window=(WINDOW_START, WINDOW_END),
+        settings=WatchSettings(),
+    )
+
+    assert (report.deployed, report.owners) == (0, 0)
+    shown_run, records = await home_automations(sessions)
+    assert shown_run == seen
+    assert [r.alias for r in records] == ["Porch"]

@@ -68,3 +68,14 @@ def test_the_automations_command_has_help_and_the_readme_shows_it_and_the_settin
         "HOMEHABITS_WATCH__UNDONE_AT_LEAST",
     ):
         assert shown in readme, f"README does not show {shown}"
+
+
+def test_the_watch_settings_may_be_one_json_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOMEHABITS_WATCH", '{"revert_minutes": 3}')
+    assert load_settings().watch.revert_minutes == 3
+
+    monkeypatch.setenv("HOMEHABITS_WATCH", '{"revert_minute": 3}')
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert "HOMEHABITS_WATCH" in str(refused.value)
+    assert "'revert_minute' is not a setting" in str(refused.value)

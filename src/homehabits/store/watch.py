@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
@@ -25,8 +25,6 @@ __all__ = [
 ]
 
 _FINISHED: Final = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
-# the newest finished runs looked at for one that watched (older ones ran before the phase)
-_RUNS_LOOKED_AT: Final = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,18 +134,16 @@ async def track_records(
 
 
 async def home_automations(sessions: Sessions) -> tuple[int | None, list[TrackRecord]]:
-    """The owner's own automations as the newest finished run that watched saw them.
+    """The owner's own automations as the newest finished run that watched any saw them.
 
     With the run's id (None when no run has watched yet); problems first, then by name.
     """
     async with transaction(sessions, "reading the home's automations", writes=False) as session:
-        runs = await session.execute(
-            select(AnalysisRunRow.id, AnalysisRunRow.phase_seconds)
+        run_id = await session.scalar(
+            select(func.max(AutomationWatchRow.run_id))
+            .join(AnalysisRunRow, AnalysisRunRow.id == AutomationWatchRow.run_id)
             .where(AnalysisRunRow.status.in_(_FINISHED))
-            .order_by(AnalysisRunRow.id.desc())
-            .limit(_RUNS_LOOKED_AT)
         )
-        run_id = next((rid for rid, phases in runs if _watched(phases)), None)
         if run_id is None:
             return None, []
         rows = await session.scalars(
@@ -158,10 +154,6 @@ async def home_automations(sessions: Sessions) -> tuple[int | None, list[TrackRe
         records = [_record(row) for row in rows]
     records.sort(key=lambda r: (not r.problems, -len(r.problems), r.alias.lower()))
     return run_id, records
-
-
-def _watched(phases: Mapping[str, Any] | None) -> bool:
-    return isinstance(phases, Mapping) and "watch" in phases
 
 
 def _times(values: Sequence[Any]) -> tuple[datetime, ...]:

@@ -79,7 +79,13 @@ async def watch_run(
     settings: WatchSettings,
     owner: str | None = None,
 ) -> WatchReport:
-    """Watch the deployed suggestions and the home's own automations; store their records."""
+    """Watch the deployed suggestions and the home's own automations; store their records.
+
+    An empty history says nothing of them (a source that read nothing): nothing is stored,
+    and the page and API keep showing the last run that saw the home.
+    """
+    if history.is_empty():
+        return WatchReport(deployed=0, owners=0, undone=0, with_problems=0)
     deployed = await repository.list_suggestions(
         sessions, status=SuggestionStatus.DEPLOYED, limit=_MOST_DEPLOYED
     )
