@@ -212,3 +212,55 @@ def test_an_entity_unavailable_at_the_end_and_an_automation_turned_off_are_probl
 
 def test_undone_fewer_times_than_the_setting_is_no_problem() -> None:
     assert _watch(_lamp_month(), undone_at_least=5).problems == ()
+
+
+def test_most_reverts_on_one_or_two_days_are_said_as_so_many_of_them() -> None:
+    rows = []
+    for day in range(DAYS):
+        rows.append((_at(day, 21, 45, 1), LAMP, "on", "off", "automation"))
+        weekend = (FIRST_DAY + timedelta(days=day)).weekday() >= 5
+        off = _at(day, 21, 50) if weekend or day in (7, 8) else _at(day, 23, 30)
+        rows.append((off, LAMP, "off", "on", "user"))
+    watched = _watch(rows)
+    assert len(watched.reverts) == 10
+    assert watched.words.startswith("fired 28 times; undone 10 times, 8 of them at weekends")
+
+    # a Monday and a Tuesday beside four Saturdays (and no Sundays at all): all on three days
+    saturdays = [r for r in _lamp_month() if r[0].astimezone(BERLIN).weekday() != 6]
+    for day in (7, 8):
+        saturdays = [r for r in saturdays if r[0] != _at(day, 23, 30)]
+        saturdays.append((_at(day, 21, 47), LAMP, "off", "on", "user"))
+    few = _watch(sorted(saturdays))
+    assert few.words.startswith(
+        "fired 24 times; undone 6 times, all on Mondays, Tuesdays and Saturdays"
+    )
+
+
+def test_a_motion_automation_has_no_usual_time_so_nothing_is_a_miss() -> None:
+    motion = {
+        "alias": "Lamp on motion",
+        "triggers": [{"trigger": "state", "entity_id": "binary_sensor.motion", "to": "on"}],
+        "actions": [{"action": "light.turn_on", "target": {"entity_id": LAMP}}],
+    }
+    rows = []
+    for day in range(DAYS):
+        hour = 7 + (day * 5) % 15  # at a different hour each day
+        rows.append((_at(day, hour, 0, 1), LAMP, "on", "off", "automation"))
+        rows.append((_at(day, hour, 30), LAMP, "off", "on", "user"))
+        rows.append((_at(day, (hour + 3) % 24, 0), LAMP, "on", "off", "user"))
+        rows.append((_at(day, (hour + 3) % 24, 20), LAMP, "off", "on", "user"))
+    watched = _watch(sorted(rows), motion)
+    assert watched.fires == DAYS
+    assert watched.misses == ()
+
+
+def test_an_automation_acting_on_no_entity_cannot_be_watched_and_is_not_called_idle() -> None:
+    notify = {
+        "alias": "Tell me at 21:00",
+        "triggers": [{"trigger": "time", "at": "21:00:00"}],
+        "actions": [{"action": "notify.mobile_app_phone", "data": {"message": "hi"}}],
+    }
+    watched = _watch(_lamp_month(), notify)
+    assert not watched.observable
+    assert watched.words.startswith("cannot be watched")
+    assert watched.problems == ()

@@ -13,10 +13,11 @@ from homehabits.watch.result import Revert
 
 __all__ = ["revert_days", "track_record_words"]
 
-# reverts name their weekdays when they fall on this few of them…
+# reverts name their weekdays when all of them fall on this few…
 _FEW_DAYS: Final = 3
-# …all of them, or this share ("5 of them on Saturdays")
+# …or this share of them on one or two ("8 of them at weekends")
 _MOST: Final = 0.75
+_MOST_DAYS: Final = 2
 
 
 def _times(count: int) -> str:
@@ -24,7 +25,7 @@ def _times(count: int) -> str:
 
 
 def revert_days(reverts: Sequence[Revert], zone: ZoneInfo) -> tuple[tuple[int, ...], int]:
-    """The fewest weekdays (Monday 0) holding most reverts, and how many fall on them.
+    """The weekdays (Monday 0) holding all reverts, or most of them, and how many fall on them.
 
     ((), 0) when the reverts are spread over the week (or there are too few to tell).
     """
@@ -34,7 +35,7 @@ def revert_days(reverts: Sequence[Revert], zone: ZoneInfo) -> tuple[tuple[int, .
     if len(counts) <= _FEW_DAYS:
         return tuple(sorted(counts)), len(reverts)
     ranked = [day for day, _ in counts.most_common()]
-    for size in range(1, _FEW_DAYS + 1):
+    for size in range(1, _MOST_DAYS + 1):
         chosen = ranked[:size]
         held = sum(counts[day] for day in chosen)
         if held >= _MOST * len(reverts):
