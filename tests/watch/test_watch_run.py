@@ -7,13 +7,14 @@ import html
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from datetime import time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
+from homehabits.automations.yaml_text import automation_to_yaml
 from homehabits.cli import app
 from homehabits.config import INGRESS_PROXY
 from homehabits.context import HomeContext
@@ -70,6 +71,10 @@ def _deployed_suggestion() -> NewSuggestion:
         adherence=0.71,
         confidence=0.8,
         score=0.7,
+        # the evenings the person switched it on by hand, in the month before it was deployed
+        evidence_times=tuple(
+            datetime(2024, 9, 10 + day, 19, 40 + day % 11, tzinfo=UTC) for day in range(20)
+        ),
         known_as=DEPLOYED_FINGERPRINT,
     )
     automation = {k: v for k, v in DEPLOYED_AUTOMATION.items() if k != "id"}
@@ -89,7 +94,7 @@ def _deployed_suggestion() -> NewSuggestion:
         area_id="living_room",
         area_name="Living room",
         automation=automation,
-        yaml="alias: Armchair lamp on at 21:45\n",
+        yaml=automation_to_yaml(automation),
         dialect="legacy",
         diff=None,
         pattern=pattern_to_dict(habit),
@@ -170,9 +175,7 @@ async def test_the_deployed_lamps_saturday_reverts_show_in_the_api_cli_and_page(
     assert f"Track record: {track['words']}" in " ".join(shown.output.split())
 
 
-def _utc(text: str) -> object:
-    from datetime import datetime
-
+def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
