@@ -38,6 +38,7 @@ __all__ = [
     "DialectSetting",
     "MiningSettings",
     "Settings",
+    "WatchSettings",
     "WriterChoice",
     "is_loopback",
     "load_settings",
@@ -179,6 +180,25 @@ class MiningSettings(BaseModel):
         return _decode_fields(cls, data, "mining__")
 
 
+class WatchSettings(BaseModel):
+    """How deployed automations and the owner's own are watched after each run."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+    # a person setting a target back this soon after the automation changed it undid it
+    revert_minutes: float = Field(default=10.0, gt=0, le=1440)
+    # doing by hand what the automation does, this close to its usual time with no fire
+    # around it, is a miss
+    miss_minutes: float = Field(default=60.0, gt=0, le=720)
+    # one of the owner's automations undone this many times is listed as one people undo
+    undone_at_least: int = Field(default=3, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_json_text(cls, data: Any) -> Any:
+        return _decode_fields(cls, data, "watch__")
+
+
 class Settings(BaseSettings):
     """All settings of homehabits; every field is HOMEHABITS_<NAME> in the environment."""
 
@@ -211,6 +231,7 @@ class Settings(BaseSettings):
     events_assume_manual: bool = False
     rejected_days: int = Field(default=90, ge=0, le=36500)
     mining: MiningSettings = Field(default_factory=MiningSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
 
     # automations
     dialect: DialectSetting = DialectSetting.AUTO

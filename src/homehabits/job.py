@@ -38,6 +38,7 @@ from homehabits.store.records import (
     SuggestionReplay,
     SuggestionStatus,
 )
+from homehabits.watch.phase import watch_run
 from homehabits.writers import Words, write_words, writer_config
 
 __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
@@ -45,7 +46,7 @@ __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
 _LOGGER = logging.getLogger(__name__)
 
 #: The phases of a run, in order, as they appear in the run record.
-PHASES = ("context", "events", "mine", "compile", "replay", "write", "store")
+PHASES = ("context", "events", "mine", "compile", "replay", "watch", "write", "store")
 
 _CANCELLED = "interrupted: the analysis was stopped before it finished"
 
@@ -346,6 +347,20 @@ class AnalysisRunner:
                 f"{len(compiled.drafts)} automations replayed, {gated} given a condition, "
                 f"{len(misfiring)} left out as misfiring",
             )
+
+        with clock("watch"):
+            # what the deployed suggestions and the owner's automations did, and what people
+            # did about it, judged on the same cleaned history as the replay
+            watched = await watch_run(
+                self._sessions,
+                run_id,
+                history,
+                context,
+                window=(start, end),
+                settings=settings.watch,
+                owner=hold.owner,
+            )
+            progress("watch", watched.message)
 
         with clock("write"):
             model = writer_config(settings)
