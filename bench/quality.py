@@ -525,7 +525,8 @@ def _print_table(noise: str, seeds: int, seconds: float, total: Score) -> None:
         f"{'kind':<12} {'found':>5} {'false+':>6} {'missed':>6} {'precision':>9} {'recall':>6}"
         f" {'wrong fires':>11} {'as planted':>10}"
     )
-    for kind in [*(kind.value for kind in HabitKind), "overall"]:
+    mined = [kind.value for kind in HabitKind if kind is not HabitKind.REVISION]
+    for kind in [*mined, "overall"]:
         if kind == "overall":
             tp, fp, fn = (sum(c.values()) for c in (total.hits, total.false, total.missed))
             fires, wrong = sum(total.fires.values()), sum(total.wrong.values())

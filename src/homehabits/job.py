@@ -39,6 +39,7 @@ from homehabits.store.records import (
     SuggestionStatus,
 )
 from homehabits.watch.phase import watch_run
+from homehabits.watch.revise import propose_revisions
 from homehabits.writers import Words, write_words, writer_config
 
 __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
@@ -360,7 +361,25 @@ class AnalysisRunner:
                 settings=settings.watch,
                 owner=hold.owner,
             )
-            progress("watch", watched.message)
+            # a deployed suggestion people keep undoing: a revision (a condition, or off)
+            revisions = propose_revisions(
+                watched.deployed_watches,
+                {record.id: record for record in watched.deployed_records},
+                history,
+                context,
+                window_start=start,
+                window_end=end,
+                settings=settings.watch,
+            )
+            # a revision retired once (no longer needed) and needed again is pending again
+            found_again = {r.draft.pattern.fingerprint for r in revisions}
+            if await repository.bring_back_retired(self._sessions, found_again):
+                pending = await repository.pending_by_fingerprint(self._sessions)
+            settled = (active - pending.keys()) | rejected
+            fresh = [r.draft for r in revisions if r.draft.pattern.fingerprint not in settled]
+            compiled.drafts.extend(fresh)
+            revised = f", {len(fresh)} revisions proposed" if fresh else ""
+            progress("watch", watched.message + revised)
 
         with clock("write"):
             model = writer_config(settings)
@@ -415,7 +434,8 @@ class AnalysisRunner:
             store_seconds = time.perf_counter() - started
         await repository.set_phase_seconds(self._sessions, run_id, "store", store_seconds)
         if not read.frame.is_empty():  # an empty window says nothing about the habits
-            await self._retire_gone(patterns, stopped, progress)
+            revised_habits = [revision.draft.pattern for revision in revisions]
+            await self._retire_gone([*patterns, *revised_habits], stopped, progress)
         progress(
             "store",
             f"{len(suggestions)} new suggestions stored, {len(refreshed)} waiting for review "

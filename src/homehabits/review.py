@@ -217,10 +217,12 @@ def _unit_of(record: SuggestionRecord) -> str:
 def automation_id_for(record: SuggestionRecord) -> str:
     """The id the automation has in Home Assistant.
 
-    An override changes an automation the home already has, so it keeps that one's id;
-    every other suggestion becomes `homehabits_<fingerprint>`.
+    An override changes an automation the home already has, and a revision one homehabits
+    deployed, so each keeps that one's id; every other suggestion becomes
+    `homehabits_<fingerprint>`.
     """
-    existing = record.habit.automation_id if record.kind is HabitKind.OVERRIDE else None
+    changes_existing = record.kind in (HabitKind.OVERRIDE, HabitKind.REVISION)
+    existing = record.habit.automation_id if changes_existing else None
     if isinstance(existing, str) and existing:
         return existing
     return f"homehabits_{record.fingerprint}"
@@ -267,7 +269,7 @@ async def deploy(
             warning = _judge_before_sending(automation, config, states, settings, force=force)
             # an override overwrites one of the owner's automations: keep theirs to give back
             replaced = None
-            if not automation_id.startswith(_OUR_PREFIX):
+            if not automation_id.startswith(_OUR_PREFIX) or record.kind is HabitKind.REVISION:
                 replaced = record.replaced_automation or await client.get_automation(automation_id)
                 if replaced is None:
                     raise DeployRefusedError(
@@ -301,6 +303,8 @@ async def deploy(
             raise
         return failed
     _LOGGER.info("suggestion %s deployed as %s (%s)", suggestion_id, automation_id, entity_id)
+    if record.kind is HabitKind.REVISION:
+        await _set_revised(sessions, record, automation_id, original_live=False)
     return await repository.change_status(
         sessions,
         suggestion_id,
@@ -309,6 +313,31 @@ async def deploy(
         deploy_message=f"live in Home Assistant as {entity_id} ({dialect.value} dialect)" + warning,
         replaced_automation=replaced,
     )
+
+
+async def _set_revised(
+    sessions: Sessions, revision: SuggestionRecord, automation_id: str, *, original_live: bool
+) -> None:
+    """The suggestion a revision replaced: removed while the revision is live, back after.
+
+    It is the other suggestion whose automation has the revision's id in Home Assistant.
+    """
+    status = SuggestionStatus.DEPLOYED if original_live else SuggestionStatus.REMOVED
+    wanted = SuggestionStatus.REMOVED if original_live else SuggestionStatus.DEPLOYED
+    candidates = await repository.list_suggestions(sessions, status=wanted, limit=10_000)
+    for record in candidates:
+        if record.id == revision.id or record.kind is HabitKind.REVISION:
+            continue
+        if (record.ha_automation_id or automation_id_for(record)) != automation_id:
+            continue
+        message = (
+            f"replaced in Home Assistant by its revision, suggestion {revision.id}"
+            if not original_live
+            else f"back in Home Assistant: its revision, suggestion {revision.id}, was undone"
+        )
+        await repository.change_status(
+            sessions, record.id, status, ha_automation_id=automation_id, deploy_message=message
+        )
 
 
 async def _label_deployed(client: HomeAssistantClient, entity_id: str, version: str) -> str:
@@ -384,7 +413,8 @@ async def undeploy(
             f"suggestion {suggestion_id} is {record.status.value}; only a deployed one can be removed"
         )
     automation_id = record.ha_automation_id or automation_id_for(record)
-    ours = automation_id.startswith(_OUR_PREFIX)
+    # a revision, like an override, gives back what it replaced: the deployed suggestion
+    ours = automation_id.startswith(_OUR_PREFIX) and record.kind is not HabitKind.REVISION
     original = None if ours else record.replaced_automation
     if not ours and original is None:
         raise StatusChangeError(
@@ -402,6 +432,8 @@ async def undeploy(
             await client.save_automation(automation_id, original)
             done = f"your automation {automation_id!r} is back as it was before"
     _LOGGER.info("suggestion %s taken out of Home Assistant: %s", suggestion_id, done)
+    if record.kind is HabitKind.REVISION:
+        await _set_revised(sessions, record, automation_id, original_live=True)
     return await repository.change_status(
         sessions, suggestion_id, SuggestionStatus.REMOVED, deploy_message=done
     )

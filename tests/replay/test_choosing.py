@@ -403,7 +403,7 @@ def test_someone_home_is_tried_when_people_are_known() -> None:
 def test_every_condition_shape_is_accepted_in_both_dialects(
     condition: dict[str, Any], dialect: Dialect
 ) -> None:
-    from homehabits.replay.choosing import _with_condition
+    from homehabits.replay.choosing import with_condition
 
     for pattern in (
         _sequence(),
@@ -416,7 +416,7 @@ def test_every_condition_shape_is_accepted_in_both_dialects(
         ),
     ):
         draft = compile_pattern(pattern, BERLIN_HOME, dialect=dialect)
-        automation = _with_condition(draft, condition)
+        automation = with_condition(draft, condition)
         check_automation(automation, dialect)
         other = Dialect.LEGACY if dialect is Dialect.MODERN else Dialect.MODERN
         check_automation(convert_dialect(automation, other), other)

@@ -247,3 +247,54 @@ async def test_the_automations_page_works_under_the_ingress_prefix(
     assert f'href="{_INGRESS}/runs"' in page.text
     assert "Entrance light when the lock jams" in page.text
     assert f'href="{_INGRESS}/automations"' in suggestions.text
+
+
+async def test_the_saturday_reverts_give_a_revision_that_replaces_the_lamp_and_undoes_cleanly(
+    lived_with: tuple[Running, int, dict[str, object]],
+) -> None:
+    running, suggestion_id, _ = lived_with
+    listed = (await running.client.get("/api/suggestions", params={"kind": "revision"})).json()
+    revisions = [item for item in listed["items"] if item["kind"] == "revision"]
+    if len(revisions) != 1:
+        raise AssertionError(revisions)
+    revision = (await running.client.get(f"/api/suggestions/{revisions[0]['id']}")).json()
+    assert revision["status"] == "pending"
+    assert revision["title"].startswith("Run 'Armchair lamp on at 21:45' only on")
+    assert "all on Saturdays" in revision["rationale"]
+    assert revision["diff"]
+    automation_id = f"homehabits_{DEPLOYED_FINGERPRINT}"
+
+    approved = await running.client.post(f"/api/suggestions/{revision['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    deployed = await running.client.post(f"/api/suggestions/{revision['id']}/deploy")
+    assert deployed.status_code == 200, deployed.text
+    live = running.home_assistant.automations[automation_id]
+    [condition] = live["condition"]  # the simulated Home Assistant is 2024.3: legacy keys
+    assert condition["condition"] == "time"
+    assert "sat" not in condition["weekday"]
+    original = (await running.client.get(f"/api/suggestions/{suggestion_id}")).json()
+    assert original["status"] == "removed"
+    assert f"suggestion {revision['id']}" in original["deploy_message"]
+
+    undone = await running.client.post(f"/api/suggestions/{revision['id']}/undeploy")
+    assert undone.status_code == 200, undone.text
+    restored = running.home_assistant.automations[automation_id]
+    assert "condition" not in restored or not restored["condition"]
+    assert restored["trigger"] == DEPLOYED_AUTOMATION["trigger"]
+    original = (await running.client.get(f"/api/suggestions/{suggestion_id}")).json()
+    assert original["status"] == "deployed"
+
+
+async def test_the_revision_card_shows_what_it_changes(
+    lived_with: tuple[Running, int, dict[str, object]],
+) -> None:
+    running, _, _ = lived_with
+    listed = (await running.client.get("/api/suggestions", params={"kind": "revision"})).json()
+    [revision] = [item for item in listed["items"] if item["kind"] == "revision"]
+    page = html.unescape((await running.client.get("/")).text)
+    card = page.split(f'id="suggestion-{revision["id"]}"', 1)[1].split('<li class="card"', 1)[0]
+    assert "Revises a deployed automation" in card
+    changes = re.search(r"<details class=\"diff\" data-diff>.*?<pre[^>]*>(.*?)</pre>", card, re.S)
+    assert changes is not None
+    assert "(deployed)" in changes.group(1)
+    assert "+  condition:" in changes.group(1) or "+condition:" in changes.group(1)

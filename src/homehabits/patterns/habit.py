@@ -40,6 +40,8 @@ class HabitKind(StrEnum):
     AUTO_OFF = "auto_off"  # switched on, then off by hand after a steady duration
     OVERRIDE = "override"  # an automation acts, a person reverts it soon after
     PRESENCE = "presence"  # everyone leaves, a person switches things off
+    # a deployed homehabits automation people keep undoing, revised (or turned off)
+    REVISION = "revision"
 
 
 def day_type(weekdays: tuple[int, ...]) -> str:
@@ -176,7 +178,7 @@ class Pattern:
             parts += [self.day_type, f"at{minutes:04d}"]
         elif self.kind is HabitKind.SUN:
             parts += [self.day_type, self.sun_event or ""]
-        elif self.kind is HabitKind.OVERRIDE:
+        elif self.kind in (HabitKind.OVERRIDE, HabitKind.REVISION):
             parts += [self.automation_id or ""]
         digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
         return digest[:16]

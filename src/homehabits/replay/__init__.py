@@ -23,6 +23,7 @@ from homehabits.replay.choosing import (
     choose_conditions,
     drop_misfiring,
     rank_drafts,
+    separating_condition,
     usefulness,
 )
 from homehabits.replay.engine import DEFAULT_TOLERANCE, replay_automation, replay_automations
@@ -36,5 +37,6 @@ __all__ = [
     "rank_drafts",
     "replay_automation",
     "replay_automations",
+    "separating_condition",
     "usefulness",
 ]

@@ -39,6 +39,7 @@ from homehabits.exceptions import AutomationCheckError
 from homehabits.patterns._common import settings_for
 from homehabits.patterns.habit import HabitKind
 from homehabits.phrasing import ALL_DAYS, WEEKDAYS, WEEKENDS, days_phrase
+from homehabits.replay.conditions import holds
 from homehabits.replay.engine import DEFAULT_TOLERANCE, replay_automations
 from homehabits.replay.history import TIME, History
 from homehabits.replay.result import Replay
@@ -50,7 +51,9 @@ __all__ = [
     "choose_conditions",
     "drop_misfiring",
     "rank_drafts",
+    "separating_condition",
     "usefulness",
+    "with_condition",
 ]
 
 #: What one wrong fire costs against one saved tap: the owner notices the light on at noon and
@@ -233,6 +236,44 @@ def _misfire(draft: Draft, context: HomeContext, least_days: int) -> str | None:
     return None
 
 
+def separating_condition(
+    draft: Draft,
+    good: Sequence[datetime],
+    wrong: Sequence[datetime],
+    frame: pl.DataFrame,
+    context: HomeContext,
+    *,
+    window_start: datetime,
+    window_end: datetime,
+) -> tuple[Candidate, int, int] | None:
+    """The condition that tells the fires people kept from those they undid, if one does.
+
+    For a deployed automation: `good` are its fires nobody undid, `wrong` those a person set
+    back (UTC). The candidates are those a new draft tries (dark, a time window, someone home,
+    a day type, a gating entity), each judged at those moments; one is kept when it holds at
+    no more than half the undone fires and at nine in ten of the kept ones, the best by kept
+    fires less the penalty per undone fire it still lets through. Returns it with how many of
+    the kept and of the undone fires it lets through.
+    """
+    if not good or len(wrong) < _MIN_WRONG:
+        return None
+    good_times = pl.Series("t", sorted(good), dtype=TIME)
+    wrong_times = pl.Series("t", sorted(wrong), dtype=TIME)
+    evidence = _Evidence(frame, context, window_start, window_end)
+    best: tuple[float, Candidate, int, int] | None = None
+    for candidate in evidence.candidates(draft, good_times, wrong_times):
+        kept, undone = (
+            int(evidence.holds(candidate.condition, times).sum())
+            for times in (good_times, wrong_times)
+        )
+        if undone > len(wrong) * _WRONG_CUT or kept < len(good) * (1 - _USEFUL_LOSS):
+            continue
+        value = kept - WRONG_PENALTY * undone
+        if best is None or value > best[0]:
+            best = (value, candidate, kept, undone)
+    return None if best is None else best[1:]
+
+
 def _may_be_gated(draft: Draft) -> bool:
     """Whether a condition may gate the draft's trigger (see _GATED_KINDS and _SLOT_TIMER)."""
     kind = draft.pattern.kind
@@ -249,7 +290,7 @@ def _try_candidates(
     candidates = evidence.candidates(draft, good, wrong)
     if not candidates:
         return draft
-    automations = [_with_condition(draft, candidate.condition) for candidate in candidates]
+    automations = [with_condition(draft, candidate.condition) for candidate in candidates]
     trials = window.replay(automations)
     best: tuple[float, Candidate, dict[str, Any], Replay] | None = None
     for candidate, automation, after in zip(candidates, automations, trials, strict=True):
@@ -297,7 +338,7 @@ def _percent(share: float) -> str:
     return f"{round(share * 100)} %"
 
 
-def _with_condition(draft: Draft, condition: dict[str, Any]) -> dict[str, Any]:
+def with_condition(draft: Draft, condition: dict[str, Any]) -> dict[str, Any]:
     """The draft's automation with one more condition, built modern and given its dialect."""
     modern = convert_dialect(draft.automation, Dialect.MODERN)
     key = CONDITION_LIST_KEY[Dialect.MODERN]
@@ -383,6 +424,11 @@ class _Evidence:
             found += self._day_types(good, wrong)
         found += self._gating(draft, good, wrong)
         return found
+
+    def holds(self, condition: Mapping[str, Any], times: pl.Series) -> pl.Series:
+        """Whether the condition held at each moment (UTC), as the replay judges it."""
+        skipped: list[str] = []
+        return holds(condition, pl.DataFrame({"t": times}), self._history, skipped)
 
     def holiday_note(self, candidate: Candidate, good: pl.Series, wrong: pl.Series) -> str | None:
         """Public holidays a chosen weekday set still fires on wrongly, and on none rightly."""

@@ -34,6 +34,9 @@ class WatchReport:
     owners: int
     undone: int  # deployed suggestions undone at least once
     with_problems: int  # the owner's automations with a problem
+    # the deployed suggestions and what the watch found of each, for the revisions
+    deployed_records: tuple[SuggestionRecord, ...] = ()
+    deployed_watches: tuple[AutomationWatch, ...] = ()
 
     @property
     def message(self) -> str:
@@ -112,4 +115,6 @@ async def watch_run(
         owners=len(home),
         undone=sum(1 for one in mine if one.reverts),
         with_problems=sum(1 for one in home if one.problems),
+        deployed_records=tuple(deployed),
+        deployed_watches=tuple(mine),
     )

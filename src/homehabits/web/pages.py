@@ -62,6 +62,7 @@ KIND_LABELS: Mapping[HabitKind, str] = {
     HabitKind.AUTO_OFF: "Switch off after a while",
     HabitKind.OVERRIDE: "Corrects an automation",
     HabitKind.PRESENCE: "When everyone leaves",
+    HabitKind.REVISION: "Revises a deployed automation",
 }
 
 #: Which buttons a card shows in each status (the page's JavaScript reads the same lists).

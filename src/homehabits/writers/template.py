@@ -215,6 +215,29 @@ def _override(
     return title, description, rationale
 
 
+def _revision(
+    pattern: Pattern, context: HomeContext, name: str, action: Action, window_days: int | None
+) -> _Texts:
+    """A deployed automation people keep undoing: a condition added, or turned off."""
+    change, effect, revises = (*pattern.notes, "", "", "")[:3]
+    # the deployed automation's alias, as the revision's third note quotes it
+    quoted = revises.partition("('")[2].removesuffix("')")
+    alias = quoted or _automation_alias(pattern, context)
+    if change == "turn it off":
+        title = f"Turn off '{alias}'"
+        description = (
+            f"Disables the triggers of '{alias}', so it no longer changes the {name}; switch "
+            "it back on in Home Assistant whenever you like."
+        )
+    else:
+        title = f"Run '{alias}' {change}"
+        description = (
+            f"Adds a condition to '{alias}': it still {_lower_first(action.does(name))}, {change}."
+        )
+    rationale = f"Since it was deployed it was {effect}." if effect else ""
+    return title, description, rationale
+
+
 def _presence(
     pattern: Pattern, context: HomeContext, name: str, action: Action, window_days: int | None
 ) -> _Texts:
@@ -314,4 +337,5 @@ _WRITERS = {
     HabitKind.AUTO_OFF: _auto_off,
     HabitKind.OVERRIDE: _override,
     HabitKind.PRESENCE: _presence,
+    HabitKind.REVISION: _revision,
 }
