@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, time, timedelta
 
 from homehabits.config import MiningSettings
@@ -216,3 +217,21 @@ def test_a_clock_habit_is_not_gated_by_a_tv_that_is_merely_off() -> None:
         build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
     )
     assert not [h for h in found if h.target_entity == "light.strip" and h.target_state == "on"]
+
+
+def test_the_middle_of_a_wide_morning_window_is_no_clock_habit() -> None:
+    # the radio on anywhere from 05:00 to 06:45 on weekdays, drawn evenly: a bunch of 14 of
+    # the 20 mornings falls around 06:05 by chance, with as many just outside it
+    rng = random.Random(12)
+    rows: Rows = []
+    for n in range(28):
+        day = date(2024, 5, 1) + timedelta(days=n)
+        if day.weekday() >= 5:
+            continue
+        on = at(f"{day} 05:00") + timedelta(minutes=rng.uniform(0, 105))
+        rows.append((on, "media_player.radio", "playing", "user"))
+        rows.append((on + timedelta(minutes=70), "media_player.radio", "off", "user"))
+    found = find_time_habits(
+        build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
+    )
+    assert not [h for h in found if h.target_state == "playing"]

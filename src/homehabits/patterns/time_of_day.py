@@ -57,6 +57,11 @@ _SESSION_MAX_MINUTES = 180.0
 # …on this share of its days: then a steadier session length than clock time explains it
 _SESSION_SHARE = 0.7
 _SESSION_MIN_CLOCK_SD = 5.0
+# a habit's band: this many spreads either side of its time (at least the minutes); just
+# outside it, the same action may be at most this share as frequent as inside
+_BAND_SPREADS = 2.5
+_BAND_MIN_MINUTES = 10.0
+_FLANK_SHARE = 1 / 3
 # a clock habit done only while a TV plays (or a switch is on): the domains that may gate it,
 # the share of its days the gate must hold on, and the share of days it must leave out
 _GATE_DOMAINS = ("media_player", "input_boolean", "remote")
@@ -159,6 +164,7 @@ def find_time_habits(
             pattern is not None
             and not _still_in_use(candidate, pattern, actions)
             and not _follows_its_start(candidate, pattern, timeline)
+            and not _cut_from_wider(candidate, pattern, actions)
         ):
             valid.append((candidate, pattern))
         else:
@@ -190,6 +196,31 @@ def _still_in_use(candidate: _Candidate, pattern: Pattern, actions: pl.DataFrame
         pl.col("habit_day").dt.weekday().is_in([day + 1 for day in pattern.weekdays])
     )["habit_day"].n_unique()
     return days >= _IN_USE_SHARE * pattern.days_possible
+
+
+def _cut_from_wider(candidate: _Candidate, pattern: Pattern, actions: pl.DataFrame) -> bool:
+    """Whether the bunch is the middle of a wider spread, not a time of its own.
+
+    The radio goes on anywhere between 05:00 and 06:45 on weekdays: a bunch found in the
+    middle of that has neighbours just outside it as thick as itself. A habit's own times
+    thin out fast beyond its band (a normal spread keeps 1 % between two and a half and five
+    spreads from its time); when the same action on the habit's days is, just outside its
+    band (as wide again on each side), more than a third as frequent as inside, the clock
+    time explains nothing a wider window would not.
+    """
+    half = max(_BAND_SPREADS * candidate.clock_sd, _BAND_MIN_MINUTES)
+    offset = circular_diff(pl.col("minute"), candidate.clock_mean).abs()
+    shift_seconds = round((candidate.clock_mean - MINUTES_PER_DAY / 2) * 60)
+    habit_weekday = (pl.col("local") - pl.duration(seconds=shift_seconds)).dt.weekday()
+    near = actions.filter(
+        pl.col("entity_id") == candidate.entity_id,
+        pl.col("state") == candidate.state,
+        habit_weekday.is_in([day + 1 for day in pattern.weekdays]),
+        offset <= 2 * half,
+    ).select((offset <= half).alias("inside"))
+    inside = int(near["inside"].sum())
+    outside = near.height - inside
+    return inside > 0 and outside > _FLANK_SHARE * inside
 
 
 def _follows_its_start(candidate: _Candidate, pattern: Pattern, timeline: pl.DataFrame) -> bool:
