@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from homehabits.config import MiningSettings
 from homehabits.context import HomeContext, Location
 from homehabits.patterns._sun import sun_table
-from homehabits.patterns.habit import HabitKind
+from homehabits.patterns.habit import ALL_DAYS, HabitKind
 from homehabits.patterns.time_of_day import find_time_habits
 
 from .conftest import BERLIN, at, build_frame, daily
@@ -235,3 +235,22 @@ def test_the_middle_of_a_wide_morning_window_is_no_clock_habit() -> None:
         build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
     )
     assert not [h for h in found if h.target_state == "playing"]
+
+
+def test_a_weekday_missed_on_its_two_dates_by_chance_stays_in_an_every_day_habit() -> None:
+    # two weeks of blinds open at 07:30 on ten of the twelve days that are not Sundays, and
+    # both Sundays missed: at that adherence one weekday in thirty-six would be, so it is no
+    # reason to leave Sundays out (two dates say little): still every day
+    rows: Rows = []
+    for n in range(14):
+        day = date(2024, 5, 6) + timedelta(days=n)  # a Monday
+        if day.weekday() != 6 and n not in (3, 8):
+            on = at(f"{day} 07:30") + timedelta(minutes=JITTER[n % len(JITTER)])
+            rows.append((on, "cover.blinds", "open", "user"))
+            rows.append((on + timedelta(hours=12), "cover.blinds", "closed", "user"))
+    window = (at("2024-05-06 00:00"), at("2024-05-20 00:00"))
+    found = find_time_habits(
+        build_frame(rows), HomeContext(time_zone=BERLIN), *window, MiningSettings()
+    )
+    [opened] = [h for h in found if h.target_state == "open"]
+    assert opened.weekdays == ALL_DAYS

@@ -35,6 +35,7 @@ _NAMED_DAY_SET_BONUS = 0.04
 # a custom set (e.g. tue_thu) must hold nearly all of the bunch: chance bunches spill over
 _CUSTOM_SET_MIN_COVERAGE = 0.9
 _LEFT_OUT_ADHERENCE = 0.25  # every day / weekdays / weekends win a near tie
+_LEFT_OUT_CHANCE = 0.02  # ... and a weekday is left out only when so few is no chance
 _SAME_HABIT_OVERLAP = 0.5
 _MIN_NEEDED_SHARE = 0.7
 _MAX_SUN_OFFSET_MINUTES = 180
@@ -764,12 +765,27 @@ def _count_weekdays(days: list[date]) -> dict[int, int]:
 def _clearly_left_out(
     days: tuple[int, ...], observed: dict[int, int], possible: dict[int, int]
 ) -> bool:
-    """Whether the person (nearly) never does it on the days a custom set leaves out."""
+    """Whether the person (nearly) never does it on the days a custom set leaves out.
+
+    (Nearly) never, and not by chance: done on a quarter of a left-out weekday's dates at
+    most, and that few would happen at the set's own adherence only rarely (one Sunday of
+    four at an adherence of 0.7 happens for one weekday in twelve, so it is no reason to
+    leave Sundays out; none of five is).
+    """
+    kept_done = sum(observed.get(day, 0) for day in days)
+    kept_could = sum(possible[day] for day in days)
+    rate = kept_done / kept_could if kept_could else 0.0
     return all(
         observed.get(day, 0) <= _LEFT_OUT_ADHERENCE * possible[day]
+        and _at_most(observed.get(day, 0), possible[day], rate) <= _LEFT_OUT_CHANCE
         for day in ALL_DAYS
         if day not in days and possible[day]
     )
+
+
+def _at_most(done: int, dates: int, rate: float) -> float:
+    """The chance of doing it on `done` of `dates` or fewer, each at `rate` (binomial)."""
+    return sum(math.comb(dates, k) * rate**k * (1 - rate) ** (dates - k) for k in range(done + 1))
 
 
 def _day_set(observed: dict[int, int], possible: dict[int, int]) -> tuple[int, ...]:
