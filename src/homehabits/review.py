@@ -262,11 +262,10 @@ async def _redeploy(
         check_automation(sending, dialect)
         states = await client.get_states()
         warning = _judge_before_sending(sending, config, states, settings, force=force)
-        running = await client.get_automation(automation_id)
         await client.save_automation(automation_id, sending)
         if await client.get_automation(automation_id) is None:
-            if running is not None:
-                await client.save_automation(automation_id, running)
+            # what it ran before: the stored automation, which was deployed
+            await client.save_automation(automation_id, convert_dialect(record.automation, dialect))
             raise DeployError(
                 f"Home Assistant accepted automation {automation_id} but does not show it; "
                 "the automation it ran before is back"

@@ -86,7 +86,7 @@ async def add_versions(
             .where(SuggestionVersionRow.suggestion_id.in_(ids))
             .group_by(SuggestionVersionRow.suggestion_id)
         )
-        newest = dict(rows)
+        newest = dict(rows.all())
     values: list[dict[str, Any]] = []
     for version in versions:
         number = newest.get(version.suggestion_id, 0) + 1
