@@ -38,6 +38,7 @@ from homehabits.store.records import (
     SuggestionReplay,
     SuggestionStatus,
 )
+from homehabits.store.retention import prune_after_run
 from homehabits.writers import Words, write_words, writer_config
 
 __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
@@ -401,6 +402,7 @@ class AnalysisRunner:
         await repository.set_phase_seconds(self._sessions, run_id, "store", store_seconds)
         if not read.frame.is_empty():  # an empty window says nothing about the habits
             await self._retire_gone(patterns, stopped, progress)
+        progress("store", await prune_after_run(self._sessions, settings, run_id))
         progress(
             "store",
             f"{len(suggestions)} new suggestions stored, {len(refreshed)} waiting for review "
