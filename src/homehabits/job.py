@@ -402,12 +402,12 @@ class AnalysisRunner:
         await repository.set_phase_seconds(self._sessions, run_id, "store", store_seconds)
         if not read.frame.is_empty():  # an empty window says nothing about the habits
             await self._retire_gone(patterns, stopped, progress)
-        progress("store", await prune_after_run(self._sessions, settings, run_id))
         progress(
             "store",
             f"{len(suggestions)} new suggestions stored, {len(refreshed)} waiting for review "
             "brought up to date",
         )
+        progress("store", await prune_after_run(self._sessions, settings, run_id))
 
         run = await repository.get_run(self._sessions, run_id)
         stored = await repository.list_suggestions(self._sessions, run_id=run_id, limit=10_000)
