@@ -140,27 +140,26 @@ async def get_version(sessions: Sessions, suggestion_id: int, number: int) -> Ve
 async def _versions(
     sessions: Sessions, suggestion_ids: Sequence[int], doing: str
 ) -> dict[int, list[VersionRecord]]:
-    """Versions by suggestion, newest first; a suggestion that exists is there, if versionless."""
+    """Versions by suggestion, newest first; a suggestion that exists is there, if versionless.
+
+    One query (the suggestions outer-joined to their versions): the review page asks once
+    for all its cards.
+    """
     async with transaction(sessions, doing, writes=False) as session:
-        statuses = dict(
-            (
-                await session.execute(
-                    select(SuggestionRow.id, SuggestionRow.status).where(
-                        SuggestionRow.id.in_(suggestion_ids)
-                    )
-                )
-            ).all()
+        rows = await session.execute(
+            select(SuggestionRow.id, SuggestionRow.status, SuggestionVersionRow)
+            .outerjoin(SuggestionVersionRow, SuggestionVersionRow.suggestion_id == SuggestionRow.id)
+            .where(SuggestionRow.id.in_(suggestion_ids))
+            .order_by(SuggestionRow.id, SuggestionVersionRow.number.desc())
         )
-        rows = await session.scalars(
-            select(SuggestionVersionRow)
-            .where(SuggestionVersionRow.suggestion_id.in_(suggestion_ids))
-            .order_by(SuggestionVersionRow.suggestion_id, SuggestionVersionRow.number.desc())
-        )
+        statuses: dict[int, SuggestionStatus] = {}
         grouped: dict[int, list[SuggestionVersionRow]] = defaultdict(list)
-        for row in rows:
-            grouped[row.suggestion_id].append(row)
+        for suggestion_id, status, version in rows:
+            statuses[suggestion_id] = SuggestionStatus(status)
+            if version is not None:
+                grouped[suggestion_id].append(version)
     return {
-        suggestion_id: _records(grouped.get(suggestion_id, []), SuggestionStatus(status))
+        suggestion_id: _records(grouped.get(suggestion_id, []), status)
         for suggestion_id, status in statuses.items()
     }
 
