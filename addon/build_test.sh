@@ -6,9 +6,11 @@
 #   addon/build_test.sh                   # BUILD_FROM=homehabits-base:local, built here first
 #   BUILD_FROM=ghcr.io/home-assistant/amd64-base-debian:bookworm addon/build_test.sh
 #
-# Without a registry, the base is made from Debian itself: debootstrap (minbase, python3) and
-# `docker import`. The wheels come from PyPI on the host (addon/build_wheel.sh), so the build
-# needs no network.
+# It builds the repository root, as the Supervisor builds the add-on from a clone (the
+# Dockerfile installs homehabits from the source tree). Without a registry, the base is made
+# from Debian itself: debootstrap (minbase, python3) and `docker import`; the dependencies come
+# from PyPI on the host (addon/offline_wheels.sh), so the build needs no network. OFFLINE=0
+# builds with PyPI instead, as the Supervisor does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,27 +22,33 @@ fail() {
 command -v docker >/dev/null || fail "docker is not installed"
 docker info >/dev/null 2>&1 || fail "the Docker daemon does not answer (start dockerd)"
 
+rootfs=""
+work=$(mktemp -d)
+name="homehabits-build-test-$$"
+cleanup() {
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  rm -rf "$work"
+  [[ -z "$rootfs" ]] || rm -rf "$rootfs"
+  if [[ "${OFFLINE:-1}" == "1" ]]; then addon/offline_wheels.sh --clean; fi
+}
+trap cleanup EXIT
+
 base=${BUILD_FROM:-homehabits-base:local}
 if [[ "$base" == "homehabits-base:local" ]] && ! docker image inspect "$base" >/dev/null 2>&1; then
   command -v debootstrap >/dev/null || fail "no $base image and no debootstrap to make one"
   rootfs=$(mktemp -d)
-  trap 'rm -rf "$rootfs"' EXIT
   debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
     bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
   tar -C "$rootfs" -c . | docker import -c 'CMD ["/bin/bash"]' - "$base" >/dev/null
 fi
 
-addon/build_wheel.sh --with-dependencies >/dev/null
-docker build -q --build-arg BUILD_FROM="$base" -t homehabits:test addon/homehabits >/dev/null
+if [[ "${OFFLINE:-1}" == "1" ]]; then
+  addon/offline_wheels.sh >/dev/null
+fi
+# the repository root is the build context, as for the Supervisor (see .dockerignore)
+docker build -q --build-arg BUILD_FROM="$base" -t homehabits:test . >/dev/null
 
-work=$(mktemp -d)
-name="homehabits-build-test-$$"
-cleanup() {
-  docker rm -f "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 fixture=${HA_FIXTURE:-/work/shared/fixtures/ha-2024.3-config}
 cp -a "$fixture" "$work/config"
 before=$(cd "$work/config" && find . -type f -print0 | sort -z | xargs -0 sha256sum)

@@ -21,7 +21,11 @@ For the matched habits that compile (some, like opening a garage door, never do)
   brightness_pct, temperature, position, …) to about the planted value;
 - group: the action targets every member.
 The replayed wrong-fire rate is wrong fires / fires of every suggestion's automation,
-through homehabits.replay (printed as "not available" where that module is missing).
+through homehabits.replay (printed as "not available" where that module is missing). Beside
+it ("as planted"), the same rate for the planted habits themselves, compiled with their exact
+time, lag, settings and conditions: the baseline of the same run, how often the household's
+own habits are "wrong" under the replay's judge (the days they skip them, the minutes they
+stray beyond its 15-minute tolerance).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from homehabits.config import Dialect
 from homehabits.context import HomeContext
 from homehabits.exceptions import AutomationError
 from homehabits.patterns import HabitKind, Pattern, mine
+from homehabits.patterns.habit import GroupMember
 from homehabits.sources.simulator import (
     PlantedHabit,
     SimulatedHome,
@@ -248,6 +253,9 @@ class Score:
     groups: list[int] = field(default_factory=lambda: [0, 0])
     fires: Counter[str] = field(default_factory=Counter)
     wrong: Counter[str] = field(default_factory=Counter)
+    # the planted habits' own automations replayed: the baseline of the same run
+    planted_fires: Counter[str] = field(default_factory=Counter)
+    planted_wrong: Counter[str] = field(default_factory=Counter)
     replayed: bool = True
     mistakes: list[str] = field(default_factory=list)
 
@@ -265,6 +273,8 @@ class Score:
             mine_[1] += theirs[1]
         self.fires += other.fires
         self.wrong += other.wrong
+        self.planted_fires += other.planted_fires
+        self.planted_wrong += other.planted_wrong
         self.replayed = self.replayed and other.replayed
         self.mistakes += other.mistakes
 
@@ -287,7 +297,7 @@ def suggest(
     suggested habit's automation by fingerprint.
     """
     from homehabits.event_cleaning import clean_events
-    from homehabits.replay import choose_conditions, drop_wrong_offs
+    from homehabits.replay import choose_conditions, drop_misfiring
 
     compiled = compile_patterns(found, home.context, dialect=Dialect.MODERN)
     chosen = choose_conditions(
@@ -297,8 +307,8 @@ def suggest(
         window_start=home.window_start,
         window_end=home.window_end,
     )
-    kept, wrong_offs = drop_wrong_offs(chosen, home.context)
-    left_out = {dropped.pattern.fingerprint for dropped in wrong_offs}
+    kept, misfiring = drop_misfiring(chosen, home.context)
+    left_out = {dropped.pattern.fingerprint for dropped in misfiring}
     automations = {draft.pattern.fingerprint: draft.automation for draft in kept}
     return [p for p in found if p.fingerprint not in left_out], automations
 
@@ -412,7 +422,81 @@ def _replay(
     for (pattern, _), replayed in zip(kept, replays, strict=True):
         score.fires[pattern.kind.value] += replayed.fires
         score.wrong[pattern.kind.value] += replayed.wrong
+    planted = [
+        (habit, automation)
+        for habit in home.truth
+        if not habit.stopped and (automation := planted_automation(habit, home.context))
+    ]
+    floors = replay_automations(
+        [automation for _, automation in planted],
+        clean_events(home.frame),
+        home.context,
+        window_start=home.window_start,
+        window_end=home.window_end,
+    )
+    for (habit, _), replayed in zip(planted, floors, strict=True):
+        score.planted_fires[habit.kind.value] += replayed.fires
+        score.planted_wrong[habit.kind.value] += replayed.wrong
     return True
+
+
+def planted_automation(habit: PlantedHabit, context: HomeContext) -> dict[str, Any] | None:
+    """The automation of the planted habit itself: its exact time, lag, settings, conditions.
+
+    Replayed, it is the baseline of the same run: how wrong the household's own habits are
+    under the replay's judge (the days they skip them, the minutes they stray beyond its
+    tolerance), before any condition or drop chosen by replay.
+    """
+    pattern = Pattern(
+        kind=habit.kind,
+        target_entity=habit.target_entity,
+        target_state=habit.target_state,
+        trigger_entity=habit.trigger_entity,
+        trigger_state=habit.trigger_state,
+        related_entities=habit.related_entities,
+        time_of_day=habit.time_of_day,
+        weekdays=habit.weekdays,
+        sun_event=habit.sun_event,
+        sun_offset_minutes=habit.sun_offset_minutes,
+        lag_seconds=habit.lag_seconds,
+        duration_seconds=habit.duration_seconds,
+        action_attributes=habit.attributes,
+        automation_id=habit.automation_id,
+        group_members=tuple(GroupMember(entity_id=member) for member in habit.group),
+        confidence=1.0,
+    )
+    automation = _compiled(pattern, context)
+    if automation is None:
+        return None
+    extra = [_planted_condition(word) for word in habit.conditions]
+    if any(condition is None for condition in extra):
+        return automation
+    if extra:
+        automation["conditions"] = [*automation.get("conditions", []), *extra]
+    return automation
+
+
+def _planted_condition(word: str) -> dict[str, Any] | None:
+    """The condition a planted habit names in words (the night as the simulator's widest)."""
+    if word == "dark":
+        return {"condition": "sun", "after": "sunset", "before": "sunrise"}
+    if word == "night":
+        return {"condition": "time", "after": "21:30:00", "before": "06:30:00"}
+    if word in ("home", "away"):
+        side = "above" if word == "home" else "below"
+        return {
+            "condition": "numeric_state",
+            "entity_id": "zone.home",
+            side: 0 if word == "home" else 1,
+        }
+    if word in ("weekdays", "workday"):
+        return {"condition": "time", "weekday": list(_WEEKDAY_NAMES[:5])}
+    if word == "weekend":
+        return {"condition": "time", "weekday": list(_WEEKDAY_NAMES[5:])}
+    if word.startswith("state:") and "=" in word:
+        entity_id, state = word.removeprefix("state:").split("=", 1)
+        return {"condition": "state", "entity_id": entity_id, "state": state}
+    return None
 
 
 def _describe(pattern: Pattern) -> str:
@@ -439,19 +523,22 @@ def _print_table(noise: str, seeds: int, seconds: float, total: Score) -> None:
     print(f"\nnoise {noise}: {seeds} random homes, mine() {seconds / seeds:.2f} s a home")
     print(
         f"{'kind':<12} {'found':>5} {'false+':>6} {'missed':>6} {'precision':>9} {'recall':>6}"
-        f" {'wrong fires':>11}"
+        f" {'wrong fires':>11} {'as planted':>10}"
     )
     for kind in [*(kind.value for kind in HabitKind), "overall"]:
         if kind == "overall":
             tp, fp, fn = (sum(c.values()) for c in (total.hits, total.false, total.missed))
             fires, wrong = sum(total.fires.values()), sum(total.wrong.values())
+            planted = sum(total.planted_fires.values()), sum(total.planted_wrong.values())
         else:
             tp, fp, fn = total.hits[kind], total.false[kind], total.missed[kind]
             fires, wrong = total.fires[kind], total.wrong[kind]
+            planted = total.planted_fires[kind], total.planted_wrong[kind]
         replayed = _ratio(wrong, fires) if total.replayed else "n/a"
+        baseline = _ratio(planted[1], planted[0]) if total.replayed else "n/a"
         print(
             f"{kind:<12} {tp:>5} {fp:>6} {fn:>6} {_ratio(tp, tp + fp):>9}"
-            f" {_ratio(tp, tp + fn):>6} {replayed:>11}"
+            f" {_ratio(tp, tp + fn):>6} {replayed:>11} {baseline:>10}"
         )
     print(
         f"right on matched habits: conditions {_share(total.conditions)}, "
@@ -459,7 +546,13 @@ def _print_table(noise: str, seeds: int, seconds: float, total: Score) -> None:
     )
     if total.replayed:
         fires, wrong = sum(total.fires.values()), sum(total.wrong.values())
-        print(f"replay: {wrong} wrong of {fires} fires ({_ratio(wrong, fires)})")
+        floor_fires = sum(total.planted_fires.values())
+        floor_wrong = sum(total.planted_wrong.values())
+        print(
+            f"replay: {wrong} wrong of {fires} fires ({_ratio(wrong, fires)}); the planted "
+            f"habits compiled as planted (their exact times, lags and conditions): "
+            f"{floor_wrong} wrong of {floor_fires} ({_ratio(floor_wrong, floor_fires)})"
+        )
     else:
         print("replay: not available")
 

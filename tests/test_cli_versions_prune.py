@@ -117,7 +117,7 @@ def test_each_analysis_prunes_what_is_older_than_90_days_and_prune_dry_run_says_
     second = _invoke(runner, "analyze", "--demo", "--db", db)
 
     assert second.exit_code == 0, second.output
-    progress = second.stderr
+    progress = " ".join(second.stderr.split())  # as one line, however the terminal wraps it
     assert "removed 0 runs" in progress
     assert "1 rejected or retired suggestion" in progress
     assert "the database was vacuumed" in progress

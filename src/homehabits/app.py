@@ -70,7 +70,10 @@ def create_app(
         version=__version__,
         summary="Learns the habits of a Home Assistant home and proposes them as automations.",
         lifespan=lifespan,
-        docs_url="/docs",
+        # /openapi.json and /docs are the API's own routes (api.docs): they follow ingress
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     include_api(app, settings)

@@ -39,6 +39,7 @@ __all__ = [
     "MiningSettings",
     "RetentionSettings",
     "Settings",
+    "WatchSettings",
     "WriterChoice",
     "is_loopback",
     "load_settings",
@@ -156,7 +157,9 @@ class MiningSettings(BaseModel):
     max_spread_minutes: float = Field(default=30.0, gt=0)
     sequence_max_lag_seconds: float = Field(default=300.0, gt=0)
     sequence_min_lift: float = Field(default=3.0, gt=1)
-    auto_off_max_spread_ratio: float = Field(default=0.35, gt=0)
+    # a timer's steady durations spread at most this share of their length: sessions spread
+    # evenly over 40 to 110 minutes (ratio about 0.35) are as variable as sessions are
+    auto_off_max_spread_ratio: float = Field(default=0.3, gt=0)
     override_max_revert_seconds: float = Field(default=1800.0, gt=0)
     presence_max_lag_seconds: float = Field(default=1200.0, gt=0)
     # a clock habit must be this many times denser than the entity's actions spread evenly
@@ -195,6 +198,25 @@ class RetentionSettings(BaseModel):
         return _decode_fields(cls, data, "retention__")
 
 
+class WatchSettings(BaseModel):
+    """How deployed automations and the owner's own are watched after each run."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+    # a person setting a target back this soon after the automation changed it undid it
+    revert_minutes: float = Field(default=10.0, gt=0, le=1440)
+    # doing by hand what the automation does, this close to its usual time with no fire
+    # around it, is a miss
+    miss_minutes: float = Field(default=60.0, gt=0, le=720)
+    # one of the owner's automations undone this many times is listed as one people undo
+    undone_at_least: int = Field(default=3, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_json_text(cls, data: Any) -> Any:
+        return _decode_fields(cls, data, "watch__")
+
+
 class Settings(BaseSettings):
     """All settings of homehabits; every field is HOMEHABITS_<NAME> in the environment."""
 
@@ -227,6 +249,7 @@ class Settings(BaseSettings):
     events_assume_manual: bool = False
     rejected_days: int = Field(default=90, ge=0, le=36500)
     mining: MiningSettings = Field(default_factory=MiningSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     # automations

@@ -23,7 +23,7 @@ from homehabits.patterns import mine
 from homehabits.patterns.habit import Pattern, pattern_to_dict
 from homehabits.patterns.same_habit import KnownHabit, keep_known_fingerprints
 from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
-from homehabits.replay import Replay, choose_conditions, drop_wrong_offs, rank_drafts
+from homehabits.replay import Replay, choose_conditions, drop_misfiring, rank_drafts
 from homehabits.sources.base import Source
 from homehabits.sources.registries import unmatched_service_users
 from homehabits.store import repository, run_lease
@@ -39,6 +39,7 @@ from homehabits.store.records import (
     SuggestionStatus,
 )
 from homehabits.store.retention import prune_after_run
+from homehabits.watch.phase import watch_run
 from homehabits.writers import Words, write_words, writer_config
 
 __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
@@ -46,7 +47,7 @@ __all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
 _LOGGER = logging.getLogger(__name__)
 
 #: The phases of a run, in order, as they appear in the run record.
-PHASES = ("context", "events", "mine", "compile", "replay", "write", "store")
+PHASES = ("context", "events", "mine", "compile", "replay", "watch", "write", "store")
 
 _CANCELLED = "interrupted: the analysis was stopped before it finished"
 
@@ -337,16 +338,30 @@ class AnalysisRunner:
                 window_start=start,
                 window_end=end,
             )
-            kept, wrong_offs = drop_wrong_offs(replayed, context)
+            kept, misfiring = drop_misfiring(replayed, context, settings.mining)
             compiled.drafts = rank_drafts(kept)
-            compiled.dropped.extend(wrong_offs)
+            compiled.dropped.extend(misfiring)
             summary.suggestions_dropped = len(compiled.dropped)
             gated = sum(1 for draft in compiled.drafts if draft.condition_note)
             progress(
                 "replay",
                 f"{len(compiled.drafts)} automations replayed, {gated} given a condition, "
-                f"{len(wrong_offs)} left out as mostly wrong",
+                f"{len(misfiring)} left out as misfiring",
             )
+
+        with clock("watch"):
+            # what the deployed suggestions and the owner's automations did, and what people
+            # did about it, judged on the same cleaned history as the replay
+            watched = await watch_run(
+                self._sessions,
+                run_id,
+                history,
+                context,
+                window=(start, end),
+                settings=settings.watch,
+                owner=hold.owner,
+            )
+            progress("watch", watched.message)
 
         with clock("write"):
             model = writer_config(settings)

@@ -22,7 +22,7 @@ Endpoints, with Home Assistant's response shapes: `GET /api/`, `GET /api/config`
 `/api/websocket` (auth handshake, `config/{entity,device,area}_registry/list`,
 `config/auth/list`, `automation/config`, `config/label_registry/{list,create}`,
 `config/category_registry/{list,create}` (from 2024.4, as real), `config/entity_registry/{get,update}`,
-`persistent_notification/get`, `ping`), `POST /api/services/<domain>/<service>`
+`persistent_notification/get`, `ai_task/preferences/get`, `ping`), `POST /api/services/<domain>/<service>`
 (`persistent_notification.create`/`dismiss`, and the `notify.*` names in `notify_services`;
 any other service answers 400 as real Home Assistant does). Every HTTP request needs
 `Authorization: Bearer <token>` (else 401).
@@ -766,6 +766,13 @@ class FakeHomeAssistant:
             result = entry
         elif kind == "config/entity_registry/update":
             return self._update_entity(number, message)
+        elif kind == "ai_task/preferences/get":
+            # registered by the ai_task integration, which loads only with an AI Task entity
+            if _version(self.version) < _AI_TASK_SINCE or not any(
+                entity.startswith("ai_task.") for entity in self.states
+            ):
+                return _ws_error(number, "unknown_command", "Unknown command.")
+            result = {"gen_data_entity_id": self.ai_task_preferred, "gen_image_entity_id": None}
         elif kind == "ping":
             return {"id": number, "type": "pong"}
         else:

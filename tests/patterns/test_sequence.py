@@ -109,3 +109,58 @@ def test_support_counts_every_trigger_in_a_month_of_events() -> None:
     assert habit.support == 84
     assert 0.3 <= habit.confidence <= 0.7
     assert isinstance(habit.evidence_times[0], datetime)
+
+
+def _stairs_at_night(seed: int = 2) -> list[tuple]:
+    """Motion on the stairs ten times a day and three times a night; the light only at night."""
+    rng = random.Random(seed)
+    rows: list[tuple] = []
+    for day in range(28):
+        midnight = at(START) + timedelta(days=day)
+        day_visits = [rng.uniform(7.5, 21.5) for _ in range(10)]
+        night_visits = [rng.uniform(22.5, 29.5) for _ in range(3)]  # 22:30 to 05:30
+        for hours in sorted(day_visits + night_visits):
+            seen = midnight + timedelta(hours=hours)
+            rows.append((seen, "binary_sensor.stairs_motion", "on", "device"))
+            rows.append(
+                (seen + timedelta(seconds=40), "binary_sensor.stairs_motion", "off", "device")
+            )
+            if hours > 22 and rng.random() < 0.9:
+                lit = seen + timedelta(seconds=rng.uniform(2, 5))
+                rows.append((lit, "light.stairs", "on", "user"))
+                rows.append(
+                    (lit + timedelta(minutes=rng.uniform(2, 25)), "light.stairs", "off", "user")
+                )
+    return rows
+
+
+def test_a_sequence_held_only_at_night_is_found_in_its_hours() -> None:
+    frame = build_frame(_stairs_at_night())
+    found = [
+        p
+        for p in _mine(frame)
+        if p.target_entity == "light.stairs" and p.target_state == "on" and p.trigger_state == "on"
+    ]
+    [habit] = found  # followed on under a fifth of all the motion: no habit without its hours
+    assert habit.confidence >= 0.8  # of the motion in its hours
+    assert habit.support is not None
+    assert habit.support < 28 * 13 / 2  # the day's motion is left out of its support
+    [note] = [n for n in habit.notes if n.startswith("only when")]
+    assert "between 22:00 and 06:00" in note
+
+
+def test_a_trigger_followed_as_often_at_every_hour_gets_no_hours() -> None:
+    # the light follows a third of the openings at any hour: too rare, and no hours to blame
+    frame = build_frame(_door_then_light(lag_seconds=30, share=0.3))
+    assert not [p for p in _mine(frame) if p.target_state == "on" and p.trigger_state == "on"]
+
+
+def test_switching_off_after_a_trigger_is_not_held_to_some_hours() -> None:
+    # the stairs light switched off right after motion, only at night: what a timer explains
+    rows = [
+        (when, entity, "off" if entity == "light.stairs" else state, origin)
+        for when, entity, state, origin in _stairs_at_night()
+    ]
+    assert not [
+        p for p in _mine(build_frame(rows)) if p.target_entity == "light.stairs" and p.notes
+    ]

@@ -14,6 +14,7 @@ from .conftest import BERLIN, at, build_frame, daily
 
 JITTER = (0, 4, -3, 7, -6, 2, -1, 5, -4)
 BERLIN_LOCATION = Location(latitude=52.52, longitude=13.40)
+WINDOW_MAY = (at("2024-05-01 00:00"), at("2024-05-29 00:00"))
 
 Rows = list[tuple[str | datetime, str, str, str]]
 
@@ -116,3 +117,102 @@ def test_a_wide_off_habit_is_suggested_when_nobody_uses_the_light_after_its_time
 
 def test_a_wide_off_habit_is_not_suggested_when_the_light_is_switched_on_again_after_it() -> None:
     assert _offs(_evenings(set(range(0, 28, 3)))) == []
+
+
+def _mornings(length_minutes: list[float], late_on: float) -> Rows:
+    """On at about 06:50 on weekdays, off again after one of `length_minutes`."""
+    rows: Rows = []
+    for n in range(28):
+        day = date(2024, 5, 1) + timedelta(days=n)
+        on = at(f"{day} 06:50") + timedelta(minutes=late_on * ((n * 7) % 5 - 2))
+        rows.append((on, "light.reading", "on", "user"))
+        length = length_minutes[(n * 11) % len(length_minutes)]
+        rows.append((on + timedelta(minutes=length), "light.reading", "off", "user"))
+    return rows
+
+
+def test_an_off_that_follows_when_the_lamp_went_on_is_no_clock_habit() -> None:
+    # off 40 to 50 minutes after it went on, and on anywhere from 06:30 to 07:10: off at
+    # 07:35 give or take 16 minutes, but the session's length is the steadier (sd 3 min)
+    rows = _mornings([40, 42, 44, 46, 48, 50, 45], late_on=10)
+    found = find_time_habits(
+        build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
+    )
+    assert ("light.reading", "on") in {(h.target_entity, h.target_state) for h in found}
+    assert ("light.reading", "off") not in {(h.target_entity, h.target_state) for h in found}
+
+
+def test_an_off_at_a_steady_clock_time_stays_a_clock_habit_whatever_the_session() -> None:
+    # on 06:50 give or take 10 minutes, off at 07:40 give or take 5: the clock is steadier
+    rows: Rows = []
+    for n in range(28):
+        day = date(2024, 5, 1) + timedelta(days=n)
+        rows.append(
+            (
+                at(f"{day} 06:50") + timedelta(minutes=10 * ((n * 7) % 5 - 2)),
+                "light.reading",
+                "on",
+                "user",
+            )
+        )
+        rows.append(
+            (
+                at(f"{day} 07:40") + timedelta(minutes=JITTER[n % len(JITTER)]),
+                "light.reading",
+                "off",
+                "user",
+            )
+        )
+    found = find_time_habits(
+        build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
+    )
+    offs = [h for h in found if h.target_state == "off"]
+    assert [(h.time_of_day.hour, h.time_of_day.minute // 10) for h in offs if h.time_of_day] == [
+        (7, 4)
+    ]
+
+
+def _tv_evenings(plays: set[int], lamp_days: set[int]) -> Rows:
+    """The TV plays from 20:00 to 23:30 on `plays`; the strip goes on at 22:45 on `lamp_days`."""
+    rows: Rows = []
+    for n in range(28):
+        day = date(2024, 5, 1) + timedelta(days=n)
+        if n in plays:
+            rows.append(
+                (
+                    at(f"{day} 20:00") + timedelta(minutes=n % 7),
+                    "media_player.tv",
+                    "playing",
+                    "user",
+                )
+            )
+            rows.append((at(f"{day} 23:30"), "media_player.tv", "off", "user"))
+        if n in lamp_days:
+            on = at(f"{day} 22:45") + timedelta(minutes=JITTER[n % len(JITTER)])
+            rows.append((on, "light.strip", "on", "user"))
+            rows.append((on + timedelta(minutes=50), "light.strip", "off", "user"))
+    return rows
+
+
+def test_a_clock_habit_done_only_while_the_tv_plays_is_found_on_those_days() -> None:
+    plays = {n for n in range(28) if n % 5 in (0, 2, 3)}  # 17 of 28 evenings
+    lamp = plays - {7, 18}  # on most of them, never without the TV
+    rows = _tv_evenings(plays, lamp)
+    found = find_time_habits(
+        build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
+    )
+    [strip] = [h for h in found if h.target_entity == "light.strip" and h.target_state == "on"]
+    assert strip.days_possible == len(plays)  # the evenings without the TV are no days of it
+    assert strip.days_observed == len(lamp)
+    assert any("only on the days tv was playing" in note.lower() for note in strip.notes)
+
+
+def test_a_clock_habit_is_not_gated_by_a_tv_that_is_merely_off() -> None:
+    # done on 12 of 28 evenings, on no weekdays in particular: exactly the evenings the TV
+    # does not play. "While the TV is off" is a resting state, no gate: no habit
+    lamp = {n for n in range(28) if n % 5 in (0, 2)}
+    rows = _tv_evenings(set(range(28)) - lamp, lamp)
+    found = find_time_habits(
+        build_frame(rows), HomeContext(time_zone=BERLIN), *WINDOW_MAY, MiningSettings()
+    )
+    assert not [h for h in found if h.target_entity == "light.strip" and h.target_state == "on"]

@@ -16,10 +16,11 @@ import pytest
 from homehabits.exceptions import HomeAssistantError
 from homehabits.homeassistant import HomeAssistantClient
 from homehabits.writers import AiTaskConfig, write_words
-from homehabits.writers.ai_task import STRUCTURE
+from homehabits.writers.ai_task import STRUCTURE, find_ai_task
 from tests.fakes.fake_home_assistant import FakeHomeAssistant
 from tests.fakes.serving import serve_in_thread
 from tests.real_ha.conftest import RealHomeAssistant
+from tests.real_ha.test_fake_matches_real import _ws
 from tests.writers.test_ai_task_writer import _lights
 
 pytestmark = pytest.mark.real_ha
@@ -81,3 +82,30 @@ async def test_the_writer_falls_back_to_the_template_with_one_warning(
     assert len(report.warnings) == 1
     assert report.errors == []
     assert report.fallbacks == 0
+
+
+def test_the_ai_task_preferences_are_refused_without_an_ai_task_as_the_fake_refuses(
+    real_ha: RealHomeAssistant, fake_like: tuple[str, str]
+) -> None:
+    command = [{"type": "ai_task/preferences/get"}]
+    real = _ws(real_ha.url, real_ha.token, command)[-1]
+    url, token = fake_like
+    fake = _ws(url, token, command)[-1]
+
+    assert real["success"] is False
+    assert (fake["success"], fake["error"]["code"]) == (False, real["error"]["code"])
+
+
+async def test_check_and_the_writer_find_no_ai_task_entity_in_the_real_home_assistant(
+    real_ha: RealHomeAssistant,
+) -> None:
+    async with HomeAssistantClient(real_ha.url, real_ha.token, retries=0) as ha:
+        support = await find_ai_task(ha, None)
+        preferred = await ha.get_ai_task_preferred_entity()
+
+    assert support.entity is None
+    assert support.ha_version == real_ha.version
+    assert support.entities == ()
+    assert preferred is None
+    assert support.problem is not None
+    assert "no AI Task" in support.problem

@@ -13,10 +13,10 @@ from homehabits.automations.checker import check_automation
 from homehabits.automations.compile import compile_pattern
 from homehabits.automations.dialects import convert_dialect
 from homehabits.automations.draft import Draft
-from homehabits.config import Dialect
+from homehabits.config import Dialect, MiningSettings
 from homehabits.context import Area, Entity, HomeContext
 from homehabits.patterns.habit import HabitKind, Pattern
-from homehabits.replay import Replay, choose_conditions, drop_wrong_offs, rank_drafts
+from homehabits.replay import Replay, choose_conditions, drop_misfiring, rank_drafts
 from homehabits.replay.choosing import WRONG_PENALTY, usefulness
 
 from .conftest import BERLIN_HOME, at, build_frame
@@ -257,36 +257,44 @@ def _replay(fires: int, useful: int, wrong: int) -> Replay:
     )
 
 
-def test_a_clock_off_habit_that_is_mostly_wrong_is_dropped() -> None:
+def _clock_draft(state: str, at: time) -> Draft:
     pattern = Pattern(
         kind=HabitKind.TIME_OF_DAY,
         target_entity="light.kitchen",
-        target_state="off",
-        time_of_day=time(22, 0),
+        target_state=state,
+        time_of_day=at,
         confidence=0.7,
     )
-    draft = compile_pattern(pattern, BERLIN_HOME, dialect=Dialect.MODERN)
-    on = compile_pattern(
-        Pattern(
-            kind=HabitKind.TIME_OF_DAY,
-            target_entity="light.kitchen",
-            target_state="on",
-            time_of_day=time(7, 0),
-            confidence=0.7,
-        ),
-        BERLIN_HOME,
-        dialect=Dialect.MODERN,
-    )
-    kept, dropped = drop_wrong_offs(
-        [
-            Draft(**{**_fields(draft), "replay": _replay(20, 6, 14)}),
-            Draft(**{**_fields(on), "replay": _replay(20, 6, 14)}),
-        ],
-        BERLIN_HOME,
-    )
-    assert [d.pattern.target_state for d in kept] == ["on"]
+    return compile_pattern(pattern, BERLIN_HOME, dialect=Dialect.MODERN)
+
+
+def test_a_clock_off_habit_that_cuts_what_is_in_use_is_dropped() -> None:
+    # off at 22:00: of the 14 times it would have switched the light off, 4 were still in use
+    # (the 6 fires that found it off already say nothing either way)
+    cutting = Draft(**{**_fields(_clock_draft("off", time(22, 0))), "replay": _replay(20, 10, 4)})
+    careful = Draft(**{**_fields(_clock_draft("off", time(23, 0))), "replay": _replay(20, 12, 2)})
+    early = Draft(**{**_fields(_clock_draft("on", time(7, 0))), "replay": _replay(20, 10, 4)})
+    kept, dropped = drop_misfiring([cutting, careful, early], BERLIN_HOME)
+    assert [(d.pattern.target_state, d.pattern.time_of_day) for d in kept] == [
+        ("off", time(23, 0)),
+        ("on", time(7, 0)),
+    ]
     [gone] = dropped
-    assert "would have switched Kitchen off while it was still in use: 14 of 20" in gone.reason
+    assert gone.pattern.time_of_day == time(22, 0)
+    assert (
+        "would have switched Kitchen off while it was still in use: 4 of the 14 times"
+        in gone.reason
+    )
+
+
+def test_an_automation_wrong_more_often_than_right_is_dropped() -> None:
+    wrong = Draft(**{**_fields(_clock_draft("on", time(7, 0))), "replay": _replay(20, 6, 9)})
+    strays = Draft(**{**_fields(_clock_draft("on", time(8, 0))), "replay": _replay(4, 1, 2)})
+    kept, dropped = drop_misfiring([wrong, strays], BERLIN_HOME)
+    assert [d.pattern.time_of_day for d in kept] == [time(8, 0)]  # two strays are no verdict
+    [gone] = dropped
+    assert "wrong more often than right: 9 of 20 fires" in gone.reason
+    assert "6 did as you did" in gone.reason
 
 
 def test_drafts_are_ranked_by_confidence_then_replayed_usefulness() -> None:
@@ -479,3 +487,61 @@ def test_locking_is_never_given_a_condition() -> None:
     assert _conditions(draft) == []
     assert draft.replay is not None
     assert draft.replay.wrong > 0
+
+
+def test_a_lunch_timer_is_kept_to_the_lunch_hours_and_spares_the_dinners() -> None:
+    table = "light.kitchen_table"
+    rows: list[Row] = []
+    for day in range(DAYS):
+        lunch = f"12:{(day * 7) % 40:02d}"
+        rows += [
+            (_stamp(day, lunch), table, "on", "user"),
+            (_stamp(day, lunch, timedelta(minutes=10, seconds=day % 50)), table, "off", "user"),
+            (_stamp(day, "19:00"), table, "on", "user"),
+            (_stamp(day, "19:00", timedelta(minutes=30 + day * 2)), table, "off", "user"),
+        ]
+    pattern = Pattern(
+        kind=HabitKind.AUTO_OFF,
+        target_entity=table,
+        target_state="off",
+        time_of_day=time(12, 20),  # the timer of the lunch slot
+        duration_seconds=630,
+        occurrences=DAYS,
+        days_observed=DAYS,
+        days_possible=DAYS,
+        adherence=1.0,
+        confidence=0.9,
+        score=0.9,
+    )
+    chosen = _choose(pattern, rows)
+    [window] = [c for c in _conditions(chosen) if c.get("condition") == "time"]
+    after, before = time.fromisoformat(window["after"]), time.fromisoformat(window["before"])
+    assert time(11, 0) <= after <= time(12, 15)
+    assert time(12, 45) <= before <= time(15, 0)
+    assert chosen.replay is not None
+    assert chosen.replay.wrong == 0  # no dinner cut short
+    assert chosen.replay.useful >= DAYS - 2
+    assert chosen.condition_note is not None
+    assert "between" in chosen.condition_note
+
+
+def test_a_timer_whose_replay_matches_too_few_switch_offs_is_dropped() -> None:
+    timer = Pattern(
+        kind=HabitKind.AUTO_OFF,
+        target_entity="light.kitchen",
+        target_state="off",
+        duration_seconds=600,
+        confidence=0.7,
+    )
+    draft = compile_pattern(timer, BERLIN_HOME, dialect=Dialect.MODERN)
+    few = Draft(**{**_fields(draft), "replay": _replay(5, 3, 2)})
+    enough = Draft(**{**_fields(draft), "replay": _replay(8, 6, 2)})
+    kept, dropped = drop_misfiring([few, enough], BERLIN_HOME)
+    assert [d.replay.useful for d in kept if d.replay] == [6]
+    [gone] = dropped
+    assert "matched only 3 of the times you switched Kitchen off (a habit needs 5)" in gone.reason
+    # the per-domain evidence floor is the one applied
+    settings = MiningSettings(per_domain={"light": {"min_occurrences": 3}})
+    kept, dropped = drop_misfiring([few], BERLIN_HOME, settings)
+    assert len(kept) == 1
+    assert not dropped

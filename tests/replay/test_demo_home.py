@@ -8,9 +8,10 @@ import pytest
 
 from homehabits.automations import compile_patterns
 from homehabits.config import Dialect
+from homehabits.event_cleaning import clean_events
 from homehabits.patterns import mine
 from homehabits.patterns.habit import HabitKind
-from homehabits.replay import Replay, replay_automation, replay_automations
+from homehabits.replay import Replay, choose_conditions, replay_automation, replay_automations
 from homehabits.sources.simulator import SimulatedHome, SimulationConfig, simulate_home
 
 
@@ -77,7 +78,16 @@ def test_planted_clock_habits_help_more_often_than_they_get_it_wrong(
         and (draft.pattern.target_entity, draft.pattern.target_state) in planted
     ]
     assert drafts
-    for draft in drafts:
+    # as the run suggests them: with the condition their replay chose (the LED strip only
+    # while the bedroom TV plays)
+    suggested = choose_conditions(
+        drafts,
+        clean_events(home.frame),
+        home.context,
+        window_start=home.window_start,
+        window_end=home.window_end,
+    )
+    for draft in suggested:
         replay = replay_automation(
             draft.automation,
             home.frame,

@@ -1,5 +1,6 @@
 """The review page behind Home Assistant's ingress, in Chromium: every link, script, style and
-call under /api/hassio_ingress/<token>/, the signed-in user shown and recorded, nobody else in."""
+call under /api/hassio_ingress/<token>/, the signed-in user shown and recorded, nobody else in;
+the API's docs page (Swagger UI) there too."""
 
 from __future__ import annotations
 
@@ -176,3 +177,30 @@ def test_a_picture_of_the_page_under_ingress(
     page.screenshot(path=str(artifacts / "ingress-page.png"))
 
     assert (artifacts / "ingress-page.png").stat().st_size > 10_000
+
+
+def test_swagger_ui_shows_the_api_and_tries_a_call_under_the_prefix(
+    ingress: tuple[ReviewSite, FakeSupervisor, str], page: Page
+) -> None:
+    _, supervisor, base = ingress
+    asked: list[tuple[str, int]] = []
+    page.on("response", lambda response: asked.append((response.url, response.status)))
+
+    page.goto(f"{base}/docs")
+
+    expect(page.locator(".info .title")).to_contain_text("homehabits")
+    operation = page.locator("#operations-suggestions-list_suggestions_api_suggestions_get")
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    expect(operation.locator(".live-responses-table tbody .response-col_status")).to_have_text(
+        "200"
+    )
+    expect(operation.locator(".request-url")).to_contain_text(f"{base}/api/suggestions")
+
+    assert asked, "the page asked for nothing"
+    for url, status in asked:
+        assert url.startswith(f"{base}/"), url
+        assert status < 400, (url, status)
+    forwarded = {line.split("?")[0] for line in supervisor.forwarded}
+    assert {"GET /docs", "GET /openapi.json", "GET /api/suggestions"} <= forwarded

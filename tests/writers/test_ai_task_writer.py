@@ -237,6 +237,25 @@ async def test_a_home_without_ai_task_gets_template_words_and_one_warning(
     assert fake.count(_SERVICE) == 0
 
 
+async def test_entities_with_none_preferred_and_none_chosen_get_template_words_and_one_warning() -> (
+    None
+):
+    # Home Assistant refuses a task naming no entity when none is preferred: not one is sent
+    fake = FakeHomeAssistant(token=_TOKEN, version="2026.2.3")
+    fake.add_ai_task("ai_task.openai", preferred=False)
+    fake.add_ai_task("ai_task.ollama", preferred=False)
+    context, drafts = _lights(3)
+
+    words, report = await _write(fake, drafts, context, _config(entity_id=None))
+
+    assert {w.author for w in words} == {"template"}
+    assert len(report.warnings) == 1
+    assert "(ai_task.ollama, ai_task.openai) but none is preferred" in report.warnings[0]
+    assert "HOMEHABITS_AI_TASK_ENTITY" in report.warnings[0]
+    assert report.errors == []
+    assert fake.count(_SERVICE) == 0
+
+
 async def test_no_service_at_home_assistant_is_treated_as_no_ai_task() -> None:
     # the states show an entity, yet the service is not there: Home Assistant answers 400
     fake = _fake()

@@ -11,12 +11,15 @@ from homehabits.patterns.habit import HabitKind
 from homehabits.store.pattern_records import StoredPattern
 from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord
 from homehabits.store.versions import VersionRecord
+from homehabits.store.watch import TrackRecord
 
 _RECORD_TYPES = get_type_hints(SuggestionRecord)
 
 __all__ = [
     "ApproveManyBody",
     "ApproveManyResult",
+    "AutomationOut",
+    "AutomationsPage",
     "DeployBody",
     "EditBody",
     "HealthOut",
@@ -33,6 +36,7 @@ __all__ = [
     "SuggestionDetail",
     "SuggestionOut",
     "SuggestionPage",
+    "TrackRecordOut",
     "VersionOut",
 ]
 
@@ -156,10 +160,77 @@ class SuggestionOut(BaseModel):
     @classmethod
     def from_record(cls, record: SuggestionRecord) -> Self:
         """The API view of a stored suggestion."""
-        values = {name: getattr(record, name) for name in cls.model_fields if name != "evidence"}
+        # what the record does not hold (the evidence, a track record) is filled in below
+        values = {name: getattr(record, name) for name in cls.model_fields if name in _RECORD_TYPES}
         if "evidence" in cls.model_fields:
             values["evidence"] = record.pattern
         return cls.model_validate(values)
+
+
+class RevertOut(BaseModel):
+    """A person setting a target back soon after the automation changed it."""
+
+    fired_at: datetime
+    undone_at: datetime
+    entity_id: str
+    set_to: str
+    back_to: str
+
+
+class TrackRecordOut(BaseModel):
+    """What a deployed automation did in the newest run's window, and what people did about it."""
+
+    run_id: int
+    fires: int
+    last_fired: datetime | None
+    reverts: list[RevertOut] = Field(description="each undone fire, with its times")
+    misses: list[datetime] = Field(description="when a person did it by hand, unfired")
+    words: str = Field(description="e.g. 'fired 27 times; undone 6 times, all on Saturdays'")
+    problems: list[str]
+
+    @classmethod
+    def from_record(cls, record: TrackRecord) -> Self:
+        """The API view of a stored track record."""
+        return cls(
+            run_id=record.run_id,
+            fires=record.fires,
+            last_fired=record.last_fired,
+            reverts=[RevertOut.model_validate(r.as_dict()) for r in record.reverts],
+            misses=list(record.misses),
+            words=record.words,
+            problems=list(record.problems),
+        )
+
+
+class AutomationOut(TrackRecordOut):
+    """One of the home's own automations with its evidence from the newest run."""
+
+    name: str
+    automation_id: str | None
+    automation_entity: str | None
+    missing_entities: list[str] = Field(description="named, but the home no longer has them")
+    unavailable_entities: list[str] = Field(description="unavailable at the window's end")
+
+    @classmethod
+    def from_record(cls, record: TrackRecord) -> Self:
+        """The API view of one of the home's automations."""
+        return cls.model_validate(
+            {
+                **TrackRecordOut.from_record(record).model_dump(),
+                "name": record.alias,
+                "automation_id": record.automation_id,
+                "automation_entity": record.automation_entity,
+                "missing_entities": list(record.missing_entities),
+                "unavailable_entities": list(record.unavailable_entities),
+            }
+        )
+
+
+class AutomationsPage(BaseModel):
+    """The home's own automations, those with problems first, and the run that watched them."""
+
+    run_id: int | None = Field(description="None until a run has watched the automations")
+    items: list[AutomationOut]
 
 
 class SuggestionDetail(SuggestionOut):
@@ -173,6 +244,8 @@ class SuggestionDetail(SuggestionOut):
         ],
         **_record_fields("tokens_in", "tokens_out", "cost"),
     }
+    # a deployed one's record: the newest finished run's watch (None before one watched it)
+    track_record: TrackRecordOut | None = None
 
 
 class SuggestionPage(BaseModel):

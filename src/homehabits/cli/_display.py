@@ -89,7 +89,7 @@ def show_suggestions(found: list[SuggestionRecord], *, title: str) -> None:
     console.print(table)
 
 
-def show_one(s: SuggestionRecord) -> None:
+def show_one(s: SuggestionRecord, track_record: str | None = None) -> None:
     console.print(
         f"[bold]{escape(s.title)}[/bold]  ({s.status.value}, {s.kind}, "
         f"confidence {s.confidence:.2f})"
@@ -98,6 +98,8 @@ def show_one(s: SuggestionRecord) -> None:
     console.print(f"[italic]{escape(s.rationale)}[/italic]")
     if s.replay is not None:
         console.print(f"Replay: {escape(s.replay.sentence)}")
+    if track_record:
+        console.print(f"Track record: {escape(track_record)}")
     if s.condition_note:
         console.print(f"Condition: {escape(s.condition_note)}")
     if s.sensitive:

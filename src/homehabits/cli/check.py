@@ -1,4 +1,5 @@
-"""`homehabits check`: the effective settings, what the source can see, and every warning."""
+"""`homehabits check`: the effective settings, what the source can see, who would write the
+words (the model, Home Assistant's AI Task or the template), and every warning."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ from homehabits.exceptions import HomeHabitsError
 
 __all__ = ["check"]
 
+_ASK_SECONDS = 10.0  # a check should not hang on a Home Assistant that does not answer
+
 
 @dataclass(slots=True)
 class _Report:
@@ -46,6 +49,7 @@ class _Report:
     source: str | None = None
     home: dict[str, Any] = field(default_factory=dict)
     service_accounts: list[dict[str, str]] = field(default_factory=list)
+    writer: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -56,6 +60,7 @@ class _Report:
             "source": self.source,
             "home": self.home,
             "service_account_proposals": self.service_accounts,
+            "writer": self.writer,
             "warnings": self.warnings,
             "errors": self.errors,
         }
@@ -110,6 +115,7 @@ def check(
         report.errors.append(f"could not read the home: {err}")
     except OSError as err:
         report.errors.append(f"could not read the home: {err}")
+    asyncio.run(_look_at_writer(report, settings))
     _finish(report, as_json)
 
 
@@ -152,6 +158,22 @@ async def _read_home(report: _Report, settings: Settings) -> None:
     proposals = propose_service_accounts(frame, context)
     report.service_accounts = [p.as_dict() for p in proposals]
     report.warnings += [p.warning() for p in proposals]
+
+
+async def _look_at_writer(report: _Report, settings: Settings) -> None:
+    from homehabits.homeassistant import HomeAssistantClient
+    from homehabits.writers.outlook import writer_outlook
+
+    if not (settings.ha_url and settings.ha_token):
+        outlook = await writer_outlook(settings, None)
+    else:
+        timeout = min(settings.ha_timeout_seconds, _ASK_SECONDS)
+        async with HomeAssistantClient(
+            settings.ha_url, settings.ha_token, timeout=timeout, retries=1
+        ) as client:
+            outlook = await writer_outlook(settings, client)
+    report.writer = outlook.as_dict()
+    report.warnings += outlook.warnings
 
 
 async def _confirmed_service_accounts(settings: Settings, report: _Report) -> set[str]:
@@ -234,6 +256,8 @@ def _show(report: _Report) -> None:
             console.print(
                 f"    {escape(user['name'])} ({user['user_id']}){' — ' + escape(note) if note else ''}"
             )
+    if report.writer:
+        _show_writer(report.writer)
     for proposal in report.service_accounts:
         console.print(
             f"[bold]Service account?[/bold] {escape(proposal['name'])} "
@@ -247,3 +271,29 @@ def _show(report: _Report) -> None:
         console.print(
             "[green]ok[/green]" + (f" ({len(report.warnings)} warnings)" if report.warnings else "")
         )
+
+
+def _show_writer(writer: dict[str, Any]) -> None:
+    writes, auto, ai_task = writer["writes"], writer["auto_would_pick"], writer["ai_task"]
+    console.print(f"[bold]Words[/bold] (HOMEHABITS_WRITER={writer['setting']})")
+    console.print(f"  written by: {escape(_who(writes))} — {escape(writes['reason'])}")
+    if writer["setting"] != "auto":
+        console.print(f"  auto would pick: {escape(_who(auto))} — {escape(auto['reason'])}")
+    else:
+        console.print(f"  auto picks: {escape(_who(auto))}")
+    if not ai_task["asked"]:
+        console.print(f"  AI Task: not known ({escape(ai_task['why_not_asked'] or '')})")
+        return
+    entities = ", ".join(ai_task["entities"]) or "none"
+    console.print(f"  AI Task entities: {escape(entities)}")
+    console.print(
+        f"  AI Task preferred in Home Assistant: {escape(ai_task['preferred'] or 'none')}"
+    )
+    if ai_task["would_write"]:
+        console.print(f"  AI Task would write with: {escape(ai_task['would_write'])}")
+    else:
+        console.print(f"  AI Task cannot write: {escape(ai_task['problem'] or '')}")
+
+
+def _who(pick: dict[str, Any]) -> str:
+    return f"{pick['writer']} ({pick['author']})" if pick["author"] else str(pick["writer"])

@@ -24,6 +24,7 @@ from homehabits.cli._common import (
 from homehabits.cli._display import show_one, show_suggestions, suggestion_json
 from homehabits.config import Settings
 from homehabits.store.records import SuggestionRecord, SuggestionStatus
+from homehabits.store.watch import TrackRecord
 
 __all__ = ["export"]
 
@@ -69,17 +70,19 @@ def suggestions_show(
     """Show one suggestion: its words, evidence and the automation as YAML."""
     settings = settings_with(**({"database_url": db} if db else {}))
 
-    async def _show() -> SuggestionRecord:
+    async def _show() -> tuple[SuggestionRecord, TrackRecord | None]:
         from homehabits.store import repository
 
         async with open_store(settings) as sessions:
-            return await repository.get_suggestion(sessions, suggestion_id)
+            found = await repository.get_suggestion(sessions, suggestion_id)
+            return found, await repository.track_record(sessions, suggestion_id)
 
-    found = run_async(_show())
+    found, track = run_async(_show())
     if as_json:
-        sys.stdout.write(json.dumps(suggestion_json(found), default=str) + "\n")
+        shown = {**suggestion_json(found), "track_record": track.as_dict() if track else None}
+        sys.stdout.write(json.dumps(shown, default=str) + "\n")
         return
-    show_one(found)
+    show_one(found, track.words if track else None)
 
 
 def _plural(count: int, word: str) -> str:

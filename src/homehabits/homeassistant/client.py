@@ -308,6 +308,15 @@ class HomeAssistantClient:
 
     # -- AI Task ---------------------------------------------------------------------------
 
+    async def get_ai_task_preferred_entity(self) -> str | None:
+        """The AI Task entity the owner prefers for data tasks (`ai_task/preferences/get`).
+
+        None when none is preferred, or where AI Task is not loaded (the command is unknown).
+        """
+        (preferences,) = await self._ws([{"type": "ai_task/preferences/get"}])
+        found = preferences.get("gen_data_entity_id") if isinstance(preferences, dict) else None
+        return found if isinstance(found, str) and found else None
+
     async def generate_data(
         self,
         task_name: str,

@@ -30,8 +30,10 @@ _FRAME_LOGGER = logging.getLogger(f"{__name__}.frames")
 _MAX_MESSAGE_BYTES: Final = 64 * 2**20  # a large home's entity registry is several MiB
 
 # Listing users needs an admin token, and an automation may have no stored config: the home
-# can still be read without them.
-_MAY_BE_REFUSED: Final = frozenset({"config/auth/list", "auth/current_user", "automation/config"})
+# can still be read without them. AI Task's preferences are unknown where it is not loaded.
+_MAY_BE_REFUSED: Final = frozenset(
+    {"config/auth/list", "auth/current_user", "automation/config", "ai_task/preferences/get"}
+)
 
 
 class _DropTokenFrames(logging.Filter):

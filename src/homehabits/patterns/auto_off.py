@@ -32,6 +32,8 @@ _MANUAL = [origin.value for origin in MANUAL_ORIGINS]
 _SLOT_GAP_MINUTES = 90.0
 # a slot of its own must be a routine: sessions on half the days the entity is used at all
 _SLOT_MIN_DAYS_SHARE = 0.5
+# the timer runs out at this quantile of the steady durations (see _timer_seconds)
+_TIMER_QUANTILE = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +145,16 @@ def _timer(
     are not lost among dinners of 30 to 95; a slot whose durations vary as much as sessions
     do has no steady band holding most of its sessions, and no timer.
     """
-    slots = entity_offs["slot"].drop_nulls().unique().sort().to_list()
     days = manual.group_by("slot").agg(pl.col("date").n_unique().alias("days"))
-    if days.height < len(slots) or days["days"].min() < own.min_occurrences:  # type: ignore[operator]
-        slots = slots[:1]  # a slot of a few stray sessions is no slot: one pool, as ever
+    # a slot of a few stray sessions (a light on once at 08:30) is no routine: left out, not
+    # a reason to pool lunch with dinner; with fewer than two routine slots, one pool as ever
+    slots = sorted(
+        int(slot)
+        for slot, count in days.drop_nulls("slot").iter_rows()
+        if count >= own.min_occurrences
+    )
+    if len(slots) < 2:
+        slots = slots[:1]
     used_days = entity_offs["date"].n_unique()
     best: Pattern | None = None
     for slot in slots:
@@ -301,6 +309,17 @@ def _clock_explains(steady: _Steady) -> bool:
     return bool(clock_sd <= delay_sd)
 
 
+def _timer_seconds(members: pl.DataFrame) -> float:
+    """How long the timer runs: early in the steady band, not at its middle.
+
+    A timer at the median switches off only the sessions that last longer than it; the half
+    that the person ends a little sooner end by hand, and no tap is saved. At the band's
+    lower part it saves nearly all of them, and cuts none short by more than the band's
+    own spread (the replay judges either within its tolerance).
+    """
+    return float(members["lag"].quantile(_TIMER_QUANTILE, interpolation="linear") or 0.0)
+
+
 def _pattern(
     entity_id: str,
     entity_offs: pl.DataFrame,
@@ -321,7 +340,7 @@ def _pattern(
         target_state="off",
         trigger_entity=sensor,
         trigger_state="off" if sensor else None,
-        duration_seconds=round(steady.median, 1),
+        duration_seconds=round(_timer_seconds(members), 1),
         occurrences=members.height,
         days_observed=members["date"].n_unique(),
         days_possible=entity_offs["date"].n_unique(),

@@ -20,6 +20,18 @@ from homehabits.patterns.habit import HabitKind, Pattern
 __all__ = ["find_sequences"]
 
 _NOT_A_STATE = ["unavailable", "unknown", ""]
+# A habit held only at some hours (the patio light after the door opens, when dark; the
+# stairs light after motion, at night) is followed on too few of all the trigger's changes to
+# pass: it is judged on the changes inside the hours that hold nine in ten of its actions...
+_SLICE_HITS_SHARE = 0.9
+# ... hours that leave out at least this share of the trigger's changes (else it is no gate)
+_SLICE_LEFT_OUT = 0.2
+# ... and outside which the trigger is followed at most half as often as inside
+_SLICE_CONTRAST = 2.0
+_SLICE_MAX_HOURS = 20
+_RESTING = ["off", "closed", "idle", "standby", "locked"]
+# the pairs a slice could rescue: followed this share of min_confidence over all changes
+_SLICE_LEAST_SHARE = 0.25
 
 
 def find_sequences(
@@ -46,7 +58,7 @@ def find_sequences(
         targets,
         longest_lag,
         fewest,
-        min(own.min_confidence for own in thresholds),
+        min(own.min_confidence for own in thresholds) * _SLICE_LEAST_SHARE,
         min(own.sequence_min_lift for own in thresholds),
         chance,
     )
@@ -70,12 +82,23 @@ def find_sequences(
         check_sortedness=False,  # both sides are sorted by time just above
     )
     zone = context.time_zone
-    summary = (
-        followed.with_columns(
-            ((pl.col("acted") - pl.col("time")).dt.total_microseconds() / 1e6).alias("lag"),
-            pl.col("time").dt.convert_time_zone(zone).dt.date().alias("trigger_day"),
+    followed = followed.with_columns(
+        ((pl.col("acted") - pl.col("time")).dt.total_microseconds() / 1e6).alias("lag"),
+        pl.col("time").dt.convert_time_zone(zone).dt.date().alias("trigger_day"),
+        pl.col("time").dt.convert_time_zone(zone).dt.hour().cast(pl.Int32).alias("hour"),
+    )
+    hours = _hours_held(followed, candidates, settings)
+    if hours:
+        in_hours = pl.DataFrame(
+            [(cid, hour) for cid, span in hours.items() for hour in span],
+            schema={"cid": followed.schema["cid"], "hour": pl.Int32},
+            orient="row",
         )
-        .group_by("cid")
+        kept = followed.join(candidates.select("cid"), on="cid", how="semi")
+        gated = kept.join(in_hours, on=["cid", "hour"], how="semi")
+        followed = pl.concat([kept.filter(~pl.col("cid").is_in(list(hours))), gated])
+    summary = (
+        followed.group_by("cid")
         .agg(
             pl.len().alias("support"),
             pl.col("acted").is_not_null().sum().alias("hits"),
@@ -87,9 +110,6 @@ def find_sequences(
     # each action once, with the lag from the latest change that preceded it
     evidence = (
         followed.drop_nulls("acted")
-        .with_columns(
-            ((pl.col("acted") - pl.col("time")).dt.total_microseconds() / 1e6).alias("lag")
-        )
         .group_by("cid", "acted")
         .agg(pl.col("lag").min())
         .sort("acted")
@@ -130,9 +150,82 @@ def find_sequences(
                 support=row["support"],
                 lift=round(min(lift, 1e6), 2),
                 sensitive=is_sensitive(row["b_entity"], context),
+                notes=_hours_note(hours.get(row["cid"]), row["t_entity"], context),
             )
         )
     return patterns
+
+
+def _hours_held(
+    followed: pl.DataFrame, candidates: pl.DataFrame, settings: MiningSettings
+) -> dict[int, tuple[int, ...]]:
+    """Per pair followed too rarely over all its trigger's changes: the local hours it holds.
+
+    Only pairs whose action switches something on (not off, closed, locked) are sliced.
+
+    The hours (a run of them, across midnight too) that hold nine in ten of the pair's
+    actions, with the highest share of the trigger's changes followed in them; kept when they
+    leave enough changes out, and the changes outside are followed far less often.
+    """
+    per_hour = (
+        followed.group_by("cid", "hour")
+        .agg(pl.len().alias("support"), pl.col("acted").is_not_null().sum().alias("hits"))
+        .join(candidates.select("cid", "b_entity", "b_state"), on="cid")
+        # switched off after the trigger is what an auto-off explains, at every hour: only
+        # an action that switches something on is held at some hours (the light when dark)
+        .filter(~pl.col("b_state").is_in(_RESTING))
+    )
+    held: dict[int, tuple[int, ...]] = {}
+    for (cid,), rows in per_hour.partition_by("cid", as_dict=True).items():
+        own = settings_for(settings, str(rows["b_entity"][0]).split(".", 1)[0])
+        support = [0] * 24
+        hits = [0] * 24
+        for hour, n, hit in rows.select("hour", "support", "hits").iter_rows():
+            support[hour], hits[hour] = n, hit
+        total_support, total_hits = sum(support), sum(hits)
+        if not total_hits or total_hits >= own.min_confidence * total_support:
+            continue  # held at all hours (or never): judged as ever
+        span = _best_hours(support, hits, own.min_confidence)
+        if span is not None:
+            held[int(cid)] = span
+    return held
+
+
+def _best_hours(support: list[int], hits: list[int], least: float) -> tuple[int, ...] | None:
+    """The run of hours holding nine in ten hits that is followed most often, or None."""
+    total_support, total_hits = sum(support), sum(hits)
+    best: tuple[float, int, tuple[int, ...]] | None = None
+    for first in range(24):
+        inside_support = inside_hits = 0
+        for length in range(1, _SLICE_MAX_HOURS + 1):
+            hour = (first + length - 1) % 24
+            inside_support += support[hour]
+            inside_hits += hits[hour]
+            if inside_hits < _SLICE_HITS_SHARE * total_hits or not inside_support:
+                continue
+            share = inside_hits / inside_support
+            outside_support = total_support - inside_support
+            outside = (total_hits - inside_hits) / outside_support if outside_support else 0.0
+            if (
+                share < least
+                or outside_support < _SLICE_LEFT_OUT * total_support
+                or outside * _SLICE_CONTRAST > share
+            ):
+                continue
+            key = (share, -length)
+            if best is None or key > (best[0], best[1]):
+                best = (share, -length, tuple((first + n) % 24 for n in range(length)))
+    return None if best is None else best[2]
+
+
+def _hours_note(
+    span: tuple[int, ...] | None, trigger: str, context: HomeContext
+) -> tuple[str, ...]:
+    """Words for a habit held only at some hours (the replay then chooses its condition)."""
+    if not span:
+        return ()
+    name = context.friendly_name(trigger)
+    return (f"only when {name} changes between {span[0]:02d}:00 and {(span[-1] + 1) % 24:02d}:00",)
 
 
 def _trigger_changes(frame: pl.DataFrame) -> pl.DataFrame:

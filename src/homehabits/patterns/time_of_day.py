@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -52,6 +52,17 @@ _SHADOWED_MARGIN = 0.15
 _DRIFT_MIN_MINUTES = 5.0
 _DRIFT_NOISE_SPREADS = 2.0
 _DRIFT_MIN_DAYS = 5
+# a habit's action ends a session when the entity's previous change is this recent (minutes)…
+_SESSION_MAX_MINUTES = 180.0
+# …on this share of its days: then a steadier session length than clock time explains it
+_SESSION_SHARE = 0.7
+_SESSION_MIN_CLOCK_SD = 5.0
+# a clock habit done only while a TV plays (or a switch is on): the domains that may gate it,
+# the share of its days the gate must hold on, and the share of days it must leave out
+_GATE_DOMAINS = ("media_player", "input_boolean", "remote")
+_GATE_DONE_SHARE = 0.9
+_GATE_LEFT_OUT = 0.2
+_RESTING_STATES = ("off", "idle", "standby", "unknown", "unavailable", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +146,24 @@ def find_time_habits(
         else:
             bunches.append(bunch)
     already = _already_in_state(bunches, timeline, zone)
+    gates = _gate_timeline(frame, window_start, window_end)
+    gated: set[int] = set()  # candidates that are habits only on their gate's days
     for bunch in bunches:
         candidate = bunch.candidate
         pattern = _pattern(bunch, already.get(candidate.cand, set()), context)
-        if pattern is not None and not _still_in_use(candidate, pattern, actions):
+        if pattern is None and not gates.is_empty():
+            pattern = _gated_pattern(bunch, gates, already.get(candidate.cand, set()), context)
+            if pattern is not None:
+                gated.add(candidate.cand)
+        if (
+            pattern is not None
+            and not _still_in_use(candidate, pattern, actions)
+            and not _follows_its_start(candidate, pattern, timeline)
+        ):
             valid.append((candidate, pattern))
         else:
             failed.append(candidate)
-    return _without_overlaps(valid, failed, members)
+    return _without_overlaps(valid, failed, members, gated)
 
 
 def _still_in_use(candidate: _Candidate, pattern: Pattern, actions: pl.DataFrame) -> bool:
@@ -169,6 +190,129 @@ def _still_in_use(candidate: _Candidate, pattern: Pattern, actions: pl.DataFrame
         pl.col("habit_day").dt.weekday().is_in([day + 1 for day in pattern.weekdays])
     )["habit_day"].n_unique()
     return days >= _IN_USE_SHARE * pattern.days_possible
+
+
+def _follows_its_start(candidate: _Candidate, pattern: Pattern, timeline: pl.DataFrame) -> bool:
+    """Whether the habit's time follows the entity's previous change more than the clock.
+
+    A lamp switched off 25 to 70 minutes after it went on at about 06:50 goes off at about
+    07:40, but its time is the length of a session, not a clock habit: an automation at 07:40
+    would cut the mornings it went on late. When the time since the entity's previous change
+    spreads less than the clock time does, the clock explains nothing the session does not.
+    """
+    if len(pattern.evidence_times) < 3 or candidate.clock_sd < _SESSION_MIN_CLOCK_SD:
+        return False  # a clock time steady within minutes needs no other explanation
+    acted = pl.DataFrame(
+        {"entity_id": candidate.entity_id, "time": list(pattern.evidence_times)},
+        schema={"entity_id": pl.String, "time": timeline.schema["time"]},
+    ).sort("time")
+    before = timeline.filter(pl.col("entity_id") == candidate.entity_id).select(
+        "entity_id", pl.col("time").alias("since"), pl.col("time")
+    )
+    spans = (
+        acted.join_asof(
+            before,
+            on="time",
+            by="entity_id",
+            strategy="backward",
+            allow_exact_matches=False,
+            check_sortedness=False,
+        )
+        .drop_nulls("since")
+        .select(((pl.col("time") - pl.col("since")).dt.total_seconds() / 60).alias("minutes"))
+    )
+    sessions = spans.filter(pl.col("minutes") <= _SESSION_MAX_MINUTES)
+    # most of its actions must end a session (not follow last night's change of a day apart)
+    if sessions.height < 3 or sessions.height < _SESSION_SHARE * len(pattern.evidence_times):
+        return False
+    session_sd = float(sessions.select(pl.col("minutes").std()).item() or 0.0)
+    return session_sd < candidate.clock_sd
+
+
+def _gate_timeline(
+    frame: pl.DataFrame, window_start: datetime, window_end: datetime
+) -> pl.DataFrame:
+    """Every real change of the entities that may gate a clock habit (a TV, a switch)."""
+    return (
+        real_changes(in_window(frame, window_start - timedelta(days=1), window_end))
+        .filter(
+            pl.col("domain").is_in(sorted(_GATE_DOMAINS)),
+            ~pl.col("state").is_in(["unavailable", "unknown", ""]),
+        )
+        .select("entity_id", "time", "state")
+        .sort("time")
+    )
+
+
+def _gated_pattern(
+    bunch: _Bunch, gates: pl.DataFrame, already: set[date], context: HomeContext
+) -> Pattern | None:
+    """The habit of a bunch done only while another entity is in some state (the TV plays).
+
+    Done on too few of all its days to be a habit, a bunch may still be one on the days an
+    entity of a gating domain was in one state at its time: when that state held on nine in
+    ten of the days it was done, and left out at least a fifth of the days. The days it did
+    not hold are then no days of the habit (as days away are not); the replay chooses the
+    condition that says so.
+    """
+    candidate, own = bunch.candidate, bunch.candidate.settings
+    others = gates.filter(pl.col("entity_id") != candidate.entity_id)
+    states = _states_at(others, bunch.possible, candidate.clock_mean, context.zone)
+    if states.is_empty():
+        return None
+    done = pl.Series(sorted(bunch.done), dtype=pl.Date)
+    shares = (
+        states.group_by("entity_id", "state")
+        .agg(
+            pl.len().alias("possible"),
+            pl.col("day").is_in(done.implode()).sum().alias("done"),
+        )
+        .filter(
+            ~pl.col("state").is_in(_RESTING_STATES),  # a TV that is off gates nothing
+            pl.col("done") >= _GATE_DONE_SHARE * len(bunch.done),
+            pl.col("done") >= own.min_occurrences,
+            pl.col("possible") <= (1 - _GATE_LEFT_OUT) * len(bunch.possible),
+        )
+        .with_columns((pl.col("done") / pl.col("possible")).alias("adherence"))
+        .sort("adherence", "entity_id", "state", descending=[True, False, False])
+    )
+    for entity_id, state, *_ in shares.iter_rows():
+        days = set(states.filter(entity_id=entity_id, state=state)["day"].to_list())
+        gated = replace(
+            bunch,
+            rows=bunch.rows.filter(pl.col("habit_day").is_in(sorted(days))),
+            possible=[day for day in bunch.possible if day in days],
+            done={day for day in bunch.done if day in days},
+        )
+        pattern = _pattern(gated, already & days, context)
+        if pattern is not None:
+            name = context.friendly_name(entity_id)
+            note = f"done only on the days {name} was {state} at its time"
+            return replace(pattern, notes=(*pattern.notes, note))
+    return None
+
+
+def _states_at(gates: pl.DataFrame, days: list[date], minute: float, zone: Any) -> pl.DataFrame:
+    """`day`, `entity_id`, `state`: each gate's state at the local minute of every day."""
+    probes = (
+        pl.DataFrame({"day": days}, schema={"day": pl.Date})
+        .with_columns(
+            (pl.col("day").cast(pl.Datetime("us")) + pl.duration(minutes=round(minute)))
+            .dt.replace_time_zone(str(zone), ambiguous="earliest", non_existent="null")
+            .dt.convert_time_zone("UTC")
+            .alias("time")
+        )
+        .drop_nulls("time")
+        .join(gates.select("entity_id").unique(), how="cross")
+        .sort("time")
+    )
+    return (
+        probes.join_asof(
+            gates, on="time", by="entity_id", strategy="backward", check_sortedness=False
+        )
+        .drop_nulls("state")
+        .select("day", "entity_id", "state")
+    )
 
 
 def _timeline(
@@ -393,12 +537,17 @@ def _candidate(row: dict[str, Any], own: MiningSettings, sun_shift: dict[str, fl
 
 
 def _without_overlaps(
-    valid: list[tuple[_Candidate, Pattern]], failed: list[_Candidate], members: pl.DataFrame
+    valid: list[tuple[_Candidate, Pattern]],
+    failed: list[_Candidate],
+    members: pl.DataFrame,
+    gated: set[int],
 ) -> list[Pattern]:
     """The same bunch found by clock and by sun is one habit: keep its most confident description.
 
-    Only habits that passed every threshold compete here; on a tie, the one done on more
-    days, then the narrower one (a sun description, handicapped by the settings' margin).
+    Only habits that passed every threshold compete here; one that holds on all its days
+    before one that holds only on its gate's days (whose confidence counts only those); then
+    the most confident; on a tie, the one done on more days, then the narrower one (a sun
+    description, handicapped by the settings' margin).
     A failed description no longer hides a valid one, but when a bigger one that holds most
     of the same actions failed, the actions may just be scattered: the narrow habit then
     stands only if it is clearly sure.
@@ -406,6 +555,7 @@ def _without_overlaps(
     ranked = sorted(
         valid,
         key=lambda pair: (
+            pair[0].cand in gated,
             -pair[1].confidence,
             -pair[1].days_observed,
             pair[0].spread / pair[0].settings.sun_spread_ratio

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from homehabits.replay.choosing import (
     choose_conditions,
-    drop_wrong_offs,
+    drop_misfiring,
     rank_drafts,
     usefulness,
 )
@@ -32,7 +32,7 @@ __all__ = [
     "DEFAULT_TOLERANCE",
     "Replay",
     "choose_conditions",
-    "drop_wrong_offs",
+    "drop_misfiring",
     "rank_drafts",
     "replay_automation",
     "replay_automations",

@@ -33,9 +33,10 @@ from homehabits.automations.draft import Draft, DroppedPattern
 from homehabits.automations.kinds import weekday_condition
 from homehabits.automations.tree import CONDITION_LIST_KEY, TRIGGER_LIST_KEY
 from homehabits.automations.yaml_text import automation_to_yaml
-from homehabits.config import Dialect
+from homehabits.config import Dialect, MiningSettings
 from homehabits.context import HomeContext
 from homehabits.exceptions import AutomationCheckError
+from homehabits.patterns._common import settings_for
 from homehabits.patterns.habit import HabitKind
 from homehabits.phrasing import ALL_DAYS, WEEKDAYS, WEEKENDS, days_phrase
 from homehabits.replay.engine import DEFAULT_TOLERANCE, replay_automations
@@ -47,7 +48,7 @@ __all__ = [
     "WRONG_PENALTY",
     "Candidate",
     "choose_conditions",
-    "drop_wrong_offs",
+    "drop_misfiring",
     "rank_drafts",
     "usefulness",
 ]
@@ -73,8 +74,11 @@ _GATE_WRONG_SHARE: Final = 0.25
 _SUN_REACH: Final = 120
 #: The gating entities tried per draft, best separated first.
 _MAX_GATES: Final = 3
-#: A clock habit that switches something off and is wrong more often than this is dropped.
-MOSTLY_WRONG: Final = 0.5
+#: A clock or sun habit that switches something off is dropped when more than this share of
+#: the times it would have switched it off, it was still in use (the person switched it off
+#: later, or not at all): cutting someone's light is worse than an early light, and the fires
+#: that found it already off say nothing either way.
+MOSTLY_WRONG: Final = 0.25
 
 _GATE_DOMAINS: Final = frozenset(
     {
@@ -97,6 +101,9 @@ _ZONE_HOME: Final = "zone.home"
 # the kinds whose trigger a condition may gate: an override changes someone else's automation,
 # a presence habit already says who must be away, an auto-off follows the target's own state
 _GATED_KINDS: Final = frozenset({HabitKind.TIME_OF_DAY, HabitKind.SUN, HabitKind.SEQUENCE})
+# an auto-off of one time slot (ten minutes at lunch) may be gated by a time window: its
+# timer must not cut the long dinners of the same light
+_SLOT_TIMER: Final = HabitKind.AUTO_OFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +161,7 @@ def choose_conditions(
     for draft, before in zip(drafts, bare, strict=True):
         draft = replace(draft, replay=before)
         if (
-            draft.pattern.kind in _GATED_KINDS
+            _may_be_gated(draft)
             and not _secures(draft)
             and before.wrong >= _MIN_WRONG
             and before.wrong_rate >= _MIN_WRONG_RATE
@@ -170,30 +177,66 @@ def rank_drafts(drafts: Iterable[Draft]) -> list[Draft]:
     return sorted(drafts, key=lambda d: (-round(d.pattern.confidence, 2), -usefulness(d.replay)))
 
 
-def drop_wrong_offs(
-    drafts: Iterable[Draft], context: HomeContext
+def drop_misfiring(
+    drafts: Iterable[Draft], context: HomeContext, settings: MiningSettings | None = None
 ) -> tuple[list[Draft], list[DroppedPattern]]:
-    """Clock habits that switch something off while, by their replay, it was mostly still used."""
+    """The drafts whose replay says they would do more than the person does, left out.
+
+    Three rules, read off the replay after its condition was chosen: a clock or sun habit
+    that switches something off while, by its replay, it was still in use more than a quarter
+    of the times it would have acted; any automation wrong more often than it did as the
+    person did (at least a few times: strays are not a verdict); and a timer whose fires
+    matched fewer of the person's switch-offs than a habit needs days (`min_occurrences`, per
+    domain): each of its fires is one of the sessions it claims to explain.
+    """
+    own = settings or MiningSettings()
     kept: list[Draft] = []
     dropped: list[DroppedPattern] = []
     for draft in drafts:
-        pattern, replay = draft.pattern, draft.replay
-        if (
-            pattern.kind is HabitKind.TIME_OF_DAY
-            and pattern.target_state == "off"
-            and replay is not None
-            and replay.fires
-            and replay.wrong_rate > MOSTLY_WRONG
-        ):
-            name = context.friendly_name(pattern.target_entity)
-            reason = (
-                f"its replay says it would have switched {name} off while it was still in use: "
-                f"{replay.wrong} of {replay.fires} times"
-            )
-            dropped.append(DroppedPattern(pattern=pattern, reason=reason))
-        else:
+        domain = draft.pattern.target_entity.split(".", 1)[0]
+        reason = _misfire(draft, context, settings_for(own, domain).min_occurrences)
+        if reason is None:
             kept.append(draft)
+        else:
+            dropped.append(DroppedPattern(pattern=draft.pattern, reason=reason))
     return kept, dropped
+
+
+def _misfire(draft: Draft, context: HomeContext, least_days: int) -> str | None:
+    """Why the draft's replay says it would misfire, or None."""
+    pattern, replay = draft.pattern, draft.replay
+    if replay is None or not replay.fires:
+        return None
+    acted = replay.useful + replay.wrong  # the fires that found it not yet as the call leaves it
+    name = context.friendly_name(pattern.target_entity)
+    if (
+        pattern.kind in (HabitKind.TIME_OF_DAY, HabitKind.SUN)
+        and pattern.target_state == "off"
+        and acted
+        and replay.wrong / acted > MOSTLY_WRONG
+    ):
+        return (
+            f"its replay says it would have switched {name} off while it was still in use: "
+            f"{replay.wrong} of the {acted} times it would have switched it off"
+        )
+    if replay.wrong >= _MIN_WRONG and replay.wrong > replay.useful:
+        return (
+            f"its replay says it would have been wrong more often than right: {replay.wrong} "
+            f"of {replay.fires} fires changed {name} when you did not, {replay.useful} did as "
+            "you did"
+        )
+    if pattern.kind is HabitKind.AUTO_OFF and replay.useful < least_days:
+        return (
+            f"its replay matched only {replay.useful} of the times you switched {name} off "
+            f"(a habit needs {least_days})"
+        )
+    return None
+
+
+def _may_be_gated(draft: Draft) -> bool:
+    """Whether a condition may gate the draft's trigger (see _GATED_KINDS and _SLOT_TIMER)."""
+    kind = draft.pattern.kind
+    return kind in _GATED_KINDS or (kind is _SLOT_TIMER and draft.pattern.time_of_day is not None)
 
 
 def _try_candidates(
@@ -326,10 +369,14 @@ class _Evidence:
             return []
         found: list[Candidate] = []
         kind = draft.pattern.kind
+        if kind is _SLOT_TIMER:
+            # a timer of one time slot is gated by its hours only: a day set or the dark
+            # chosen from a dozen of its fires would be fitted to chance
+            return self._time_window(good)
         if kind is not HabitKind.SUN:
             found += self._dark(good)
         found += self._illuminance_below(draft, good, wrong)
-        if kind is HabitKind.SEQUENCE:
+        if kind in (HabitKind.SEQUENCE, _SLOT_TIMER):
             found += self._time_window(good)
         found += self._home_or_away(good)
         if not _has_weekdays(draft.automation):
@@ -421,25 +468,26 @@ class _Evidence:
         return found
 
     def _time_window(self, good: pl.Series) -> list[Candidate]:
+        """The hours of the good fires: nearly all of them (a stray or two left out), and all."""
         local = self._local(good)
         minutes = (local.dt.hour().cast(pl.Int32) * 60 + local.dt.minute().cast(pl.Int32)).to_list()
         if len(minutes) < 3:
             return []
-        straight = (_quantile(minutes, 0.025), _quantile(minutes, 0.975))
-        turned = [(m + 720) % 1440 for m in minutes]
-        across = (_quantile(turned, 0.025) - 720, _quantile(turned, 0.975) - 720)
-        low, high = min(straight, across, key=lambda span: span[1] - span[0])
-        start = _floor15(low) % 1440
-        end = (_ceil15(high) + 15) % 1440  # the last good fire's own quarter, whole
-        if (end - start) % 1440 > 20 * 60 or start == end:
-            return []
-        after, before = _clock(start), _clock(end)
-        return [
-            Candidate(
-                {"condition": "time", "after": f"{after}:00", "before": f"{before}:00"},
-                f"between {after} and {before}",
-            )
-        ]
+        found: list[Candidate] = []
+        for share in (0.025, 0.0):
+            straight = (_quantile(minutes, share), _quantile(minutes, 1 - share))
+            turned = [(m + 720) % 1440 for m in minutes]
+            across = (_quantile(turned, share) - 720, _quantile(turned, 1 - share) - 720)
+            low, high = min(straight, across, key=lambda span: span[1] - span[0])
+            start = _floor15(low) % 1440
+            end = (_ceil15(high) + 15) % 1440  # the last good fire's own quarter, whole
+            if (end - start) % 1440 > 20 * 60 or start == end:
+                continue
+            after, before = _clock(start), _clock(end)
+            condition = {"condition": "time", "after": f"{after}:00", "before": f"{before}:00"}
+            if all(known.condition != condition for known in found):
+                found.append(Candidate(condition, f"between {after} and {before}"))
+        return found
 
     def _home_or_away(self, good: pl.Series) -> list[Candidate]:
         if not self._people:

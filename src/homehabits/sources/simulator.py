@@ -26,6 +26,11 @@ from homehabits.sources.simulation.conditional import (
     plant_slots,
     plant_tv_evenings,
 )
+from homehabits.sources.simulation.deployed import (
+    plant_deployed,
+    with_deployed,
+    with_lamp_off,
+)
 from homehabits.sources.simulation.habits import (
     front_door_openings,
     plant_auto_off,
@@ -153,6 +158,11 @@ def simulate_home(config: SimulationConfig = SimulationConfig()) -> SimulatedHom
         )
         restarts = restarts[(restarts >= to_micros(start)) & (restarts < to_micros(end) - 10**7)]
     initial = initial_states()
+    context = build_context(plan, config.size, config.time_zone)
+    if config.deployed_reverts:
+        plant_deployed(calendar, np.random.default_rng([config.seed, 11]), actions)
+        context = with_deployed(context)
+        initial = with_lamp_off(initial)
     burst = np.random.default_rng([config.seed, 10])
 
     def extend(acted: pl.DataFrame, chatter: Sequence[pl.DataFrame]) -> pl.DataFrame:
@@ -162,7 +172,7 @@ def simulate_home(config: SimulationConfig = SimulationConfig()) -> SimulatedHom
     frame = actions.to_event_frame(to_micros(start), to_micros(end), initial, extend)
     return SimulatedHome(
         frame=frame,
-        context=build_context(plan, config.size, config.time_zone),
+        context=context,
         truth=plan.truth,
         window_start=start,
         window_end=end,
@@ -264,6 +274,7 @@ class DemoSource:
             f"size {config.size:g}" if config.size != 1.0 else "",
             f"noise {config.noise}" if config.noise != "default" else "",
             "random habits" if config.randomize else "",
+            "reverts after deploy" if config.deployed_reverts else "",
         ]
         details = ", ".join(
             [f"seed {config.seed}", f"{config.days} days", config.time_zone, *filter(None, extras)]

@@ -54,6 +54,13 @@ from homehabits.store.suggestions import (
     update_automation,
 )
 from homehabits.store.totals import run_totals
+from homehabits.store.watch import (
+    TrackRecord,
+    home_automations,
+    store_watch,
+    track_record,
+    track_records,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -62,6 +69,7 @@ __all__ = [
     "FeedbackEntry",
     "Sessions",
     "StoredPattern",
+    "TrackRecord",
     "active_fingerprints",
     "add_run_warnings",
     "bring_back_retired",
@@ -77,6 +85,7 @@ __all__ = [
     "fail_run",
     "get_run",
     "get_suggestion",
+    "home_automations",
     "known_habits",
     "last_finished_run",
     "latest_run",
@@ -97,6 +106,9 @@ __all__ = [
     "runs_by_id",
     "set_phase_seconds",
     "store_verdict",
+    "store_watch",
+    "track_record",
+    "track_records",
     "update_automation",
     "withdraw_own_token_confirmation",
 ]

@@ -48,6 +48,7 @@ from homehabits.store.records import RunStatus, SuggestionStatus
 from homehabits.store.runs import add_run_warnings
 from homehabits.store.tables import (
     AnalysisRunRow,
+    AutomationWatchRow,
     FeedbackRow,
     PatternRow,
     SuggestionRow,
@@ -74,6 +75,7 @@ class PruneReport:
     limit: str  # the limit in words: "90 days", "the newest 30 runs"
     runs: int = 0
     patterns: int = 0
+    watch: int = 0  # what old runs saw the deployed automations and the owner's do
     suggestions: int = 0
     versions: int = 0
     dry_run: bool = False
@@ -82,7 +84,7 @@ class PruneReport:
     @property
     def removed(self) -> int:
         """Rows removed in all (or that would be)."""
-        return self.runs + self.patterns + self.suggestions + self.versions
+        return self.runs + self.patterns + self.watch + self.suggestions + self.versions
 
     @property
     def sentence(self) -> str:
@@ -95,6 +97,7 @@ class PruneReport:
         parts = [
             _count(self.runs, "run"),
             _count(self.patterns, "habit"),
+            *([_count(self.watch, "watch record")] if self.watch else []),
             _count(self.suggestions, "rejected or retired suggestion"),
             _count(self.versions, "earlier version"),
         ]
@@ -136,6 +139,7 @@ async def prune(
         limit=limit,
         runs=counts["runs"],
         patterns=counts["patterns"],
+        watch=counts["watch"],
         suggestions=counts["suggestions"],
         versions=counts["versions"],
         dry_run=dry_run,
@@ -175,6 +179,10 @@ class _Rules:
             "feedback": delete(FeedbackRow).where(FeedbackRow.suggestion_id.in_(gone)),
             "suggestions": delete(SuggestionRow).where(self._prunable(SuggestionRow)),
             "patterns": delete(PatternRow).where(PatternRow.run_id.in_(self._old_runs())),
+            # what an old run saw deployed automations do: the newest run's is what is shown
+            "watch": delete(AutomationWatchRow).where(
+                AutomationWatchRow.run_id.in_(self._old_runs())
+            ),
             "runs": delete(AnalysisRunRow).where(
                 AnalysisRunRow.id.in_(self._old_runs()), ~self._still_needed()
             ),

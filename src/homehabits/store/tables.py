@@ -28,6 +28,7 @@ from homehabits.store.records import RunStatus, SuggestionReplay, SuggestionStat
 __all__ = [
     "AnalysisLockRow",
     "AnalysisRunRow",
+    "AutomationWatchRow",
     "Base",
     "FeedbackRow",
     "PatternRow",
@@ -307,3 +308,30 @@ class ServiceAccountRow(Base):
     name: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)  # confirmed on the page, or homehabits' own token
     confirmed_at: Mapped[datetime]
+
+
+class AutomationWatchRow(Base):
+    """One automation's track record in one run: a deployed suggestion's or the owner's own."""
+
+    __tablename__ = "automation_watch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True
+    )
+    automation_entity: Mapped[str | None] = mapped_column(String(255))
+    automation_id: Mapped[str | None] = mapped_column(String(255))
+    alias: Mapped[str] = mapped_column(Text)
+    # set when it is a deployed homehabits suggestion (migration 0009)
+    suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suggestions.id", ondelete="SET NULL"), index=True
+    )
+    fires: Mapped[int] = mapped_column(Integer)
+    last_fired: Mapped[datetime | None]
+    fire_times: Mapped[list[Any]]  # ISO 8601 UTC text, oldest first
+    reverts: Mapped[list[Any]]  # {fired_at, undone_at, entity_id, set_to, back_to}
+    misses: Mapped[list[Any]]  # ISO 8601 UTC text
+    words: Mapped[str] = mapped_column(Text)
+    problems: Mapped[list[Any]]
+    missing_entities: Mapped[list[Any]]
+    unavailable_entities: Mapped[list[Any]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -40,7 +41,11 @@ _MOST_SUGGESTIONS = 500
 _RUNS_SHOWN = 30
 _COOKIE_DAYS = 30
 _FORM_LIMIT = 8192
-_PAGES = ("/", "/runs")  # where sign-in may send the owner back to (never an outside address)
+_PAGES = (
+    "/",
+    "/runs",
+    "/automations",
+)  # where sign-in may send the owner back to (never an outside address)
 
 #: Sent with every page: nothing loads from elsewhere, no inline script or style runs.
 SECURITY_HEADERS = {
@@ -116,6 +121,9 @@ async def suggestions_page(
         build_card(record, _run_facts(runs.get(record.run_id), zone), history.get(record.id, ()))
         for record in shown
     ]
+    # the deployed ones' track records, in one query
+    deployed = [r.id for r in shown if r.status is SuggestionStatus.DEPLOYED]
+    tracks = await repository.track_records(sessions, deployed)
     latest = await repository.latest_run(sessions)
     context = {
         "groups": build_groups(cards, [chosen] if chosen else None),
@@ -129,6 +137,7 @@ async def suggestions_page(
         "unknown_status": status_filter if status_filter and chosen is None else "",
         "latest_run": latest,
         "analysis_running": analysis_running,
+        "track_records": {suggestion_id: t.words for suggestion_id, t in tracks.items()},
     }
     return _page(request, "suggestions.html", context, settings)
 
@@ -147,6 +156,27 @@ async def runs_page(
     runs = [build_run(run, zone) for run in await repository.list_runs(sessions, _RUNS_SHOWN)]
     context = {"runs": runs, "analysis_running": analysis_running}
     return _page(request, "runs.html", context, settings)
+
+
+@router.get("/automations", response_class=HTMLResponse)
+async def automations_page(
+    request: Request, sessions: SessionsDep, settings: SettingsDep
+) -> Response:
+    """The home's own automations as the newest run watched them, those with problems first."""
+    if not _signed_in(request, settings):
+        return _sign_in_page(request, next_page="/automations")
+    run_id, records = await repository.home_automations(sessions)
+    zone = _home_zone(settings)
+    context = {
+        "run_id": run_id,
+        "automations": [(record, _when(record.last_fired, zone)) for record in records],
+        "troubled": sum(1 for record in records if record.problems),
+    }
+    return _page(request, "automations.html", context, settings)
+
+
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%a %d %b %Y, %H:%M") if moment else ""
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -7,9 +7,10 @@ the answer is read and checked like a model's (`prompt.read_answer`, `checks.che
 at most `concurrent_limit` tasks are in flight. The call itself goes through
 `homehabits.homeassistant`, which speaks to Home Assistant for every package.
 
-Support is looked at once per run, at the first draft the cache cannot answer: a Home
-Assistant before 2025.8, or one without an `ai_task.*` entity (or without the chosen one),
-gives every draft template words and the run one warning.
+Support is looked at once per run, at the first draft the cache cannot answer (`find_ai_task`,
+which `homehabits check` shows too): a Home Assistant before 2025.8, one without an `ai_task.*`
+entity (or without the chosen one), or one whose entities have none preferred while none is
+chosen, gives every draft template words and the run one warning.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from homehabits.automations.dialects import parse_version
@@ -49,8 +50,10 @@ __all__ = [
     "STRUCTURE",
     "AiTaskClient",
     "AiTaskConfig",
+    "AiTaskSupport",
     "AiTaskUnavailableError",
     "AiTaskWriter",
+    "find_ai_task",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -91,6 +94,10 @@ class AiTaskClient(Protocol):
 
     async def get_states(self) -> list[HaState]:
         """Every entity's current state."""
+        ...
+
+    async def get_ai_task_preferred_entity(self) -> str | None:
+        """The AI Task entity preferred in Home Assistant's settings, if any."""
         ...
 
     async def generate_data(
@@ -149,6 +156,75 @@ class AiTaskConfig:
             retries=settings.openai_max_retries,
             quiet_when_missing=settings.ai_task_if_available,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AiTaskSupport:
+    """What one Home Assistant offers the AI Task writer, and which entity would write."""
+
+    ha_version: str
+    entities: tuple[str, ...] = ()  # the home's ai_task.* entities
+    chosen: str | None = None  # HOMEHABITS_AI_TASK_ENTITY
+    preferred: str | None = None  # the one preferred in Home Assistant's settings
+    problem: str | None = None  # why the words would be the template's; None: AI Task writes
+
+    @property
+    def entity(self) -> str | None:
+        """The AI Task entity that would write the words; None when none can."""
+        if self.problem is not None:
+            return None
+        return self.chosen or self.preferred
+
+
+async def find_ai_task(client: AiTaskClient, chosen: str | None) -> AiTaskSupport:
+    """Whether this Home Assistant can write the words, and with which entity.
+
+    The writer asks once per run; `homehabits check` asks the same to tell the owner.
+    """
+    version = (await client.get_config()).version
+    parsed = parse_version(version)
+    if parsed is None or parsed < AI_TASK_SINCE:
+        return AiTaskSupport(
+            version,
+            chosen=chosen,
+            problem=f"Home Assistant {version} has no AI Task (it came with 2025.8): "
+            "the words are the template's",
+        )
+    entities = tuple(
+        sorted(
+            state.entity_id
+            for state in await client.get_states()
+            if state.entity_id.startswith("ai_task.")
+        )
+    )
+    found = AiTaskSupport(version, entities, chosen)
+    if chosen is not None:
+        if chosen in entities:
+            return found
+        known = f" (it has {', '.join(entities)})" if entities else ""
+        return replace(
+            found,
+            problem=f"Home Assistant has no AI Task entity {chosen}{known}: "
+            "the words are the template's; check HOMEHABITS_AI_TASK_ENTITY",
+        )
+    if not entities:
+        return replace(
+            found,
+            problem=f"Home Assistant {version} has no AI Task entity: the words are the "
+            "template's (add an AI Task to an AI integration in Home Assistant, or set "
+            "HOMEHABITS_WRITER=template)",
+        )
+    preferred = await client.get_ai_task_preferred_entity()
+    found = replace(found, preferred=preferred)
+    if preferred is None or preferred not in entities:
+        # Home Assistant refuses a task that names no entity when none is preferred
+        return replace(
+            found,
+            problem=f"Home Assistant has AI Task entities ({', '.join(entities)}) but none is "
+            "preferred: the words are the template's; choose the preferred one in Home "
+            "Assistant's settings (System → General) or set HOMEHABITS_AI_TASK_ENTITY",
+        )
+    return found
 
 
 class AiTaskUnavailableError(WriterError):
@@ -251,36 +327,10 @@ class AiTaskWriter:
             raise self._unavailable
 
     async def _support(self) -> AiTaskUnavailableError | None:
-        ha = self._ha()
-        version = (await ha.get_config()).version
-        parsed = parse_version(version)
-        if parsed is None or parsed < AI_TASK_SINCE:
-            return AiTaskUnavailableError(
-                f"Home Assistant {version} has no AI Task (it came with 2025.8): "
-                "the words are the template's",
-                expected=True,
-            )
-        entities = sorted(
-            state.entity_id
-            for state in await ha.get_states()
-            if state.entity_id.startswith("ai_task.")
-        )
-        chosen = self.config.entity_id
-        if chosen is not None and chosen not in entities:
-            known = f" (it has {', '.join(entities)})" if entities else ""
-            return AiTaskUnavailableError(
-                f"Home Assistant has no AI Task entity {chosen}{known}: "
-                "the words are the template's; check HOMEHABITS_AI_TASK_ENTITY",
-                expected=True,
-            )
-        if not entities:
-            return AiTaskUnavailableError(
-                f"Home Assistant {version} has no AI Task entity: the words are the template's "
-                "(add an AI Task to an AI integration in Home Assistant, or set "
-                "HOMEHABITS_WRITER=template)",
-                expected=True,
-            )
-        return None
+        support = await find_ai_task(self._ha(), self.config.entity_id)
+        if support.problem is None:
+            return None
+        return AiTaskUnavailableError(support.problem, expected=True)
 
 
 def _instructions(draft: Draft, context: HomeContext, reference: Words) -> str:

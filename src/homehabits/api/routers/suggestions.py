@@ -28,6 +28,7 @@ from homehabits.api.schemas import (
     SuggestionDetail,
     SuggestionOut,
     SuggestionPage,
+    TrackRecordOut,
     VersionOut,
 )
 from homehabits.automations.safety import limits_from
@@ -96,8 +97,13 @@ async def approve_many(
 
 @router.get("/{suggestion_id}", response_model=SuggestionDetail, responses=errors(_NOT_FOUND))
 async def get_suggestion(suggestion_id: RowIdPath, sessions: SessionsDep) -> SuggestionDetail:
-    """One suggestion: the automation, its YAML and the evidence behind it."""
-    return SuggestionDetail.from_record(await repository.get_suggestion(sessions, suggestion_id))
+    """One suggestion: the automation, its YAML, the evidence and, once deployed, its track record."""
+    record, track = await asyncio.gather(
+        repository.get_suggestion(sessions, suggestion_id),
+        repository.track_record(sessions, suggestion_id),
+    )
+    detail = SuggestionDetail.from_record(record)
+    return detail.model_copy(update={"track_record": _track_record_out(track)})
 
 
 @router.post(
@@ -196,6 +202,10 @@ async def undeploy(
     """Delete a deployed suggestion's automation from Home Assistant."""
     done = await review.undeploy(sessions, settings, suggestion_id, transport=transport)
     return SuggestionDetail.from_record(done)
+
+
+def _track_record_out(record: repository.TrackRecord | None) -> TrackRecordOut | None:
+    return TrackRecordOut.from_record(record) if record is not None else None
 
 
 @router.get(

@@ -118,16 +118,21 @@ def _lamp_plans(dice: Dice) -> list[ClockPlan]:
 def _two_routines(dice: Dice) -> list[ClockPlan]:
     """The same light on two days at two times: two habits, never one merged in between."""
     light = "light.kitchen_island"
-    first_day, second_day = dice.choose((6, 1), ((6, 1), (5, 2), (0, 3), (6, 3)))
+    # drawn, each routine holds two weekdays: one weekday is at most five days of a 30-day
+    # window, at the evidence floor (min_occurrences) before a single day is missed
+    first_days, second_days = dice.choose(
+        ((6,), (1,)),
+        (((6, 5), (1, 3)), ((5, 6), (2, 4)), ((0, 3), (6, 5)), ((6, 2), (1, 4))),
+    )
     first = dice.number(8 * 60 + 14, 7 * 60 + 30, 9 * 60 + 30)
     second = first + dice.number(42, 35, 80)
     return [
         ClockPlan(
-            _habit(dice, light, "on", minutes, days=(day,), jitter=4.0, adherence=0.9),
+            _habit(dice, light, "on", minutes, days=tuple(sorted(days)), jitter=4.0, adherence=0.9),
             opposite="off",
             after=(30, 120),
         )
-        for day, minutes in ((first_day, first), (second_day, second))
+        for days, minutes in ((first_days, first), (second_days, second))
     ]
 
 

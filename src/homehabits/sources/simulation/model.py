@@ -38,6 +38,9 @@ class SimulationConfig:
     size: float = 1.0  # scales sensor chatter and extra sensor entities, never the habits
     noise: str = "default"  # "low" | "default" | "high"
     randomize: bool = False  # draw every planted habit's parameters from the seed
+    # plant "reverts after deploy" (sources/simulation/deployed.py): a deployed homehabits
+    # automation undone on Saturdays, an automation that never fires, one naming a removed entity
+    deployed_reverts: bool = False
 
     def __post_init__(self) -> None:
         """Refuse values the simulation cannot work with, naming the field."""

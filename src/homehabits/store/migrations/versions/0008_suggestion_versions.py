@@ -10,7 +10,7 @@ from alembic import op
 __all__ = ["downgrade", "upgrade"]
 
 revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0009"  # after the watch tables, merged first
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
