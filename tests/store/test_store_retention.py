@@ -271,3 +271,26 @@ async def test_on_sqlite_a_prune_vacuums_the_file_and_it_stays_in_wal_mode(
         assert len(await list_patterns(sessions)) == 1
     finally:
         await engine.dispose()
+
+
+async def test_what_old_runs_saw_automations_do_goes_and_the_newest_runs_watch_stays(
+    sessions: Sessions, pattern_data: PatternMaker
+) -> None:
+    from homehabits.store.watch import home_automations, store_watch
+
+    from .test_store_watch import _watch
+
+    old_run, _ = await _run(sessions, [], [pattern_data(1)])
+    await store_watch(sessions, old_run, [_watch("Porch"), _watch("Hall")])
+    newest, _ = await _run(sessions, [], [pattern_data(2)])
+    await store_watch(sessions, newest, [_watch("Porch")])
+    await _age(sessions, 100, runs=[old_run])
+
+    dry = await prune(sessions, DEFAULT, rejected_days=90, dry_run=True)
+    report = await prune(sessions, DEFAULT, rejected_days=90)
+
+    assert (dry.watch, report.watch, report.runs) == (2, 2, 1)
+    assert "2 watch records" in report.sentence
+    run_id, shown = await home_automations(sessions)
+    assert run_id == newest
+    assert [record.alias for record in shown] == ["Porch"]
