@@ -138,7 +138,7 @@ def test_bad_setting_stops_with_the_setting_named(
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     runner = CliRunner()
-    for command in ("analyze", "simulate", "serve", "export", "suggestions", "runs"):
+    for command in ("analyze", "simulate", "serve", "export", "suggestions", "runs", "prune"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert f"homehabits {command}" in readme, f"README does not show `homehabits {command}`"

@@ -37,6 +37,7 @@ __all__ = [
     "Dialect",
     "DialectSetting",
     "MiningSettings",
+    "RetentionSettings",
     "Settings",
     "WatchSettings",
     "WriterChoice",
@@ -180,6 +181,23 @@ class MiningSettings(BaseModel):
         return _decode_fields(cls, data, "mining__")
 
 
+class RetentionSettings(BaseModel):
+    """How long the analyses' records are kept; what the owner decided is never pruned."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # runs (and their habits), rejected and retired suggestions and earlier versions older
+    # than this many days are pruned; 0: no limit by age
+    keep_days: int = Field(default=90, ge=0, le=36500)
+    # at most this many runs are kept (the newest); 0: no limit by count
+    keep_runs: int = Field(default=0, ge=0, le=1_000_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_json_text(cls, data: Any) -> Any:
+        return _decode_fields(cls, data, "retention__")
+
+
 class WatchSettings(BaseModel):
     """How deployed automations and the owner's own are watched after each run."""
 
@@ -232,6 +250,7 @@ class Settings(BaseSettings):
     rejected_days: int = Field(default=90, ge=0, le=36500)
     mining: MiningSettings = Field(default_factory=MiningSettings)
     watch: WatchSettings = Field(default_factory=WatchSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     # automations
     dialect: DialectSetting = DialectSetting.AUTO

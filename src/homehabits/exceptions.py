@@ -22,6 +22,7 @@ HomeHabitsError
 ├── StoreError                      the homehabits database failed
 │   ├── SuggestionNotFoundError     no suggestion with that id
 │   ├── RunNotFoundError            no analysis run with that id
+│   ├── VersionNotFoundError        a suggestion has no version of that number
 │   └── StatusChangeError           that status change is not allowed (e.g. deploy a rejected one)
 ├── AnalysisError                   an analysis run failed
 │   └── RunInProgressError          an analysis is already running
@@ -58,6 +59,7 @@ __all__ = [
     "StoreError",
     "SuggestionNotFoundError",
     "UnsafeAutomationError",
+    "VersionNotFoundError",
     "WriterError",
 ]
 
@@ -186,6 +188,10 @@ class SuggestionNotFoundError(StoreError):
 
 class RunNotFoundError(StoreError):
     """No analysis run has that id."""
+
+
+class VersionNotFoundError(StoreError):
+    """A suggestion has no version of that number (its history names the ones it has)."""
 
 
 class StatusChangeError(StoreError):

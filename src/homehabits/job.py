@@ -38,6 +38,7 @@ from homehabits.store.records import (
     SuggestionReplay,
     SuggestionStatus,
 )
+from homehabits.store.retention import prune_after_run
 from homehabits.watch.phase import watch_run
 from homehabits.watch.revise import propose_revisions
 from homehabits.writers import Words, write_words, writer_config
@@ -441,6 +442,7 @@ class AnalysisRunner:
             f"{len(suggestions)} new suggestions stored, {len(refreshed)} waiting for review "
             "brought up to date",
         )
+        progress("store", await prune_after_run(self._sessions, settings, run_id))
 
         run = await repository.get_run(self._sessions, run_id)
         stored = await repository.list_suggestions(self._sessions, run_id=run_id, limit=10_000)

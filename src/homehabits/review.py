@@ -1,4 +1,4 @@
-"""The owner's review of suggestions: approve, reject, edit, deploy, undeploy, export.
+"""The owner's review of suggestions: approve, reject, edit, roll back, deploy, undeploy, export.
 
 The API and the CLI call these same functions; nothing here knows about HTTP or the terminal.
 """
@@ -42,7 +42,7 @@ from homehabits.exceptions import (
 from homehabits.homeassistant import HaConfig, HaState, HomeAssistantClient
 from homehabits.homeassistant.client import has_labels
 from homehabits.patterns.habit import HabitKind
-from homehabits.store import repository
+from homehabits.store import repository, versions
 from homehabits.store.engine import Sessions
 from homehabits.store.records import SuggestionRecord, SuggestionStatus
 
@@ -60,6 +60,7 @@ __all__ = [
     "export_approved",
     "reject",
     "reopen",
+    "rollback",
     "undeploy",
 ]
 
@@ -168,10 +169,7 @@ async def edit(
         raise StatusChangeError(
             f"suggestion {suggestion_id} is deployed; undeploy it before editing"
         )
-    automation = automation_from_yaml(yaml_text, record.dialect)
-    verdict = judge(
-        automation, _known_home(record), limits or SafetyLimits(), before=record.automation
-    )
+    automation, verdict = _checked_edit(record, yaml_text, record.dialect, limits)
     return await repository.update_automation(
         sessions,
         suggestion_id,
@@ -180,6 +178,100 @@ async def edit(
         sensitive=verdict.sensitive,
         sensitive_reason=verdict.reason,
     )
+
+
+def _checked_edit(
+    record: SuggestionRecord, yaml_text: str, dialect: Dialect, limits: SafetyLimits | None
+) -> tuple[dict[str, Any], SafetyVerdict]:
+    """The door every change of the automation goes through: an edit, and a rollback.
+
+    The YAML is read and checked in its dialect, then judged by the safety rules against the
+    automation it replaces; raises AutomationCheckError (or a subclass) with the reason.
+    """
+    automation = automation_from_yaml(yaml_text, dialect)
+    verdict = judge(
+        automation, _known_home(record), limits or SafetyLimits(), before=record.automation
+    )
+    return automation, verdict
+
+
+async def rollback(
+    sessions: Sessions,
+    settings: Settings,
+    suggestion_id: int,
+    number: int,
+    *,
+    force: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> SuggestionRecord:
+    """Set a suggestion's automation back to one of its versions; a new version says so.
+
+    The version passes the same door as an edit (checked, judged by the safety rules: an
+    unsafe one is refused with the reason, nothing changed). A deployed suggestion is sent to
+    Home Assistant again under the same automation id first, checked there as a deploy is
+    (`force` as for deploy); if Home Assistant does not take it, the error is raised
+    (DeployError or HomeAssistantError with its message) and the stored automation, its
+    status and Home Assistant's copy stay as they were. Raises VersionNotFoundError for a
+    number the suggestion has no version of.
+    """
+    record = await repository.get_suggestion(sessions, suggestion_id)
+    version = await versions.get_version(sessions, suggestion_id, number)
+    automation, verdict = _checked_edit(
+        record, version.yaml, version.dialect, limits_from(settings)
+    )
+    why = f"rolled back to version {number}"
+    message = None
+    if record.status is SuggestionStatus.DEPLOYED:
+        message = await _redeploy(settings, record, automation, force=force, transport=transport)
+        message += f"; {why}"
+    return await repository.update_automation(
+        sessions,
+        suggestion_id,
+        automation,
+        version.yaml,
+        sensitive=verdict.sensitive,
+        sensitive_reason=verdict.reason,
+        why=why,
+        dialect=version.dialect,
+        redeployed=message is not None,
+        deploy_message=message,
+    )
+
+
+async def _redeploy(
+    settings: Settings,
+    record: SuggestionRecord,
+    automation: dict[str, Any],
+    *,
+    force: bool,
+    transport: httpx.AsyncBaseTransport | None,
+) -> str:
+    """Send a deployed suggestion's new automation to Home Assistant under its id; the message.
+
+    Judged at the last door as a deploy is. When Home Assistant took it but then does not
+    show it, the automation it ran before is put back, so both sides stay as they were.
+    """
+    url, token = _home_assistant(settings)
+    automation_id = record.ha_automation_id or automation_id_for(record)
+    async with HomeAssistantClient(
+        url, token, timeout=settings.ha_timeout_seconds, transport=transport
+    ) as client:
+        config = await client.get_config()
+        dialect = choose_dialect(settings.dialect, config.version)
+        sending = convert_dialect(automation, dialect)
+        check_automation(sending, dialect)
+        states = await client.get_states()
+        warning = _judge_before_sending(sending, config, states, settings, force=force)
+        await client.save_automation(automation_id, sending)
+        if await client.get_automation(automation_id) is None:
+            # what it ran before: the stored automation, which was deployed
+            await client.save_automation(automation_id, convert_dialect(record.automation, dialect))
+            raise DeployError(
+                f"Home Assistant accepted automation {automation_id} but does not show it; "
+                "the automation it ran before is back"
+            )
+    _LOGGER.info("suggestion %s redeployed as %s", record.id, automation_id)
+    return f"live in Home Assistant as {automation_id} ({dialect.value} dialect)" + warning
 
 
 async def _judged_again(

@@ -21,7 +21,8 @@ from tests.required_services import missing_service
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 _TABLES = (
-    "analysis_runs, analysis_lock, patterns, suggestions, feedback, writer_cache, service_accounts"
+    "analysis_runs, analysis_lock, patterns, suggestions, feedback, writer_cache, service_accounts, "
+    "suggestion_versions"
 )
 
 WINDOW_END = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)

@@ -23,6 +23,7 @@ from homehabits.exceptions import (
     SourceError,
     StatusChangeError,
     SuggestionNotFoundError,
+    VersionNotFoundError,
 )
 
 __all__ = ["MAX_ROW_ID", "ErrorOut", "errors", "status_of_error"]
@@ -34,6 +35,7 @@ MAX_ROW_ID: Final = 2**63 - 1
 _STATUS_OF_ERROR: tuple[tuple[type[HomeHabitsError], int], ...] = (
     (SuggestionNotFoundError, status.HTTP_404_NOT_FOUND),
     (RunNotFoundError, status.HTTP_404_NOT_FOUND),
+    (VersionNotFoundError, status.HTTP_404_NOT_FOUND),
     (StatusChangeError, status.HTTP_409_CONFLICT),
     (RunInProgressError, status.HTTP_409_CONFLICT),
     (AutomationCheckError, status.HTTP_422_UNPROCESSABLE_CONTENT),
@@ -48,7 +50,7 @@ _STATUS_OF_ERROR: tuple[tuple[type[HomeHabitsError], int], ...] = (
 _MEANING: Final = {
     status.HTTP_400_BAD_REQUEST: "The body could not be read (not UTF-8 JSON).",
     status.HTTP_401_UNAUTHORIZED: "The API token is missing or wrong.",
-    status.HTTP_404_NOT_FOUND: "No such suggestion or run.",
+    status.HTTP_404_NOT_FOUND: "No such suggestion, run or version.",
     status.HTTP_409_CONFLICT: "Not allowed in the current status, or an analysis is running.",
     status.HTTP_422_UNPROCESSABLE_CONTENT: (
         "The request, or the automation, was refused; the detail says why "

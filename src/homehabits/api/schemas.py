@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from homehabits.patterns.habit import HabitKind
 from homehabits.store.pattern_records import StoredPattern
 from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord
+from homehabits.store.versions import VersionRecord
 from homehabits.store.watch import TrackRecord
 
 _RECORD_TYPES = get_type_hints(SuggestionRecord)
@@ -25,6 +26,7 @@ __all__ = [
     "LastRunOut",
     "PatternOut",
     "RejectBody",
+    "RollbackBody",
     "RunOut",
     "RunStarted",
     "ServiceAccountIn",
@@ -35,6 +37,7 @@ __all__ = [
     "SuggestionOut",
     "SuggestionPage",
     "TrackRecordOut",
+    "VersionOut",
 ]
 
 
@@ -322,6 +325,42 @@ class EditBody(BaseModel):
     """A suggestion's automation, edited by the owner as YAML."""
 
     yaml: str = Field(min_length=1, max_length=100_000)
+
+
+class RollbackBody(BaseModel):
+    """Which version to set the automation back to; `force` as for deploy, when it is deployed."""
+
+    version: int = Field(ge=1, le=2**31 - 1, description="the version's number (1, 2, …)")
+    force: bool = False
+
+
+class VersionOut(BaseModel):
+    """One version of a suggestion's automation: when, who, why, and where it stands."""
+
+    number: int
+    created_at: datetime
+    actor: str | None = Field(description='who made it so; "homehabits" for a run, null: unknown')
+    reason: str = Field(description='why: "found by run 12", "edited", "rolled back to version 2"')
+    automation: dict[str, Any]
+    yaml: str
+    dialect: str
+    current: bool = Field(description="the suggestion's automation now")
+    deployed: bool = Field(description="the one Home Assistant runs now")
+
+    @classmethod
+    def from_record(cls, version: VersionRecord) -> Self:
+        """The API view of a stored version."""
+        return cls(
+            number=version.number,
+            created_at=version.created_at,
+            actor=version.actor,
+            reason=version.reason,
+            automation=version.automation,
+            yaml=version.yaml,
+            dialect=version.dialect.value,
+            current=version.current,
+            deployed=version.deployed,
+        )
 
 
 class LastRunOut(BaseModel):

@@ -5,6 +5,7 @@ Every function takes the sessionmaker first and opens its own transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
@@ -29,6 +30,7 @@ from homehabits.store.records import (
 )
 from homehabits.store.run_lease import confirm_lock, mark_abandoned, set_lock_run, take_lock
 from homehabits.store.tables import AnalysisRunRow, PatternRow, SuggestionRow, utc_now
+from homehabits.store.versions import RUN_ACTOR, NewVersion, add_versions
 
 __all__ = [
     "add_run_warnings",
@@ -141,28 +143,77 @@ async def complete_run(
         if pattern_rows:
             # executemany: one statement for all rows, not one round trip per pattern.
             await session.execute(insert(PatternRow), pattern_rows)
-        for refresh in refreshed:
-            await session.execute(
-                update(SuggestionRow)
-                .where(
-                    SuggestionRow.id == refresh.suggestion_id,
-                    SuggestionRow.status == SuggestionStatus.PENDING,
-                )
-                .values(_refresh_values(refresh, now))
-                .execution_options(synchronize_session=False)
-            )
+        await _refresh(session, run_id, refreshed, now)
         if not suggestion_rows:
             return []
         await session.execute(insert(SuggestionRow), suggestion_rows)
         # Ids grow in insertion order and only this call writes this run's suggestions, so
         # reading them back by id keeps the order given. (RETURNING in input order would
         # make SQLAlchemy insert one row per statement on SQLite: ten times slower.)
-        new_ids = await session.scalars(
-            select(SuggestionRow.id)
-            .where(SuggestionRow.run_id == run_id)
-            .order_by(SuggestionRow.id)
+        new_ids = list(
+            await session.scalars(
+                select(SuggestionRow.id)
+                .where(SuggestionRow.run_id == run_id)
+                .order_by(SuggestionRow.id)
+            )
         )
-        return list(new_ids)
+        found = f"found by run {run_id}"
+        first = [_version(sid, new, found) for sid, new in zip(new_ids, suggestions, strict=True)]
+        await add_versions(session, first, now, fresh=True)
+        return new_ids
+
+
+async def _refresh(
+    session: AsyncSession, run_id: int, refreshed: Sequence[SuggestionRefresh], now: datetime
+) -> None:
+    """Bring pending suggestions found again up to date; a changed automation is a new version."""
+    if not refreshed:
+        return
+    before: dict[int, dict[str, Any]] = dict(
+        (
+            await session.execute(
+                select(SuggestionRow.id, SuggestionRow.automation).where(
+                    SuggestionRow.id.in_([refresh.suggestion_id for refresh in refreshed])
+                )
+            )
+        ).all()
+    )
+    changed: list[NewVersion] = []
+    for refresh in refreshed:
+        updated = await session.scalar(
+            update(SuggestionRow)
+            .where(
+                SuggestionRow.id == refresh.suggestion_id,
+                SuggestionRow.status == SuggestionStatus.PENDING,
+            )
+            .values(_refresh_values(refresh, now))
+            .returning(SuggestionRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        # one the owner reviewed meanwhile is left as it is; the same automation is no change
+        if updated is None or refresh.keep_automation:
+            continue
+        # compared as stored: JSON has no tuples, and keys may come back in another order
+        if before.get(refresh.suggestion_id) != _as_json(refresh.found.automation):
+            changed.append(
+                _version(refresh.suggestion_id, refresh.found, f"refreshed by run {run_id}")
+            )
+    await add_versions(session, changed, now)
+
+
+def _as_json(value: dict[str, Any]) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _version(suggestion_id: int, found: NewSuggestion, why: str) -> NewVersion:
+    return NewVersion(
+        suggestion_id=suggestion_id,
+        automation=found.automation,
+        yaml=found.yaml,
+        dialect=found.dialect,
+        reason=why,
+        actor=RUN_ACTOR,
+    )
 
 
 async def fail_run(sessions: Sessions, run_id: int, error: str) -> None:

@@ -1,7 +1,8 @@
 """Suggestions in the store: list and count them, move them through the review, remember rejections.
 
 Every function takes the sessionmaker first and opens its own transaction. Every status change
-and every edit writes one feedback row: that is the review history.
+and every edit writes one feedback row: that is the review history. Every change of the
+automation (an edit, a rollback, a deploy) also writes a version (store/versions.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, NoReturn
 from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homehabits.config import Dialect
 from homehabits.exceptions import StatusChangeError, SuggestionNotFoundError
 from homehabits.patterns.habit import HabitKind
 from homehabits.patterns.same_habit import KnownHabit, known_habit_from_data
@@ -24,6 +26,7 @@ from homehabits.store.history import REVIEWER
 from homehabits.store.pattern_records import check_readable
 from homehabits.store.records import RunStatus, SuggestionRecord, SuggestionStatus
 from homehabits.store.tables import AnalysisRunRow, FeedbackRow, PatternRow, SuggestionRow, utc_now
+from homehabits.store.versions import NewVersion, add_versions
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -189,6 +192,9 @@ async def change_status(
         if row is None:
             await _refuse(session, suggestion_id, _VERBS[target])
         await _note(session, row, target.value, reason or deploy_message)
+        if target is _S.DEPLOYED:
+            # what Home Assistant runs from now on is a version of its own in the history
+            await _version(session, row, "deployed", deployed=True)
         return _record(row)
 
 
@@ -200,29 +206,46 @@ async def update_automation(
     *,
     sensitive: bool | None = None,
     sensitive_reason: str | None = None,
+    why: str = "edited",
+    dialect: Dialect | None = None,
+    redeployed: bool = False,
+    deploy_message: str | None = None,
 ) -> SuggestionRecord:
     """Replace a suggestion's automation (the owner edited it); not while it is deployed.
 
     With `sensitive`, the safety verdict recomputed for the new automation is stored with it.
+    The change is kept as a new version saying `why` ("edited", "rolled back to version 2")
+    and, with `dialect`, the dialect the new automation is written in. `redeployed` says Home
+    Assistant already runs the new automation (a rollback of a deployed suggestion): then only
+    a deployed suggestion is changed, and `deploy_message` replaces its deploy message.
     """
-    verdict: dict[str, Any] = {}
+    values: dict[str, Any] = {"automation": automation, "yaml": yaml, "updated_at": utc_now()}
     if sensitive is not None:
-        verdict = {"sensitive": sensitive, "sensitive_reason": sensitive_reason}
+        values.update(sensitive=sensitive, sensitive_reason=sensitive_reason)
+    if dialect is not None:
+        values["dialect"] = Dialect(dialect)
+    if deploy_message is not None:
+        values["deploy_message"] = deploy_message
+    # Home Assistant runs the deployed version: editing only ours would hide that
+    deployed_now = SuggestionRow.status == _S.DEPLOYED
     async with transaction(sessions, f"editing suggestion {suggestion_id}") as session:
         row = await session.scalar(
             update(SuggestionRow)
-            .where(
-                SuggestionRow.id == suggestion_id,
-                # Home Assistant runs the deployed version: editing only ours would hide that.
-                SuggestionRow.status != _S.DEPLOYED,
-            )
-            .values(automation=automation, yaml=yaml, updated_at=utc_now(), **verdict)
+            .where(SuggestionRow.id == suggestion_id, deployed_now if redeployed else ~deployed_now)
+            .values(**values)
             .returning(SuggestionRow)
             .execution_options(synchronize_session=False)
         )
+        if row is None and redeployed:
+            raise StatusChangeError(
+                f"suggestion {suggestion_id} was undeployed meanwhile; Home Assistant got the "
+                "rolled-back automation but homehabits kept the one it had"
+            )
         if row is None:
             await _refuse(session, suggestion_id, "edit")
-        await _note(session, row, "edited", None)
+        # an edit's history step says "edited" alone; a rollback says which version came back
+        await _note(session, row, "edited", None if why == "edited" else why)
+        await _version(session, row, why, deployed=redeployed)
         return _record(row)
 
 
@@ -445,6 +468,20 @@ async def _note(session: AsyncSession, row: SuggestionRow, action: str, reason: 
             actor=REVIEWER.get(),
         )
     )
+
+
+async def _version(session: AsyncSession, row: SuggestionRow, why: str, *, deployed: bool) -> None:
+    """Keep the row's automation as a new version, by the reviewer of this request."""
+    version = NewVersion(
+        suggestion_id=row.id,
+        automation=row.automation,
+        yaml=row.yaml,
+        dialect=row.dialect,
+        reason=why,
+        actor=REVIEWER.get(),
+        deployed=deployed,
+    )
+    await add_versions(session, [version], row.updated_at)
 
 
 def _record(row: SuggestionRow) -> SuggestionRecord:

@@ -1,4 +1,4 @@
-"""The homehabits tables: analysis runs, their patterns and suggestions, feedback, words cache."""
+"""The homehabits tables: analysis runs, their patterns and suggestions, feedback, versions, cache."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect as DatabaseDialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -24,6 +34,7 @@ __all__ = [
     "PatternRow",
     "ServiceAccountRow",
     "SuggestionRow",
+    "SuggestionVersionRow",
     "TextEnum",
     "UtcDateTime",
     "WriterCacheRow",
@@ -248,6 +259,28 @@ class FeedbackRow(Base):
     created_at: Mapped[datetime]
     # who did it, when known (the Home Assistant user under ingress); migration 0007
     actor: Mapped[str | None] = mapped_column(String(255))
+
+
+class SuggestionVersionRow(Base):
+    """One version of a suggestion's automation: what it was, who made it so, when and why."""
+
+    __tablename__ = "suggestion_versions"
+    __table_args__ = (UniqueConstraint("suggestion_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(
+        ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per suggestion
+    automation: Mapped[dict[str, Any]]
+    yaml: Mapped[str] = mapped_column(Text)
+    dialect: Mapped[Dialect] = mapped_column(TextEnum(Dialect, 16))
+    # who: the reviewer as feedback.actor records it, "homehabits" for a run, None: not known
+    actor: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)  # "found by run 12", "edited", "deployed", …
+    # this version went to Home Assistant at this step (a deploy, or a rollback redeployed)
+    deployed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
 
 
 class WriterCacheRow(Base):

@@ -12,6 +12,7 @@ from homehabits.exceptions import StoreError
 from homehabits.patterns.habit import HabitKind
 from homehabits.phrasing import elapsed
 from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord, SuggestionStatus
+from homehabits.store.versions import VersionRecord
 from homehabits.web.evidence import Picture, draw_evidence
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Group",
     "RunFacts",
     "RunView",
+    "VersionView",
     "build_card",
     "build_groups",
     "build_run",
@@ -89,6 +91,18 @@ class RunFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionView:
+    """One version of a suggestion's automation as its card's history lists it."""
+
+    number: int
+    when_local: str
+    who: str
+    why: str
+    current: bool
+    deployed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
     """One suggestion as the page shows it."""
 
@@ -97,6 +111,7 @@ class Card:
     confidence_percent: int
     picture: Picture | None
     created_local: str
+    versions: tuple[VersionView, ...] = ()  # newest first
 
     @property
     def status(self) -> str:
@@ -142,8 +157,10 @@ def zone_named(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
         return fallback
 
 
-def build_card(record: SuggestionRecord, facts: RunFacts) -> Card:
-    """The card for one suggestion, its evidence drawn in the home's time zone."""
+def build_card(
+    record: SuggestionRecord, facts: RunFacts, versions: Sequence[VersionRecord] = ()
+) -> Card:
+    """The card for one suggestion, its evidence drawn and its history in the home's time zone."""
     try:
         picture = draw_evidence(
             record.habit,
@@ -163,6 +180,17 @@ def build_card(record: SuggestionRecord, facts: RunFacts) -> Card:
         confidence_percent=round(record.confidence * 100),
         picture=picture,
         created_local=_local(record.created_at, facts.zone),
+        versions=tuple(
+            VersionView(
+                number=version.number,
+                when_local=_local(version.created_at, facts.zone),
+                who=version.actor or "someone (not recorded)",
+                why=version.reason,
+                current=version.current,
+                deployed=version.deployed,
+            )
+            for version in versions
+        ),
     )
 
 

@@ -20,6 +20,7 @@ from homehabits.config import Settings
 from homehabits.phrasing import elapsed
 from homehabits.store import repository
 from homehabits.store.records import RunRecord, SuggestionRecord, SuggestionStatus
+from homehabits.store.versions import versions_of
 from homehabits.web.deps import AnalysisRunningDep, SessionsDep, SettingsDep
 from homehabits.web.pages import (
     ACTIONS,
@@ -114,7 +115,12 @@ async def suggestions_page(
     # the runs that found the shown suggestions, in one query (never one per suggestion)
     runs = await repository.runs_by_id(sessions, {record.run_id for record in shown})
     zone = _home_zone(settings)
-    cards = [build_card(record, _run_facts(runs.get(record.run_id), zone)) for record in shown]
+    # and their versions, in one query too
+    history = await versions_of(sessions, [record.id for record in shown])
+    cards = [
+        build_card(record, _run_facts(runs.get(record.run_id), zone), history.get(record.id, ()))
+        for record in shown
+    ]
     # the deployed ones' track records, in one query
     deployed = [r.id for r in shown if r.status is SuggestionStatus.DEPLOYED]
     tracks = await repository.track_records(sessions, deployed)

@@ -1,4 +1,4 @@
-"""Suggestions and the owner's review of them: list, read, approve, reject, edit, deploy."""
+"""Suggestions and the owner's review of them: list, read, approve, reject, edit, deploy, roll back."""
 
 from __future__ import annotations
 
@@ -23,14 +23,16 @@ from homehabits.api.schemas import (
     DeployBody,
     EditBody,
     RejectBody,
+    RollbackBody,
     SkippedApproval,
     SuggestionDetail,
     SuggestionOut,
     SuggestionPage,
     TrackRecordOut,
+    VersionOut,
 )
 from homehabits.automations.safety import limits_from
-from homehabits.store import repository
+from homehabits.store import repository, versions
 from homehabits.store.records import SuggestionStatus
 
 __all__ = ["router"]
@@ -204,3 +206,37 @@ async def undeploy(
 
 def _track_record_out(record: repository.TrackRecord | None) -> TrackRecordOut | None:
     return TrackRecordOut.from_record(record) if record is not None else None
+
+
+@router.get(
+    "/{suggestion_id}/versions", response_model=list[VersionOut], responses=errors(_NOT_FOUND)
+)
+async def list_versions(suggestion_id: RowIdPath, sessions: SessionsDep) -> list[VersionOut]:
+    """Every version of the suggestion's automation, newest first: when, who, why, which is live."""
+    found = await versions.list_versions(sessions, suggestion_id)
+    return [VersionOut.from_record(version) for version in found]
+
+
+@router.post(
+    "/{suggestion_id}/rollback",
+    response_model=SuggestionDetail,
+    responses=errors(_UNREADABLE, *_HOME_ASSISTANT_ANSWERS),
+)
+async def rollback(
+    suggestion_id: RowIdPath,
+    body: RollbackBody,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    transport: HaTransportDep,
+) -> SuggestionDetail:
+    """Set the automation back to version N (a new version says so); redeployed when deployed.
+
+    404 naming the versions there are for an unknown one; 422 with the reason when the safety
+    rules or the checks refuse it. A deployed suggestion goes to Home Assistant again first:
+    when Home Assistant does not take it (502, or 422 with its reason when it rejects the
+    config, 504 when it does not answer) the stored automation stays as it was.
+    """
+    done = await review.rollback(
+        sessions, settings, suggestion_id, body.version, force=body.force, transport=transport
+    )
+    return SuggestionDetail.from_record(done)

@@ -162,7 +162,60 @@
     setBusy(card, false);
     applySuggestion(card, result.data);
     announce(`${titleOf(card)}: ${STATUS_LABELS[result.data.status][1]}`);
+    refreshVersions(card);
     return true;
+  }
+
+  // ---- a card's versions -------------------------------------------------------------
+
+  const WHEN = { weekday: 'short', day: '2-digit', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' };
+
+  function versionItem(card, version) {
+    const item = document.createElement('li');
+    item.className = 'version';
+    item.dataset.version = String(version.number);
+    const part = (className, text) => {
+      const span = document.createElement('span');
+      span.className = className;
+      span.textContent = text;
+      item.append(span);
+    };
+    part('version-number', `Version ${version.number}`);
+    part('version-when', new Date(version.created_at).toLocaleString('en-GB', WHEN));
+    part('version-who', version.actor || 'someone (not recorded)');
+    part('version-why', version.reason);
+    if (version.current) part('badge version-mark', 'current');
+    if (version.deployed) part('badge version-mark', 'in Home Assistant');
+    if (!version.current) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'quiet small';
+      button.dataset.action = 'rollback';
+      button.dataset.version = String(version.number);
+      button.setAttribute('aria-describedby', card.querySelector('h3').id);
+      button.textContent = `Roll back to version ${version.number}`;
+      item.append(button);
+    }
+    return item;
+  }
+
+  // Every change of the automation is a version: after one, the history shows it.
+  async function refreshVersions(card) {
+    const history = card.querySelector('[data-versions]');
+    if (!history) return;
+    const result = await callApi('GET', suggestionUrl(card, 'versions'));
+    if (!result.ok) return;
+    const count = result.data.length;
+    history.querySelector('[data-versions-count]').textContent = `${count} version${count === 1 ? '' : 's'}`;
+    history.querySelector('[data-version-list]').replaceChildren(
+      ...result.data.map((version) => versionItem(card, version)),
+    );
+  }
+
+  async function rollBack(card, button) {
+    const number = Number(button.dataset.version);
+    const done = await act(card, 'rollback', { version: number }, `Rolling back to version ${number}…`);
+    if (done) announce(`${titleOf(card)}: back at version ${number}.`);
   }
 
   function titleOf(card) { return card.querySelector('h3').textContent.trim(); }
@@ -219,6 +272,7 @@
     text.removeAttribute('aria-invalid');
     error.hidden = true;
     applySuggestion(card, result.data);
+    refreshVersions(card);
     card.querySelector('[data-editor]').hidden = true;
     announce(`${titleOf(card)}: the edited automation is saved.`);
     card.querySelector('[data-yaml]').focus();
@@ -247,6 +301,7 @@
     deploy: (card) => act(card, 'deploy', undefined, 'Deploying to Home Assistant…'),
     undeploy: (card) => act(card, 'undeploy', undefined, 'Removing from Home Assistant…'),
     reopen: (card) => act(card, 'reopen', undefined, 'Reopening…'),
+    rollback: (card, button) => rollBack(card, button),
     copy: (card, button) => copyYaml(card, button),
     edit: (card) => openEditor(card),
     'edit-cancel': (card) => closeEditor(card),
