@@ -99,3 +99,19 @@ def test_the_deployed_card_shows_its_record_and_the_nav_leads_to_your_automation
     expect(items.first).to_have_class(re.compile(r"\bhas-problems\b"))
     page.set_viewport_size({"width": 1100, "height": 1300})
     page.screenshot(path=str(artifacts / "your-automations.png"), full_page=True)
+
+
+def test_the_revision_card_opens_to_what_it_changes(
+    site: tuple[str, int], page: Page, artifacts: Path
+) -> None:
+    url, _ = site
+    page.goto(f"{url}/?kind=revision")
+    card = page.locator(".card", has_text="Revises a deployed automation").first
+    expect(card).to_contain_text("Run 'Armchair lamp on at 21:45' only on")
+    expect(card).to_contain_text("all on Saturdays")
+    changes = card.locator("[data-diff]")
+    changes.locator("summary").click()
+    expect(changes.locator("pre")).to_contain_text("(revised)")
+    expect(changes.locator("pre")).to_contain_text("weekday")
+    page.set_viewport_size({"width": 1100, "height": 1400})
+    card.screenshot(path=str(artifacts / "revision-card.png"))
