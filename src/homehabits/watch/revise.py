@@ -112,11 +112,14 @@ def _revise(
             f"times: {still_kept} that nobody undid, {still_undone} undone"
         )
         turns_off = False
+        # how sure: the share of the undone fires it spares, times the share of kept ones kept
+        sure = (len(undone) - still_undone) / len(undone) * still_kept / max(len(kept), 1)
     elif len(undone) >= OFF_SHARE * max(watch.fires, 1):
         revised = _triggers_off(deployed, dialect)
         change = "turn it off"
         effect = f"{undone_words}, and nothing in the home tells those times apart"
         turns_off = True
+        sure = len(undone) / max(watch.fires, 1)  # how often it was undone
     else:
         return None
     try:
@@ -135,7 +138,7 @@ def _revise(
         days_possible=len({moment.astimezone(context.zone).date() for moment in watch.fire_times}),
         evidence_times=tuple(revert.undone_at for revert in watch.reverts),
         evidence_lags=tuple(round(revert.seconds, 1) for revert in watch.reverts),
-        confidence=round(len(undone) / max(watch.fires, 1), 3),
+        confidence=round(sure, 3),
         # the words read these: what changes, why, and which suggestion it revises
         notes=(change, effect, f"revises suggestion {record.id} ('{alias}')"),
         known_as=None,
