@@ -1,11 +1,11 @@
 """Learning from the owner's decisions: how much each kind and domain of habit is worth to them.
 
-Pure: the store counts the decisions (approvals, rejections, deploys, reverts of deployed
-automations, undeploys), this module turns them into a factor per kind and per domain by a
-Beta-prior smoothed approval rate, relative to the prior's mean, clipped to
-[FACTOR_LOW, FACTOR_HIGH]. A habit is ranked by its confidence times the factors of its kind
-and its target's domain. A kind or domain with fewer than MIN_DECISIONS decisions keeps a
-factor of 1: a rejection or two says nothing about the kind yet.
+Pure: the store counts the decisions (approvals, rejections, deploys with the reverts of their
+fires, undeploys), this module turns them into a factor per kind and per domain: a Beta-prior
+smoothed approval rate, where a deployed automation counts by the share of its fires people
+kept, relative to the prior's mean and clipped to [FACTOR_LOW, FACTOR_HIGH]. A habit ranks by
+its confidence times the factors of its kind and of its target's domain. A kind or domain with
+fewer than MIN_DECISIONS decisions keeps a factor of 1: a rejection or two says nothing yet.
 """
 
 from __future__ import annotations
@@ -69,15 +69,15 @@ class DecisionCounts:
         return self.approved + self.rejected
 
     @property
-    def trials(self) -> float:
-        """Approvals and rejections, and each deployed automation lived with (or undeployed)."""
-        return self.decided + self.deployed + self.removed
-
-    @property
     def successes(self) -> float:
-        """Approvals, and the deployed automations kept, less the share of fires undone."""
+        """The approvals that held: a deployed one by the share of its fires people kept.
+
+        An automation lived with says more than the approval that deployed it, so it replaces
+        it: one undone at three fires of four counts a quarter; one undeployed counts nothing.
+        """
         undone = min(self.reverts / self.fires, 1.0) if self.fires else 0.0
-        return self.approved + self.deployed * (1.0 - undone)
+        held = max(self.approved - self.deployed - self.removed, 0)
+        return held + self.deployed * (1.0 - undone)
 
     def add(self, other: DecisionCounts) -> DecisionCounts:
         """Both counts together (reasons: this one's first)."""
@@ -226,7 +226,7 @@ def calibrate(
 def _factor(counts: DecisionCounts) -> Factor:
     if counts.decided < MIN_DECISIONS:
         return Factor(1.0, counts)
-    rate = (counts.successes + PRIOR_APPROVED) / (counts.trials + PRIOR_APPROVED + PRIOR_REJECTED)
+    rate = (counts.successes + PRIOR_APPROVED) / (counts.decided + PRIOR_APPROVED + PRIOR_REJECTED)
     return Factor(round(_clip(rate / _PRIOR_MEAN), 2), counts)
 
 
