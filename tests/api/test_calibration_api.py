@@ -24,7 +24,7 @@ async def test_rejections_over_the_api_show_in_the_next_runs_calibration(running
 
     learned = second["calibration"]["kind"][kind]
     assert (learned["rejected"], learned["approved"], learned["factor"]) == (3, 0, 0.8)
-    assert learned["reasons"] == ["we do that ourselves"] * 3
+    assert learned["reasons"] == ["we do that ourselves"]
     words = (
         f"{kind.replace('_', ' ')} habits ranked ×0.80: 0 of 3 approved (“we do that ourselves”)"
     )

@@ -110,6 +110,15 @@ def test_kind_and_domain_multiply_within_the_clip() -> None:
     ]
 
 
+def test_each_reason_is_kept_once_newest_first() -> None:
+    said = [DecisionCounts(rejected=1, reasons=(reason,)) for reason in ("a", "b", "a", "c", "d")]
+    total = DecisionCounts()
+    for one in said:
+        total = total.add(one)
+
+    assert (total.rejected, total.reasons) == (5, ("a", "b", "c"))
+
+
 def test_the_calibration_reads_back_from_the_run_record() -> None:
     learned = calibrate(
         {"sun": DecisionCounts(rejected=4, approved=1, reasons=("only in winter", "too early"))},

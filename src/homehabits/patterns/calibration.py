@@ -61,7 +61,7 @@ class DecisionCounts:
     fires: int = 0  # the fires of those, in their newest track record
     reverts: int = 0  # of those fires, the ones a person undid
     removed: int = 0  # deployed, then undeployed by the owner
-    reasons: tuple[str, ...] = ()  # the rejections' reasons, newest first
+    reasons: tuple[str, ...] = ()  # the rejections' different reasons, newest first
 
     @property
     def decided(self) -> int:
@@ -80,7 +80,7 @@ class DecisionCounts:
         return held + self.deployed * (1.0 - undone)
 
     def add(self, other: DecisionCounts) -> DecisionCounts:
-        """Both counts together (reasons: this one's first)."""
+        """Both counts together (reasons: this one's first, each once)."""
         return DecisionCounts(
             approved=self.approved + other.approved,
             rejected=self.rejected + other.rejected,
@@ -88,7 +88,7 @@ class DecisionCounts:
             fires=self.fires + other.fires,
             reverts=self.reverts + other.reverts,
             removed=self.removed + other.removed,
-            reasons=(*self.reasons, *other.reasons)[:REASONS_KEPT],
+            reasons=tuple(dict.fromkeys((*self.reasons, *other.reasons)))[:REASONS_KEPT],
         )
 
     def as_dict(self) -> dict[str, Any]:

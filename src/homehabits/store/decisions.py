@@ -9,7 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from homehabits.patterns.calibration import DecisionCounts, PastRejection
 from homehabits.store._transaction import transaction
@@ -56,18 +56,32 @@ async def owner_decisions(sessions: Sessions) -> OwnerDecisions:
             )
         ).all()
         deployed = [sid for sid, _, _, status, _ in rows if status is _S.DEPLOYED]
-        watched = await session.execute(
+        # each deployed one's newest track record only: every run keeps one per automation
+        latest = (
             select(
                 AutomationWatchRow.suggestion_id,
-                AutomationWatchRow.fires,
-                AutomationWatchRow.reverts,
+                func.max(AutomationWatchRow.run_id).label("run_id"),
             )
             .join(AnalysisRunRow, AnalysisRunRow.id == AutomationWatchRow.run_id)
             .where(
                 AutomationWatchRow.suggestion_id.in_(deployed),
                 AnalysisRunRow.status.in_(_FINISHED),
             )
-            .order_by(AutomationWatchRow.run_id.desc(), AutomationWatchRow.id)
+            .group_by(AutomationWatchRow.suggestion_id)
+            .subquery()
+        )
+        watched = await session.execute(
+            select(
+                AutomationWatchRow.suggestion_id,
+                AutomationWatchRow.fires,
+                AutomationWatchRow.reverts,
+            )
+            .join(
+                latest,
+                (AutomationWatchRow.suggestion_id == latest.c.suggestion_id)
+                & (AutomationWatchRow.run_id == latest.c.run_id),
+            )
+            .order_by(AutomationWatchRow.id)
         )
         newest: dict[int, tuple[int, int]] = {}
         for suggestion_id, fires, reverts in watched:
