@@ -20,6 +20,13 @@ from homehabits.context import HomeContext
 from homehabits.event_cleaning import clean_events
 from homehabits.exceptions import HomeHabitsError, RunInProgressError
 from homehabits.patterns import mine
+from homehabits.patterns.calibration import (
+    Calibration,
+    PastRejection,
+    calibrate,
+    rejection_notes,
+    remember_rejection,
+)
 from homehabits.patterns.habit import Pattern, pattern_to_dict
 from homehabits.patterns.same_habit import KnownHabit, keep_known_fingerprints
 from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
@@ -340,7 +347,16 @@ class AnalysisRunner:
                 window_end=end,
             )
             kept, misfiring = drop_misfiring(replayed, context, settings.mining)
-            compiled.drafts = rank_drafts(kept)
+            # the owner's decisions weigh each kind and domain; a returning habit recalls why
+            # the owner rejected it
+            decisions = await repository.owner_decisions(self._sessions)
+            learned = calibrate(decisions.by_kind, decisions.by_domain)
+            summary.calibration = learned.as_dict()
+            past = await repository.past_rejections(
+                self._sessions, {draft.pattern.fingerprint for draft in kept}
+            )
+            kept = [_learned(draft, learned, past, context) for draft in kept]
+            compiled.drafts = sorted(rank_drafts(kept), key=lambda d: learned.rank_key(d.pattern))
             compiled.dropped.extend(misfiring)
             summary.suggestions_dropped = len(compiled.dropped)
             gated = sum(1 for draft in compiled.drafts if draft.condition_note)
@@ -392,6 +408,9 @@ class AnalysisRunner:
                 cache=_StoreWordsCache(self._sessions),
                 window_days=settings.analysis_days,
             )
+            words = [
+                _recalled(text, d.pattern) for d, text in zip(compiled.drafts, words, strict=True)
+            ]
             summary.model_calls = report.model_calls
             summary.cache_hits = report.cache_hits
             summary.tokens_in = report.tokens_in
@@ -502,6 +521,23 @@ def _known_stopped(
     """The stopped habits under the names earlier runs knew them by."""
     named = keep_known_fingerprints([pattern for pattern, _ in stopped], known)
     return [(pattern, why) for pattern, (_, why) in zip(named, stopped, strict=True)]
+
+
+def _learned(
+    draft: Draft, learned: Calibration, past: dict[str, PastRejection], context: HomeContext
+) -> Draft:
+    """The draft weighed by the owner's decisions, noting the habit's past rejection if any."""
+    pattern = remember_rejection(draft.pattern, past.get(draft.pattern.fingerprint), context.zone)
+    return replace(draft, pattern=learned.apply(pattern))
+
+
+def _recalled(words: Words, pattern: Pattern) -> Words:
+    """The words with the habit's past rejection said last, whoever wrote them."""
+    notes = [note for note in rejection_notes(pattern) if note not in words.rationale]
+    if not notes:
+        return words
+    said = " ".join(f"{note}." for note in notes)
+    return replace(words, rationale=f"{words.rationale.rstrip()} {said}".strip())
 
 
 def _new_suggestion(

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import insert, inspect, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from homehabits.store.engine import Sessions, make_engine, make_sessionmaker
 from homehabits.store.migrate import alembic_config, migrate
 from homehabits.store.records import NewSuggestion, RunStatus, RunSummary, SuggestionStatus
 from homehabits.store.repository import change_status, complete_run, create_run, get_run
-from homehabits.store.tables import SuggestionRow
 from homehabits.store.watch import home_automations, store_watch, track_record, track_records
 from homehabits.watch import AutomationWatch, Revert, WatchedAutomation
 
 from .conftest import WINDOW_END, WINDOW_START
+from .old_rows import write_as_before
 
 NewSuggestionMaker = Callable[..., NewSuggestion]
 FIRED = WINDOW_START + timedelta(days=3, hours=20)
@@ -138,24 +138,26 @@ async def test_a_database_from_before_the_watch_is_upgraded_with_its_rows_kept(
         async with engine.connect() as connection:
             tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
         assert "automation_watch" not in tables
+
+        async def an_old_run(sessions: Sessions) -> int:
+            run_id = await create_run(sessions, "cli", "demo", WINDOW_START, WINDOW_END)
+            await complete_run(
+                sessions, run_id, RunSummary(status=RunStatus.SUCCEEDED), [], [new_suggestion()]
+            )
+            return run_id
+
+        # the rows as homehabits at 0007 wrote them
+        run_id = await write_as_before(tmp_path / "old.db", an_old_run)
         sessions = make_sessionmaker(engine)
-        run_id = await create_run(sessions, "cli", "demo", WINDOW_START, WINDOW_END)
-        # the suggestion as homehabits 0007 wrote it (today's complete_run also keeps versions)
-        new = new_suggestion()
-        values = {field.name: getattr(new, field.name) for field in fields(NewSuggestion)}
-        now = datetime.now(UTC)
-        values.update(
-            run_id=run_id, status=SuggestionStatus.PENDING, created_at=now, updated_at=now
-        )
-        async with sessions.begin() as session:
-            await session.execute(insert(SuggestionRow), [values])
-        await complete_run(sessions, run_id, RunSummary(status=RunStatus.SUCCEEDED), [], [])
 
         await migrate(engine)
 
         async with engine.connect() as connection:
             version = await connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0008"  # the head: the versions follow the watch
+            assert (
+                version.scalar_one()
+                == ScriptDirectory.from_config(alembic_config()).get_current_head()
+            )
             count = await connection.execute(text("SELECT count(*) FROM suggestions"))
             assert count.scalar_one() == 1
         assert (await get_run(sessions, run_id)).source == "demo"

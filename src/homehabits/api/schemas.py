@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, Self, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from homehabits.patterns.calibration import Calibration, Factor, domain_label, kind_label
 from homehabits.patterns.habit import HabitKind
 from homehabits.store.pattern_records import StoredPattern
 from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord
@@ -20,8 +22,10 @@ __all__ = [
     "ApproveManyResult",
     "AutomationOut",
     "AutomationsPage",
+    "CalibrationOut",
     "DeployBody",
     "EditBody",
+    "FactorOut",
     "HealthOut",
     "LastRunOut",
     "PatternOut",
@@ -76,6 +80,7 @@ class RunOut(BaseModel):
     ha_version: str | None
     warnings: list[str]
     service_account_proposals: list[ServiceAccountProposalOut]
+    calibration: CalibrationOut
 
     @classmethod
     def from_record(cls, run: RunRecord) -> RunOut:
@@ -115,6 +120,46 @@ class RunOut(BaseModel):
                 )
                 for p in summary.service_account_proposals
             ],
+            calibration=CalibrationOut.from_summary(summary.calibration),
+        )
+
+
+class FactorOut(BaseModel):
+    """The weight the owner's decisions gave one kind or domain in a run's ranking."""
+
+    factor: float
+    approved: int
+    rejected: int
+    deployed: int
+    fires: int
+    reverts: int
+    removed: int
+    reasons: list[str]
+    words: str  # "sun habits ranked ×0.71: 0 of 5 approved"
+
+
+class CalibrationOut(BaseModel):
+    """How the owner's decisions weighed a run's ranking: a factor per kind and per domain."""
+
+    kind: dict[str, FactorOut]
+    domain: dict[str, FactorOut]
+    lines: list[str]  # one per kind and domain whose factor is not 1
+
+    @classmethod
+    def from_summary(cls, stored: dict[str, Any]) -> CalibrationOut:
+        """The API view of a run's stored calibration (none for runs before calibration)."""
+        calibration = Calibration.from_dict(stored)
+
+        def out(factors: Mapping[str, Factor], label: Callable[[str], str]) -> dict[str, FactorOut]:
+            return {
+                name: FactorOut(**factor.as_dict(), words=factor.words(label(name)))
+                for name, factor in factors.items()
+            }
+
+        return cls(
+            kind=out(calibration.kind, kind_label),
+            domain=out(calibration.domain, domain_label),
+            lines=calibration.lines(),
         )
 
 

@@ -8,9 +8,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from homehabits.cli._common import console, err_console
+from homehabits.patterns.calibration import Calibration
 from homehabits.store.records import RunRecord, SuggestionRecord
 
 __all__ = [
+    "calibration_lines",
     "run_json",
     "show_one",
     "show_progress",
@@ -51,6 +53,8 @@ def show_run(run: RunRecord) -> None:
             f"Model: {summary.model_calls} calls, {summary.tokens_in + summary.tokens_out:,} tokens, "
             f"cost {summary.cost:.4f}"
         )
+    for line in calibration_lines(run):
+        err_console.print(f"[cyan]learned:[/cyan] {escape(line)}")
     for error in summary.errors[:10]:
         err_console.print(f"[yellow]note:[/yellow] {escape(error)}")
     for warning in summary.warnings:
@@ -61,6 +65,11 @@ def show_run(run: RunRecord) -> None:
         more = summary.events_rejected - len(examples)
         rest = f" (and {more:,} more: see `homehabits runs --json`)" if more > 0 else ""
         err_console.print(f"[yellow]skipped:[/yellow] {escape(named)}{escape(rest)}")
+
+
+def calibration_lines(run: RunRecord) -> list[str]:
+    """One line per kind and domain the owner's decisions moved in this run's ranking."""
+    return Calibration.from_dict(run.summary.calibration).lines()
 
 
 def _skipped_row(example: dict[str, Any]) -> str:
@@ -138,6 +147,7 @@ def run_json(run: RunRecord) -> dict[str, Any]:
         "errors": summary.errors,
         "warnings": summary.warnings,
         "service_account_proposals": summary.service_account_proposals,
+        "calibration": summary.calibration,
     }
 
 

@@ -20,6 +20,7 @@ from homehabits.cli._common import (
     setup_logging,
 )
 from homehabits.cli._display import (
+    calibration_lines,
     run_json,
     show_progress,
     show_run,
@@ -142,5 +143,7 @@ def runs(
         )
     console.print(table)
     for run in found:
+        for line in calibration_lines(run):
+            err_console.print(f"[cyan]run {run.id} learned:[/cyan] {escape(line)}")
         for error in run.summary.errors[:3]:
             err_console.print(f"[yellow]run {run.id}:[/yellow] {escape(error)}")

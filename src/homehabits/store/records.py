@@ -78,6 +78,8 @@ class RunSummary:
     # things the owner should know that did not stop the run (a service user not found...)
     warnings: list[str] = field(default_factory=list)
     service_account_proposals: list[dict[str, str]] = field(default_factory=list)
+    # the owner's decisions as the ranking weighed them (patterns.calibration.Calibration.as_dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from homehabits.store.cache import cache_get, cache_put
+from homehabits.store.decisions import OwnerDecisions, owner_decisions, past_rejections
 from homehabits.store.engine import READS_ONLY, Sessions, make_engine, make_sessionmaker
 from homehabits.store.history import FeedbackEntry, review_history
 from homehabits.store.migrate import migrate
@@ -67,6 +68,7 @@ __all__ = [
     "OWN_TOKEN_REASON",
     "TRANSITIONS",
     "FeedbackEntry",
+    "OwnerDecisions",
     "Sessions",
     "StoredPattern",
     "TrackRecord",
@@ -96,6 +98,8 @@ __all__ = [
     "make_sessionmaker",
     "mark_abandoned_runs",
     "migrate",
+    "owner_decisions",
+    "past_rejections",
     "pending_by_fingerprint",
     "ping",
     "rejected_fingerprint_times",

@@ -162,6 +162,8 @@ class AnalysisRunRow(Base):
     warnings: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     # users whose actions look machine-made, {"user_id", "name", "evidence"}, for the owner
     service_account_proposals: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # the factors the owner's decisions gave the ranking, {"kind": {...}, "domain": {...}}
+    calibration: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     # the process running it ("host:pid:token") and when it last said it is alive
     owner: Mapped[str | None] = mapped_column(String(255))
     heartbeat_at: Mapped[datetime | None]

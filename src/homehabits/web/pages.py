@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from homehabits.exceptions import StoreError
+from homehabits.patterns.calibration import Calibration
 from homehabits.patterns.habit import HabitKind
 from homehabits.phrasing import elapsed
 from homehabits.store.records import RunRecord, RunStatus, SuggestionRecord, SuggestionStatus
@@ -145,6 +146,11 @@ class RunView:
     def running(self) -> bool:
         """Whether the run is still going."""
         return self.record.status is RunStatus.RUNNING
+
+    @property
+    def learned(self) -> list[str]:
+        """How the owner's decisions weighed this run's ranking, one line per kind or domain."""
+        return Calibration.from_dict(self.record.summary.calibration).lines()
 
 
 def zone_named(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
