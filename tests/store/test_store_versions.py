@@ -12,7 +12,7 @@ from uuid import uuid4
 
 import pytest
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import MetaData, Table, insert, inspect, select
 from sqlalchemy.engine import Connection
 
 from homehabits.exceptions import StatusChangeError, VersionNotFoundError
@@ -34,7 +34,7 @@ from homehabits.store.repository import (
     list_suggestions,
     update_automation,
 )
-from homehabits.store.tables import SuggestionRow, SuggestionVersionRow, utc_now
+from homehabits.store.tables import AnalysisRunRow, SuggestionRow, SuggestionVersionRow, utc_now
 from homehabits.store.versions import get_version, list_versions
 
 from .conftest import WINDOW_END, WINDOW_START, _postgres_admin
@@ -218,11 +218,43 @@ async def older_database(fresh_url: str) -> AsyncIterator[Sessions]:
     await engine.dispose()
 
 
+async def _old_run(sessions: Sessions) -> int:
+    """A run row as homehabits 0007 wrote it: only the columns that schema has, each with its
+    default (what later migrations add is left to them)."""
+    async with sessions.begin() as session:
+        connection = await session.connection()
+        names = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("analysis_runs")}
+        )
+        table = Table(
+            "analysis_runs",
+            MetaData(),
+            *(c._copy() for c in AnalysisRunRow.__table__.columns if c.name in names),
+        )
+        run_id = await session.scalar(
+            insert(table)
+            .values(
+                trigger="cli",
+                source="demo",
+                status=RunStatus.SUCCEEDED,
+                started_at=utc_now(),
+                window_start=WINDOW_START,
+                window_end=WINDOW_END,
+                phase_seconds={},
+                errors=[],
+                rejected_examples=[],
+            )
+            .returning(table.c.id)
+        )
+    assert run_id is not None
+    return int(run_id)
+
+
 async def test_the_migration_gives_every_existing_suggestion_version_1_and_loses_no_row(
     older_database: Sessions, new_suggestion: NewSuggestionMaker
 ) -> None:
     sessions = older_database
-    run_id = await create_run(sessions, "cli", "demo", WINDOW_START, WINDOW_END)
+    run_id = await _old_run(sessions)
     now = utc_now()
     names = [field.name for field in fields(NewSuggestion)]
     rows = []
