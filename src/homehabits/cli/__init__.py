@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 # importing the command modules registers their commands, in the order `--help` lists them
-from homehabits.cli import addon, analysis, automations, check, service, suggestions
+from homehabits.cli import addon, analysis, automations, check, fleet, service, suggestions
 from homehabits.cli._common import app, suggestions_app
 
 __all__ = ["app", "main"]
 
 app.add_typer(suggestions_app, name="suggestions")
-_COMMAND_MODULES = (analysis, check, suggestions, automations, service, addon)
+_COMMAND_MODULES = (analysis, check, suggestions, automations, service, addon, fleet)
 
 
 def main() -> None:
