@@ -144,6 +144,9 @@ def run_fleet(
 
     if model_calls < 1:
         raise ConfigError(f"--model-calls must be at least 1, not {model_calls}")
+    twice = sorted({h.home_id for h in homes if sum(o.home_id == h.home_id for o in homes) > 1})
+    if twice:
+        raise ConfigError(f"--homes names these homes more than once: {', '.join(twice)}")
     prepare_database(settings.database_url)
     gate = None
     if writer_config(settings) is not None:
