@@ -86,15 +86,12 @@ async def fleet_homes(sessions: Sessions, home_ids: Iterable[str] | None = None)
             home = str(run.home_id)
             latest[home] = run
             counts[home] = counts.get(home, 0) + 1
-        suggestion_counts = dict(
-            (
-                await s.execute(
-                    select(SuggestionRow.home_id, func.count(SuggestionRow.id))
-                    .where(SuggestionRow.home_id.is_not(None))
-                    .group_by(SuggestionRow.home_id)
-                )
-            ).tuples()
+        counted = await s.execute(
+            select(SuggestionRow.home_id, func.count(SuggestionRow.id))
+            .where(SuggestionRow.home_id.is_not(None))
+            .group_by(SuggestionRow.home_id)
         )
+        suggestion_counts = {str(home): int(count) for home, count in counted}
     return [
         FleetHome(
             home_id=home,

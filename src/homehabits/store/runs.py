@@ -99,7 +99,8 @@ async def create_run(
                 rejected_examples=[],
                 warnings=[],
                 service_account_proposals=[],
-                home_id=home_id,
+                # named only for a fleet's home: the single home's insert stays as it was
+                **({"home_id": home_id} if home_id is not None else {}),
             )
             .returning(AnalysisRunRow.id)
         )
@@ -341,13 +342,9 @@ def _suggestion_values(
     run_id: int, now: datetime, new: NewSuggestion, home_id: str | None
 ) -> dict[str, Any]:
     values = {name: getattr(new, name) for name in _NEW_SUGGESTION_FIELDS}
-    values.update(
-        run_id=run_id,
-        status=SuggestionStatus.PENDING,
-        created_at=now,
-        updated_at=now,
-        home_id=home_id,
-    )
+    values.update(run_id=run_id, status=SuggestionStatus.PENDING, created_at=now, updated_at=now)
+    if home_id is not None:
+        values["home_id"] = home_id
     return values
 
 
