@@ -70,6 +70,8 @@ async def test_a_database_from_before_the_fleet_keeps_its_rows_as_the_single_hom
         assert await home_done_for_night(sessions, "h2", WINDOW_END.date()) is None
         async with sessions() as session:
             old = await session.scalar(select(AnalysisRunRow).where(AnalysisRunRow.id == old_run))
-            assert old is not None and old.home_id is None and old.source == "demo"
+            assert old is not None
+            assert old.home_id is None
+            assert old.source == "demo"
     finally:
         await engine.dispose()

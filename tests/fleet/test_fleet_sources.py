@@ -84,14 +84,17 @@ def test_recorder_homes_are_analysed_and_a_missing_one_or_a_down_home_assistant_
     assert "nowhere" in (outcomes["gone"].error or "")
     runs = {run.home_id: run for run in asyncio.run(_rows(url, AnalysisRunRow))}
     assert runs["carl"].status is RunStatus.FAILED
-    assert runs["carl"].errors and "secret" not in runs["carl"].errors[0]
+    assert runs["carl"].errors
+    assert "secret" not in runs["carl"].errors[0]
     suggestions = asyncio.run(_rows(url, SuggestionRow))
     assert {s.home_id for s in suggestions} == {"anna", "ben"}
     # each home's habit, at its own hour: no home's data leaked into another's
     anna = "".join(s.yaml for s in suggestions if s.home_id == "anna")
     ben = "".join(s.yaml for s in suggestions if s.home_id == "ben")
-    assert 'at: "07:' in anna and 'at: "19:' not in anna
-    assert 'at: "19:' in ben and 'at: "07:' not in ben
+    assert 'at: "07:' in anna
+    assert 'at: "19:' not in anna
+    assert 'at: "19:' in ben
+    assert 'at: "07:' not in ben
 
 
 def test_a_home_list_names_the_line_of_a_mistake(tmp_path: Path) -> None:
