@@ -11,6 +11,11 @@ import psycopg
 import pytest
 
 from homehabits.fleet.simulate import write_fleet_home
+from tests.api.conftest import (  # noqa: F401 - the service fixtures of tests/api, for the API test
+    home_assistant,
+    make_settings,
+    start_service,
+)
 from tests.required_services import missing_service
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -8,12 +8,7 @@ from typing import Any
 
 from homehabits.store.records import RunStatus, RunSummary
 from homehabits.store.repository import complete_run, create_run
-from tests.api.conftest import (  # noqa: F401 - the service fixtures, shared with tests/api
-    Running,
-    home_assistant,
-    make_settings,
-    start_service,
-)
+from tests.api.conftest import Running
 from tests.store.conftest import WINDOW_END, WINDOW_START, _suggestion
 
 
@@ -23,9 +18,7 @@ async def test_suggestions_of_one_home_are_listed_and_an_unknown_home_is_named(
     async with start_service() as service:
         sessions: Any = service.app.state.service.sessions
         for number, home in enumerate(("flat-1", "flat-2")):
-            run = await create_run(
-                sessions, "fleet", home, WINDOW_START, WINDOW_END, home_id=home
-            )
+            run = await create_run(sessions, "fleet", home, WINDOW_START, WINDOW_END, home_id=home)
             await complete_run(
                 sessions,
                 run,
