@@ -8,6 +8,7 @@ import logging
 import os
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -144,7 +145,8 @@ def run_fleet(
 
     if model_calls < 1:
         raise ConfigError(f"--model-calls must be at least 1, not {model_calls}")
-    twice = sorted({h.home_id for h in homes if sum(o.home_id == h.home_id for o in homes) > 1})
+    named = Counter(home.home_id for home in homes)
+    twice = sorted(home_id for home_id, times in named.items() if times > 1)
     if twice:
         raise ConfigError(f"--homes names these homes more than once: {', '.join(twice)}")
     prepare_database(settings.database_url)
