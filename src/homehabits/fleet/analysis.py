@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -68,6 +68,7 @@ class HomeOutcome:
     seconds: float = 0.0
     error: str | None = None
     worker: str = ""
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
 
 class _StoreWordsCache:
@@ -160,6 +161,7 @@ async def analyse_home(
         suggestions=created,
         seconds=time.perf_counter() - started,
         worker=worker,
+        phase_seconds=dict(summary.phase_seconds),
     )
 
 
@@ -278,9 +280,10 @@ async def _analyse(
         summary.errors.append(
             f"no state changes between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC"
         )
-    # the store phase's own time is what the transaction took before it; the one write
-    # per home stays one transaction (the single home adds a second write for it)
+    # as in job.py: the store phase's time is only known after its transaction, and is
+    # written after it
     seconds["store"] = 0.0
+    clock = time.perf_counter()
     await repository.complete_run(
         sessions,
         run_id,
@@ -289,6 +292,8 @@ async def _analyse(
         found,
         home_id=home.home_id,
     )
+    seconds["store"] = time.perf_counter() - clock
+    await repository.set_phase_seconds(sessions, run_id, "store", seconds["store"])
     return summary, len(found)
 
 
