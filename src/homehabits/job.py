@@ -11,11 +11,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import polars as pl
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from homehabits.automations import Draft, DroppedPattern
 from homehabits.automations.compile import SafetyLimits, choose_dialect, compile_patterns
-from homehabits.config import Settings
+from homehabits.config import MiningSettings, Settings
 from homehabits.context import HomeContext
 from homehabits.event_cleaning import clean_events
 from homehabits.exceptions import HomeHabitsError, RunInProgressError
@@ -50,7 +51,14 @@ from homehabits.watch.phase import watch_run
 from homehabits.watch.revise import propose_revisions
 from homehabits.writers import Words, write_words, writer_config
 
-__all__ = ["PHASES", "AnalysisResult", "AnalysisRunner", "ProgressCallback"]
+__all__ = [
+    "PHASES",
+    "AnalysisResult",
+    "AnalysisRunner",
+    "ProgressCallback",
+    "new_suggestion",
+    "replay_drafts",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -337,16 +345,15 @@ class AnalysisRunner:
             # each draft replayed over the window; a condition kept where it cuts wrong fires
             # judged against what people did, as the miners saw it: no bounce or restart row
             # makes a fire look useful
-            history = await asyncio.to_thread(clean_events, read.frame, settings.mining)
-            replayed = await asyncio.to_thread(
-                choose_conditions,
+            history, compiled.drafts, misfiring = await asyncio.to_thread(
+                replay_drafts,
                 compiled.drafts,
-                history,
+                read.frame,
                 context,
-                window_start=start,
-                window_end=end,
+                window=(start, end),
+                mining=settings.mining,
             )
-            kept, misfiring = drop_misfiring(replayed, context, settings.mining)
+            kept = compiled.drafts
             # the owner's decisions weigh each kind and domain; a returning habit recalls why
             # the owner rejected it
             decisions = await repository.owner_decisions(self._sessions)
@@ -423,7 +430,7 @@ class AnalysisRunner:
             suggestions: list[NewSuggestion] = []
             refreshed: list[SuggestionRefresh] = []
             for draft, text in zip(compiled.drafts, words, strict=True):
-                found = _new_suggestion(draft, text, context, days=settings.analysis_days)
+                found = new_suggestion(draft, text, context, days=settings.analysis_days)
                 if draft.pattern.fingerprint in pending:
                     suggestion_id, edited = pending[draft.pattern.fingerprint]
                     refreshed.append(
@@ -540,9 +547,29 @@ def _recalled(words: Words, pattern: Pattern) -> Words:
     return replace(words, rationale=f"{words.rationale.rstrip()} {said}".strip())
 
 
-def _new_suggestion(
-    draft: Draft, words: Words, context: HomeContext, *, days: int
-) -> NewSuggestion:
+def replay_drafts(
+    drafts: list[Draft],
+    frame: pl.DataFrame,
+    context: HomeContext,
+    *,
+    window: tuple[datetime, datetime],
+    mining: MiningSettings,
+) -> tuple[pl.DataFrame, list[Draft], list[DroppedPattern]]:
+    """The cleaned history, the drafts kept after their replay (ranked), and those misfiring.
+
+    Each draft is replayed over the window and given a condition where it cuts wrong fires,
+    judged against what people did as the miners saw it: no bounce or restart row makes a
+    fire look useful. Pure (no store, no clock): the fleet's homes run the same steps.
+    """
+    history = clean_events(frame, mining)
+    start, end = window
+    replayed = choose_conditions(drafts, history, context, window_start=start, window_end=end)
+    kept, misfiring = drop_misfiring(replayed, context, mining)
+    return history, rank_drafts(kept), misfiring
+
+
+def new_suggestion(draft: Draft, words: Words, context: HomeContext, *, days: int) -> NewSuggestion:
+    """The suggestion a replayed draft and its words make, as the store keeps it."""
     pattern = draft.pattern
     # the words' category and the draft's safety verdict win over the habit's own
     return NewSuggestion.from_parts(

@@ -154,10 +154,8 @@ async def test_a_database_from_before_the_watch_is_upgraded_with_its_rows_kept(
 
         async with engine.connect() as connection:
             version = await connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert (
-                version.scalar_one()
-                == ScriptDirectory.from_config(alembic_config()).get_current_head()
-            )
+            head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+            assert version.scalar_one() == head
             count = await connection.execute(text("SELECT count(*) FROM suggestions"))
             assert count.scalar_one() == 1
         assert (await get_run(sessions, run_id)).source == "demo"

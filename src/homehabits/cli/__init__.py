@@ -8,6 +8,7 @@ from homehabits.cli import (
     analysis,
     automations,
     check,
+    fleet,
     prune,
     service,
     suggestions,
@@ -18,7 +19,17 @@ from homehabits.cli._common import app, suggestions_app
 __all__ = ["app", "main"]
 
 app.add_typer(suggestions_app, name="suggestions")
-_COMMAND_MODULES = (analysis, check, suggestions, versions, prune, automations, service, addon)
+_COMMAND_MODULES = (
+    analysis,
+    check,
+    suggestions,
+    versions,
+    prune,
+    automations,
+    service,
+    addon,
+    fleet,
+)
 
 
 def main() -> None:

@@ -17,7 +17,9 @@ __all__ = ["serve", "simulate"]
 
 @app.command()
 def simulate(
-    out: Annotated[Path, typer.Option("--out", help="events.parquet or events.csv")],
+    out: Annotated[
+        Path, typer.Option("--out", help="events.parquet or events.csv; with --homes a folder")
+    ],
     days: Annotated[int, typer.Option(help="Days to simulate.")] = 30,
     seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same home.")] = 42,
     size: Annotated[float, typer.Option(help="Scale the noise, up to millions of events.")] = 1.0,
@@ -25,9 +27,24 @@ def simulate(
     randomize: Annotated[
         bool, typer.Option(help="Draw the planted habits' parameters at random.")
     ] = False,
+    homes: Annotated[
+        int | None,
+        typer.Option(
+            "--homes",
+            help="Write N random homes (seeds SEED…SEED+N-1) into the folder --out, one "
+            "home_id=H/ sub-folder each with events.parquet and home.json (homehabits fleet).",
+        ),
+    ] = None,
 ) -> None:
-    """Write the demo home's events and the habits planted in it (<name>.truth.json)."""
+    """Write the demo home's events and the habits planted in it (<name>.truth.json).
+
+    With --homes N: N random homes in the folder layout `homehabits fleet analyze` reads.
+    """
     from homehabits.sources.simulator import SimulationConfig, simulate_home, write_simulation
+
+    if homes is not None:
+        _simulate_fleet(out, homes, days=days, seed=seed, size=size, noise=noise)
+        return
 
     try:
         home = simulate_home(
@@ -40,6 +57,26 @@ def simulate(
         f"Wrote {home.frame.height:,} events to {events_path} and "
         f"{len(home.truth)} planted habits to {truth_path}"
     )
+
+
+def _simulate_fleet(
+    out: Path, homes: int, *, days: int, seed: int, size: float, noise: str
+) -> None:
+    """N random homes in the fleet layout; the options that do not fit are refused."""
+    from homehabits.fleet.simulate import write_fleet_home
+
+    if homes < 1:
+        fail(f"--homes must be at least 1, not {homes}")
+    if out.suffix.lower() in (".parquet", ".csv") or out.is_file():
+        fail(f"--out {out}: with --homes, --out is a folder (one home_id=H/ sub-folder a home)")
+    events = 0
+    try:
+        for index in range(homes):
+            written = write_fleet_home(out, index, seed=seed, days=days, size=size, noise=noise)
+            events += written.events
+    except HomeHabitsError as err:
+        fail(str(err))
+    console.print(f"Wrote {homes:,} homes ({events:,} events) to {out}")
 
 
 @app.command()

@@ -258,6 +258,7 @@ class SuggestionRecord(NewSuggestion):
     deploy_message: str | None = None
     reject_reason: str | None = None
     replaced_automation: dict[str, Any] | None = None  # restored when an override is undeployed
+    home_id: str | None = None  # the fleet's home (homehabits fleet); None: the single home
 
     def __post_init__(self) -> None:
         # super() by name: slots=True builds a new class that the argument-less form misses

@@ -58,8 +58,11 @@ async def create_run(
     window_end: datetime,
     *,
     owner: str | None = None,
+    home_id: str | None = None,
 ) -> int:
     """Record that a run has started (status running) and return its id at once.
+
+    `home_id` names the home of a fleet (homehabits fleet); None is the single home.
 
     With an `owner` (run_lease.new_owner) the run is started under the analysis lock: taken
     in the same transaction (RunInProgressError if a live process holds it), after runs
@@ -98,6 +101,8 @@ async def create_run(
                 rejected_examples=[],
                 warnings=[],
                 service_account_proposals=[],
+                # named only for a fleet's home: the single home's insert stays as it was
+                **({"home_id": home_id} if home_id is not None else {}),
             )
             .returning(AnalysisRunRow.id)
         )
@@ -117,6 +122,7 @@ async def complete_run(
     refreshed: Sequence[SuggestionRefresh] = (),
     *,
     owner: str | None = None,
+    home_id: str | None = None,
 ) -> list[int]:
     """Record a run's outcome, its patterns and its suggestions, all or nothing.
 
@@ -124,11 +130,12 @@ async def complete_run(
     pending suggestions found again up to date (one the owner reviewed meanwhile is left as it
     is). Returns the new suggestions' ids in the order given. If any row fails, nothing of this
     call is kept (the run stays running) and StoreError is raised. A run started with an
-    `owner` is stored only while that owner still holds the analysis lock.
+    `owner` is stored only while that owner still holds the analysis lock. `home_id` names the
+    fleet's home the new suggestions belong to (None: the single home).
     """
     pattern_rows = [_pattern_values(run_id, index, data) for index, data in enumerate(patterns)]
     now = utc_now()
-    suggestion_rows = [_suggestion_values(run_id, now, new) for new in suggestions]
+    suggestion_rows = [_suggestion_values(run_id, now, new, home_id) for new in suggestions]
     async with transaction(sessions, f"storing the results of run {run_id}") as session:
         if owner is not None:
             await confirm_lock(session, owner, run_id)
@@ -382,9 +389,13 @@ def _refresh_values(refresh: SuggestionRefresh, now: datetime) -> dict[str, Any]
     return values
 
 
-def _suggestion_values(run_id: int, now: datetime, new: NewSuggestion) -> dict[str, Any]:
+def _suggestion_values(
+    run_id: int, now: datetime, new: NewSuggestion, home_id: str | None
+) -> dict[str, Any]:
     values = {name: getattr(new, name) for name in _NEW_SUGGESTION_FIELDS}
     values.update(run_id=run_id, status=SuggestionStatus.PENDING, created_at=now, updated_at=now)
+    if home_id is not None:
+        values["home_id"] = home_id
     return values
 
 

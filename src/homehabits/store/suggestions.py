@@ -89,16 +89,17 @@ async def list_suggestions(
     limit: int = 50,
     offset: int = 0,
     run_id: int | None = None,
+    home_id: str | None = None,
 ) -> list[SuggestionRecord]:
     """Suggestions, newest run first and best score first within a run.
 
     `status` is one status or several; `area` is an area id or name (any case); `run_id`
-    keeps those created by one run.
+    keeps those created by one run; `home_id` those of one home of a fleet (homehabits fleet).
     """
     async with transaction(sessions, "listing suggestions", writes=False) as session:
         rows = await session.scalars(
             select(SuggestionRow)
-            .where(*_filters(status, kind, area, run_id))
+            .where(*_filters(status, kind, area, run_id), *_home(home_id))
             .order_by(SuggestionRow.created_at.desc(), SuggestionRow.score.desc(), SuggestionRow.id)
             .limit(limit)
             .offset(offset)
@@ -112,11 +113,14 @@ async def count_suggestions(
     kind: HabitKind | str | None = None,
     area: str | None = None,
     run_id: int | None = None,
+    home_id: str | None = None,
 ) -> int:
     """How many suggestions list_suggestions would give with these filters and no limit."""
     async with transaction(sessions, "counting suggestions", writes=False) as session:
         total = await session.scalar(
-            select(func.count(SuggestionRow.id)).where(*_filters(status, kind, area, run_id))
+            select(func.count(SuggestionRow.id)).where(
+                *_filters(status, kind, area, run_id), *_home(home_id)
+            )
         )
         return total or 0
 
@@ -439,6 +443,11 @@ def _filters(
             (SuggestionRow.area_id == area) | (func.lower(SuggestionRow.area_name) == area.lower())
         )
     return conditions
+
+
+def _home(home_id: str | None) -> list[ColumnElement[bool]]:
+    """One fleet home's suggestions; None: every suggestion, as before the fleet."""
+    return [] if home_id is None else [SuggestionRow.home_id == home_id]
 
 
 async def _refuse(session: AsyncSession, suggestion_id: int, verb: str) -> NoReturn:

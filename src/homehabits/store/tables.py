@@ -167,6 +167,8 @@ class AnalysisRunRow(Base):
     # the process running it ("host:pid:token") and when it last said it is alive
     owner: Mapped[str | None] = mapped_column(String(255))
     heartbeat_at: Mapped[datetime | None]
+    # which home of a fleet (homehabits fleet); None for the single home (migration 0010)
+    home_id: Mapped[str | None] = mapped_column(String(255), index=True)
 
 
 class AnalysisLockRow(Base):
@@ -243,6 +245,8 @@ class SuggestionRow(Base):
     # how the automation would have behaved over the run's window (migration 0006)
     replay: Mapped[SuggestionReplay | None] = mapped_column(ReplayJSON())
     condition_note: Mapped[str | None] = mapped_column(Text)
+    # which home of a fleet (homehabits fleet); None for the single home (migration 0010)
+    home_id: Mapped[str | None] = mapped_column(String(255), index=True)
 
 
 class FeedbackRow(Base):

@@ -32,7 +32,9 @@ from homehabits.api.schemas import (
     VersionOut,
 )
 from homehabits.automations.safety import limits_from
+from homehabits.exceptions import RunNotFoundError
 from homehabits.store import repository, versions
+from homehabits.store.fleet import fleet_homes
 from homehabits.store.records import SuggestionStatus
 
 __all__ = ["router"]
@@ -54,7 +56,7 @@ _HOME_ASSISTANT_ANSWERS = (
 )
 
 
-@router.get("", response_model=SuggestionPage)
+@router.get("", response_model=SuggestionPage, responses=errors(_NOT_FOUND))
 async def list_suggestions(
     sessions: SessionsDep,
     status: SuggestionStatus | None = None,
@@ -62,14 +64,26 @@ async def list_suggestions(
     area: Annotated[str | None, Query(description="an area id")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: OffsetQuery = 0,
+    home: Annotated[
+        str | None,
+        Query(description="one home of a fleet database (homehabits fleet), by its home id"),
+    ] = None,
 ) -> SuggestionPage:
     """One page of suggestions, best first, and how many match in all."""
+    if home is not None and not await fleet_homes(sessions, [home]):
+        raise RunNotFoundError(f"no home {home!r} in this database (homehabits fleet)")
     # two reads on two pooled connections at once: the page answers in one round trip's time
     items, total = await asyncio.gather(
         repository.list_suggestions(
-            sessions, status=status, kind=kind, area=area, limit=limit, offset=offset
+            sessions,
+            status=status,
+            kind=kind,
+            area=area,
+            limit=limit,
+            offset=offset,
+            home_id=home,
         ),
-        repository.count_suggestions(sessions, status=status, kind=kind, area=area),
+        repository.count_suggestions(sessions, status=status, kind=kind, area=area, home_id=home),
     )
     return SuggestionPage(
         items=[SuggestionOut.from_record(item) for item in items],

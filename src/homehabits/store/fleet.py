@@ -1,0 +1,104 @@
+"""The fleet's reads of the store: which homes are done for a night, what each home already has.
+
+Rows of a fleet carry a `home_id`; the single home's rows keep NULL and none of these
+functions reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from homehabits.store._transaction import transaction
+from homehabits.store.engine import Sessions
+from homehabits.store.records import RunStatus, SuggestionStatus
+from homehabits.store.suggestions import ACTIVE_STATUSES
+from homehabits.store.tables import AnalysisRunRow, FeedbackRow, SuggestionRow
+
+__all__ = ["FleetHome", "fleet_homes", "home_done_for_night", "home_fingerprints"]
+
+_FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
+
+
+@dataclass(frozen=True, slots=True)
+class FleetHome:
+    """One home of the fleet database: its latest run and how many suggestions it has."""
+
+    home_id: str
+    runs: int
+    last_status: RunStatus
+    last_window_end: datetime
+    suggestions: int
+
+
+async def home_done_for_night(sessions: Sessions, home_id: str, night: date) -> int | None:
+    """The id of a finished run of this home whose window ends on `night` (UTC), or None."""
+    async with transaction(sessions, f"reading the runs of home {home_id}", writes=False) as s:
+        rows = await s.execute(
+            select(AnalysisRunRow.id, AnalysisRunRow.window_end)
+            .where(AnalysisRunRow.home_id == home_id, AnalysisRunRow.status.in_(_FINISHED))
+            .order_by(AnalysisRunRow.id.desc())
+        )
+        for run_id, window_end in rows:
+            if window_end.date() == night:
+                return int(run_id)
+    return None
+
+
+async def home_fingerprints(
+    sessions: Sessions, home_id: str, *, rejected_since: datetime
+) -> tuple[set[str], set[str]]:
+    """This home's habits in review or deployed, and those rejected since `rejected_since`."""
+    async with transaction(sessions, f"reading the habits of home {home_id}", writes=False) as s:
+        active = await s.scalars(
+            select(SuggestionRow.fingerprint)
+            .where(SuggestionRow.home_id == home_id, SuggestionRow.status.in_(ACTIVE_STATUSES))
+            .distinct()
+        )
+        rejected = await s.scalars(
+            select(SuggestionRow.fingerprint)
+            .join(FeedbackRow, FeedbackRow.suggestion_id == SuggestionRow.id)
+            .where(
+                SuggestionRow.home_id == home_id,
+                SuggestionRow.status == SuggestionStatus.REJECTED,
+                FeedbackRow.action == SuggestionStatus.REJECTED.value,
+                FeedbackRow.created_at >= rejected_since,
+            )
+            .distinct()
+        )
+        return set(active), set(rejected)
+
+
+async def fleet_homes(sessions: Sessions, home_ids: Iterable[str] | None = None) -> list[FleetHome]:
+    """The homes with runs in this database, by home id (the single home's runs left out)."""
+    wanted = None if home_ids is None else sorted(set(home_ids))
+    async with transaction(sessions, "listing the fleet's homes", writes=False) as s:
+        query = select(AnalysisRunRow).where(AnalysisRunRow.home_id.is_not(None))
+        if wanted is not None:
+            query = query.where(AnalysisRunRow.home_id.in_(wanted))
+        runs = await s.scalars(query.order_by(AnalysisRunRow.id))
+        latest: dict[str, AnalysisRunRow] = {}
+        counts: dict[str, int] = {}
+        for run in runs:
+            home = str(run.home_id)
+            latest[home] = run
+            counts[home] = counts.get(home, 0) + 1
+        counted = await s.execute(
+            select(SuggestionRow.home_id, func.count(SuggestionRow.id))
+            .where(SuggestionRow.home_id.is_not(None))
+            .group_by(SuggestionRow.home_id)
+        )
+        suggestion_counts = {str(home): int(count) for home, count in counted}
+    return [
+        FleetHome(
+            home_id=home,
+            runs=counts[home],
+            last_status=RunStatus(run.status),
+            last_window_end=run.window_end,
+            suggestions=int(suggestion_counts.get(home, 0)),
+        )
+        for home, run in sorted(latest.items())
+    ]
