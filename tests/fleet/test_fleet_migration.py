@@ -33,7 +33,8 @@ async def test_a_database_from_before_the_fleet_keeps_its_rows_as_the_single_hom
     engine = make_engine(f"sqlite:///{tmp_path}/old.db")
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_upgrade_to("0009"))
+            # 0011 is the revision before 0010 in the chain
+            await connection.run_sync(_upgrade_to("0011"))
         sessions = make_sessionmaker(engine)
         old_run = await create_run(sessions, "cli", "demo", WINDOW_START, WINDOW_END)
         await complete_run(

@@ -12,7 +12,7 @@ from uuid import uuid4
 
 import pytest
 from alembic import command
-from sqlalchemy import MetaData, Table, insert, inspect, select
+from sqlalchemy import MetaData, Table, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from homehabits.exceptions import StatusChangeError, VersionNotFoundError
@@ -218,6 +218,17 @@ async def older_database(fresh_url: str) -> AsyncIterator[Sessions]:
     await engine.dispose()
 
 
+async def _old_rows(sessions: Sessions) -> list[tuple[Any, ...]]:
+    """The suggestions' rows in the columns 0007 had, as it wrote them."""
+    async with sessions() as session:
+        rows = await session.execute(
+            text(
+                "SELECT id, status, fingerprint, automation, yaml, updated_at FROM suggestions ORDER BY id"
+            )
+        )
+        return [tuple(row) for row in rows]
+
+
 async def _old_run(sessions: Sessions) -> int:
     """A run row as homehabits 0007 wrote it: only the columns that schema has, each with its
     default (what later migrations add is left to them)."""
@@ -270,12 +281,12 @@ async def test_the_migration_gives_every_existing_suggestion_version_1_and_loses
         rows.append(values)
     async with sessions.begin() as session:  # written as homehabits 0007 wrote them
         await session.execute(insert(SuggestionRow), rows)
-    before = await list_suggestions(sessions, limit=10)
+    before = await _old_rows(sessions)
 
     await migrate(sessions.kw["bind"])
 
+    assert await _old_rows(sessions) == before
     after = await list_suggestions(sessions, limit=10)
-    assert after == before
     for suggestion in after:
         [version] = await list_versions(sessions, suggestion.id)
         assert version.number == 1
