@@ -19,6 +19,7 @@ from homehabits.safety import sensitive_entity
 
 __all__ = [
     "MINUTES_PER_DAY",
+    "RESTING_STATES",
     "circular_diff",
     "circular_mean_minutes",
     "clock_minutes",
@@ -37,6 +38,8 @@ MINUTES_PER_DAY = 1440.0
 _MANUAL = [origin.value for origin in MANUAL_ORIGINS]
 # a local day with nobody home for this long is a day away (a holiday), not a day of habits
 _AWAY_HOURS = 20.0
+#: States in which a thing rests: nothing to gate on, and no action held to some hours.
+RESTING_STATES = ("off", "closed", "locked", "idle", "standby")
 # a habit is looked for in at least the last third of the window (home days only)…
 _RECENT_SHARE = 1 / 3
 # …and over enough recent days to have expected it on this many of them

@@ -9,6 +9,7 @@ import polars as pl
 from homehabits.config import MiningSettings
 from homehabits.context import HomeContext
 from homehabits.patterns._common import (
+    RESTING_STATES,
     in_window,
     is_sensitive,
     manual_actions,
@@ -29,7 +30,6 @@ _SLICE_LEFT_OUT = 0.2
 # ... and outside which the trigger is followed at most half as often as inside
 _SLICE_CONTRAST = 2.0
 _SLICE_MAX_HOURS = 20
-_RESTING = ["off", "closed", "idle", "standby", "locked"]
 # the pairs a slice could rescue: followed this share of min_confidence over all changes
 _SLICE_LEAST_SHARE = 0.25
 
@@ -173,7 +173,7 @@ def _hours_held(
         .join(candidates.select("cid", "b_entity", "b_state"), on="cid")
         # switched off after the trigger is what an auto-off explains, at every hour: only
         # an action that switches something on is held at some hours (the light when dark)
-        .filter(~pl.col("b_state").is_in(_RESTING))
+        .filter(~pl.col("b_state").is_in(RESTING_STATES))
     )
     held: dict[int, tuple[int, ...]] = {}
     for (cid,), rows in per_hour.partition_by("cid", as_dict=True).items():

@@ -14,6 +14,7 @@ from homehabits.context import HomeContext
 from homehabits.patterns._circle import find_clusters
 from homehabits.patterns._common import (
     MINUTES_PER_DAY,
+    RESTING_STATES,
     circular_diff,
     circular_mean_minutes,
     days_away,
@@ -68,7 +69,6 @@ _FLANK_SHARE = 1 / 3
 _GATE_DOMAINS = ("media_player", "input_boolean", "remote")
 _GATE_DONE_SHARE = 0.9
 _GATE_LEFT_OUT = 0.2
-_RESTING_STATES = ("off", "idle", "standby", "unknown", "unavailable", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +300,7 @@ def _gated_pattern(
             pl.col("day").is_in(done.implode()).sum().alias("done"),
         )
         .filter(
-            ~pl.col("state").is_in(_RESTING_STATES),  # a TV that is off gates nothing
+            ~pl.col("state").is_in(RESTING_STATES),  # a TV that is off gates nothing
             pl.col("done") >= _GATE_DONE_SHARE * len(bunch.done),
             pl.col("done") >= own.min_occurrences,
             pl.col("possible") <= (1 - _GATE_LEFT_OUT) * len(bunch.possible),
@@ -324,16 +324,20 @@ def _gated_pattern(
     return None
 
 
+def _day_minute_utc(minute: pl.Expr, zone: Any) -> pl.Expr:
+    """The UTC moment of a local minute on each `day` (null where the clock skips it)."""
+    return (
+        (pl.col("day").cast(pl.Datetime("us")) + pl.duration(minutes=minute))
+        .dt.replace_time_zone(str(zone), ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+    )
+
+
 def _states_at(gates: pl.DataFrame, days: list[date], minute: float, zone: Any) -> pl.DataFrame:
     """`day`, `entity_id`, `state`: each gate's state at the local minute of every day."""
     probes = (
         pl.DataFrame({"day": days}, schema={"day": pl.Date})
-        .with_columns(
-            (pl.col("day").cast(pl.Datetime("us")) + pl.duration(minutes=round(minute)))
-            .dt.replace_time_zone(str(zone), ambiguous="earliest", non_existent="null")
-            .dt.convert_time_zone("UTC")
-            .alias("time")
-        )
+        .with_columns(_day_minute_utc(pl.lit(round(minute)), zone).alias("time"))
         .drop_nulls("time")
         .join(gates.select("entity_id").unique(), how="cross")
         .sort("time")
@@ -405,12 +409,7 @@ def _already_in_state(
                 "state": pl.String,
             },
         )
-        .with_columns(
-            (pl.col("day").cast(pl.Datetime("us")) + pl.duration(minutes=pl.col("probe")))
-            .dt.replace_time_zone(str(zone), ambiguous="earliest", non_existent="null")
-            .dt.convert_time_zone("UTC")
-            .alias("time")
-        )
+        .with_columns(_day_minute_utc(pl.col("probe"), zone).alias("time"))
         .drop_nulls("time")
         .sort("time")
     )

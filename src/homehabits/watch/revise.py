@@ -83,9 +83,7 @@ def _revise(
     window_start: datetime,
     window_end: datetime,
 ) -> Revision | None:
-    dialect = (
-        Dialect.MODERN if TRIGGER_LIST_KEY[Dialect.MODERN] in record.automation else Dialect.LEGACY
-    )
+    dialect = Dialect(record.dialect)  # the dialect it was stored (and deployed) in
     deployed = convert_dialect(record.automation, dialect)
     habit = record.habit
     current = Draft(
