@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from homehabits.automations import compile_pattern, compile_patterns
+from homehabits.automations.checker import check_automation
 from homehabits.config import Dialect
 from homehabits.exceptions import AutomationError
 from homehabits.patterns.habit import HabitKind
@@ -98,7 +99,7 @@ def test_an_automation_limited_to_some_days_keeps_only_the_days_not_undone() -> 
     assert draft.automation["condition"][-1] == {"condition": "time", "weekday": ["mon", "wed"]}
 
 
-def test_undone_every_day_moves_the_automation_later() -> None:
+def test_undone_every_day_turns_the_automation_off() -> None:
     context = home(automations=[existing_automation(_heating())])
 
     draft = compile_pattern(
@@ -107,17 +108,21 @@ def test_undone_every_day_moves_the_automation_later() -> None:
         dialect=Dialect.MODERN,
     )
 
-    assert draft.automation["triggers"] == [{"trigger": "time", "at": "06:30:00"}]
-    assert '-  at: "06:00:00"' in (draft.diff or "")
-    assert '+  at: "06:30:00"' in (draft.diff or "")
+    # a later time would be undone as well: the person leaves the heating off
+    assert draft.automation["triggers"] == [{"trigger": "time", "at": "06:00:00", "enabled": False}]
+    assert "+  enabled: false" in (draft.diff or "")
+    check_automation(draft.automation, Dialect.MODERN)
 
 
-def test_undone_every_day_without_a_time_trigger_is_left_out_with_a_reason() -> None:
+def test_undone_every_day_turns_off_an_automation_of_any_trigger_in_either_dialect() -> None:
     by_state = _heating(trigger=[{"platform": "state", "entity_id": "person.alice", "to": "home"}])
     context = home(automations=[existing_automation(by_state)])
 
-    with pytest.raises(AutomationError, match="no time trigger to move"):
-        compile_pattern(_override(weekdays=(0, 1, 2, 3, 4, 5, 6)), context, dialect=Dialect.MODERN)
+    for dialect in Dialect:
+        draft = compile_pattern(_override(weekdays=(0, 1, 2, 3, 4, 5, 6)), context, dialect=dialect)
+        triggers = draft.automation["triggers" if dialect is Dialect.MODERN else "trigger"]
+        assert [trigger["enabled"] for trigger in triggers] == [False]
+        check_automation(draft.automation, dialect)
 
 
 def test_an_override_is_found_by_the_automation_entity_when_the_id_is_missing() -> None:

@@ -1,4 +1,4 @@
-"""An override's words say what its compiled automation does: skip some days, or run later."""
+"""An override's words say what its compiled automation does: skip some days, or turn it off."""
 
 from __future__ import annotations
 
@@ -50,20 +50,22 @@ def _undone(weekdays: tuple[int, ...]) -> Pattern:
     )
 
 
-def test_an_override_that_moves_the_trigger_says_so_and_that_it_still_turns_the_heater_on(home):
+def test_an_override_undone_every_day_turns_the_automation_off_and_says_so(home):
     context = _heater_home(home)
     draft = compile_pattern(_undone(ALL_DAYS), context, dialect=Dialect.MODERN)
-    assert draft.automation["triggers"] == [{"trigger": "time", "at": "05:45:00"}]
-    assert draft.automation["actions"][0]["action"] == "switch.turn_on"
+    # a later time would be undone as well: the heater is what the person leaves off
+    assert draft.automation["triggers"] == [
+        {"trigger": "time", "at": "05:30:00", "enabled": False}
+    ]
+    assert draft.automation["id"] == "morning_heater"  # deploying it replaces the owner's
 
     words = template_words(draft, context)
 
-    assert words.title == "Run 'Morning heater' at 05:45 instead of 05:30"
+    assert words.title == "Turn off 'Morning heater'"
     assert words.description == (
-        "Moves 'Morning heater' from 05:30 to 05:45; it still turns on the Space Heater, "
-        "only later."
+        "Disables the triggers of 'Morning heater', so it no longer turns on the Space Heater; "
+        "switch it back on in Home Assistant whenever you like."
     )
-    assert "leave the Space Heater off" not in words.title
 
 
 def test_an_override_that_skips_weekends_says_it_leaves_the_heater_off_then(home):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 import difflib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from homehabits.automations.dialects import CONDITION_LIST_KEY, TRIGGER_LIST_KEY, convert_dialect
-from homehabits.automations.fields import WEEKDAY_NAMES, parse_time_text
+from homehabits.automations.fields import WEEKDAY_NAMES
 from homehabits.automations.kinds import weekday_condition
+from homehabits.automations.tree import triggers_disabled
 from homehabits.automations.yaml_text import automation_to_yaml
 from homehabits.config import Dialect
 from homehabits.context import ExistingAutomation, HomeContext
@@ -20,27 +20,18 @@ from homehabits.patterns.habit import ALL_DAYS, Pattern
 
 __all__ = ["OverrideChange", "compile_override", "overridden_automation", "override_change"]
 
-_STEP_MINUTES = 15
-
-
 @dataclass(frozen=True, slots=True)
 class OverrideChange:
     """What the suggested change does to the overridden automation, for the words to follow.
 
     Either it stops running on some weekdays (`skipped_days`, still running on `running_days`),
-    or, undone on every day it runs, its time triggers move later (`moved_from` → `moved_to`,
-    as HH:MM) and it still does what it did.
+    or, undone on every day it runs, it is turned off: its triggers disabled, so it no longer
+    does what the person undoes each time (`turns_off`).
     """
 
     skipped_days: tuple[int, ...] = ()
     running_days: tuple[int, ...] = ()
-    moved_from: tuple[str, ...] = ()
-    moved_to: tuple[str, ...] = ()
-
-    @property
-    def moves(self) -> bool:
-        """Whether the change moves the automation later rather than skipping days."""
-        return bool(self.moved_to)
+    turns_off: bool = False
 
 
 def override_change(pattern: Pattern, context: HomeContext) -> OverrideChange:
@@ -62,7 +53,7 @@ def overridden_automation(pattern: Pattern, context: HomeContext) -> ExistingAut
 def compile_override(
     pattern: Pattern, context: HomeContext, dialect: Dialect
 ) -> tuple[dict[str, Any], str]:
-    """The existing automation with a new condition (or a later time), and a diff of the change.
+    """The existing automation with a new condition (or turned off), and a diff of the change.
 
     The automation keeps its id, so deploying it replaces the one the home has.
     """
@@ -104,21 +95,11 @@ def _changed(
         skipped = tuple(day for day in running if day not in keep_days)
         change = OverrideChange(skipped_days=skipped, running_days=tuple(keep_days))
     else:
-        # undone on every day it runs: the person wants it later, not never
-        moved = _move_later(after, dialect, pattern, existing.alias)
-        change = OverrideChange(
-            running_days=tuple(running),
-            moved_from=tuple(_clock(old) for old, _ in moved),
-            moved_to=tuple(_clock(new) for _, new in moved),
-        )
+        # undone on every day it runs: a later time would be undone as well (the person puts
+        # it back and leaves it so), so what they do is what the automation no longer does
+        after = triggers_disabled(after, dialect)
+        change = OverrideChange(skipped_days=tuple(running), turns_off=True)
     return (before, after, existing.alias), change
-
-
-def _clock(value: Any) -> str:
-    parsed = parse_time_text(value)
-    if parsed is None:
-        return str(value)
-    return f"{parsed[0]:02d}:{parsed[1]:02d}"
 
 
 def _config_of(existing: ExistingAutomation) -> dict[str, Any]:
@@ -167,43 +148,3 @@ def _with_conditions(
             placed[key] = conditions
     placed.setdefault(key, conditions)
     return placed
-
-
-def _move_later(
-    config: dict[str, Any], dialect: Dialect, pattern: Pattern, alias: str
-) -> list[tuple[Any, Any]]:
-    """Move the time triggers later by the revert lag (in steps); the (old, new) clock texts."""
-    lag_minutes = (pattern.lag_seconds or 0.0) / 60
-    shift = max(_STEP_MINUTES, math.ceil(lag_minutes / _STEP_MINUTES) * _STEP_MINUTES)
-    pairs: list[tuple[Any, Any]] = []
-    triggers = config.get(TRIGGER_LIST_KEY[dialect])
-    for trigger in triggers if isinstance(triggers, list) else [triggers]:
-        if (
-            not isinstance(trigger, dict)
-            or trigger.get("trigger", trigger.get("platform")) != "time"
-        ):
-            continue
-        at = trigger.get("at")
-        if isinstance(at, list):
-            trigger["at"] = [_later(item, shift) for item in at]
-            pairs += [(old, new) for old, new in zip(at, trigger["at"], strict=True) if new != old]
-        elif isinstance(at, str):
-            trigger["at"] = _later(at, shift)
-            if trigger["at"] != at:
-                pairs.append((at, trigger["at"]))
-    if not pairs:
-        raise AutomationError(
-            f"the automation {alias!r} is undone by hand every day it runs and has no time "
-            "trigger to move; consider turning it off"
-        )
-    return pairs
-
-
-def _later(value: Any, minutes: int) -> Any:
-    parsed = parse_time_text(value)
-    if parsed is None:
-        return value
-    hour, minute, second = parsed
-    # a clock reading moves round the clock: 23:50 plus 15 minutes is 00:05
-    total = (hour * 60 + minute + minutes) % (24 * 60)
-    return f"{total // 60:02d}:{total % 60:02d}:{second:02d}"

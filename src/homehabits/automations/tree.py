@@ -24,6 +24,7 @@ __all__ = [
     "Node",
     "NodeKind",
     "transform",
+    "triggers_disabled",
     "walk",
 ]
 
@@ -214,3 +215,18 @@ def _transform_item(item: Any, kind: NodeKind, change: Callable[[NodeKind, Any],
             holder = holder[key]
         holder[inner.keys[-1]] = _transform_list(part, inner.kind, change)
     return changed
+
+
+def triggers_disabled(config: Mapping[str, Any], dialect: Dialect) -> dict[str, Any]:
+    """The automation with every trigger disabled (`enabled: false`): it no longer fires.
+
+    The owner can switch it back on in Home Assistant; nothing else of it changes.
+    """
+    disabled = dict(config)
+    key = TRIGGER_LIST_KEY[dialect]
+    triggers = disabled.get(key)
+    items = triggers if isinstance(triggers, list) else [triggers]
+    disabled[key] = [
+        {**item, "enabled": False} if isinstance(item, Mapping) else item for item in items
+    ]
+    return disabled

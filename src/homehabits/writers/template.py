@@ -184,7 +184,7 @@ def _override(
     domain = pattern.target_entity.split(".", 1)[0]
     set_to = pattern.trigger_state or _state_set_by(pattern, context)
     automation_did = phrases.action_for(domain, set_to) if set_to else None
-    # the words follow the change that is compiled: skipping some days, or moving it later
+    # the words follow the change that is compiled: skipping some days, or turning it off
     change = _change_of(pattern, context)
     days = phrases.days_phrase(change.skipped_days if change.skipped_days else pattern.weekdays)
     if automation_did is not None:
@@ -193,15 +193,17 @@ def _override(
     else:
         instead = f"instead of letting '{alias}' change it"
         set_by_automation = f"'{alias}' changed the {name}"
-    if change.moves:
-        before, after = " and ".join(change.moved_from), " and ".join(change.moved_to)
-        title = f"Run '{alias}' at {after} instead of {before}"
-        still = (
-            f"it still {_lower_first(automation_did.does(name))}"
+    if change.turns_off:
+        title = f"Turn off '{alias}'"
+        undone = (
+            _lower_first(automation_did.does(name))
             if automation_did is not None
-            else "it still does what it did"
+            else f"changes the {name}"
         )
-        description = f"Moves '{alias}' from {before} to {after}; {still}, only later."
+        description = (
+            f"Disables the triggers of '{alias}', so it no longer {undone}; switch it back on "
+            "in Home Assistant whenever you like."
+        )
     else:
         title = f"Let '{alias}' leave the {name} {action.state_word} {days}"
         description = f"Keeps the {name} {action.state_word} {days} {instead}."
