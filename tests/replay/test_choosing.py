@@ -202,6 +202,30 @@ def test_an_entity_that_gates_the_action_is_found() -> None:
     assert draft.condition_note.startswith("only while Tv is playing")
 
 
+def test_a_gate_is_still_found_when_the_person_once_acted_without_it() -> None:
+    """Eight evenings with the TV and one without: one stray of nine is within one in ten."""
+    tv = "media_player.tv"
+    lamp = "light.sofa"
+    motion = "binary_sensor.lounge_motion"
+    days = 16  # eight evenings with the TV
+    rows: list[Row] = [(_stamp(0, "00:02"), lamp, "off", "device")]
+    for day in range(days):
+        clock = _varied(day, 19, 2)
+        watching = day % 2 == 0
+        rows.append((_stamp(day, clock, -timedelta(minutes=5)), tv, "playing", "user"))
+        rows += _opened(day, clock, motion)
+        if not watching:
+            rows.append((_stamp(day, clock, -timedelta(minutes=2)), tv, "off", "user"))
+        if watching or day == 5:  # one evening the lamp went on with the TV off
+            rows += _switched(day, clock, lamp)
+        rows.append((_stamp(day, clock, timedelta(minutes=50)), tv, "off", "user"))
+    draft = _choose(_sequence(motion, lamp), rows, days=days)
+
+    assert _conditions(draft) == [{"condition": "state", "entity_id": tv, "state": "playing"}]
+    assert draft.replay is not None
+    assert draft.replay.useful == 9 - 1  # the evening without the TV is the one given up
+
+
 def test_an_illuminance_sensor_in_the_same_area_is_tried() -> None:
     sensor = "sensor.hall_light_level"
     home = HomeContext(

@@ -266,7 +266,7 @@ def separating_condition(
             int(evidence.holds(candidate.condition, times).sum())
             for times in (good_times, wrong_times)
         )
-        if undone > len(wrong) * _WRONG_CUT or kept < len(good) * (1 - _USEFUL_LOSS):
+        if undone > len(wrong) * _WRONG_CUT or not _nearly_all(kept, len(good)):
             continue
         value = kept - WRONG_PENALTY * undone
         if best is None or value > best[0]:
@@ -329,9 +329,19 @@ def _pays(before: Replay, after: Replay) -> bool:
     """Halves the wrong fires, keeps nine useful fires in ten, and helps more in all."""
     return (
         after.wrong <= before.wrong * _WRONG_CUT
-        and after.useful >= before.useful * (1 - _USEFUL_LOSS)
+        and _nearly_all(after.useful, before.useful)
         and usefulness(after) > usefulness(before)
     )
+
+
+def _nearly_all(kept: int, of: int) -> bool:
+    """Whether `kept` of `of` is all but one in ten of them, rounded: one of eight may go.
+
+    A share of nine in ten would allow no stray at all below ten fires, and a month's history
+    gives a habit eight or nine of them; rounded, one of five to fourteen may go, two of
+    fifteen to twenty-four.
+    """
+    return kept >= of - math.floor(of * _USEFUL_LOSS + 0.5)
 
 
 def _percent(share: float) -> str:
@@ -597,7 +607,7 @@ class _Evidence:
                 continue
             usual = max(set(states), key=states.count)
             share_good = at_good.count(usual) / len(at_good)
-            if share_good < _GATE_SHARE:
+            if not _nearly_all(at_good.count(usual), len(at_good)):
                 continue
             at_wrong = self._history.state_at(entity, wrong)["state"].to_list()
             share_wrong = at_wrong.count(usual) / len(at_wrong)
