@@ -10,6 +10,7 @@ from homehabits.context import HomeContext, Location
 from homehabits.patterns._sun import sun_table
 from homehabits.patterns.habit import ALL_DAYS, HabitKind
 from homehabits.patterns.time_of_day import find_time_habits
+from homehabits.sources.simulator import SimulationConfig, simulate_home
 
 from .conftest import BERLIN, at, build_frame, daily
 
@@ -206,6 +207,23 @@ def test_a_clock_habit_done_only_while_the_tv_plays_is_found_on_those_days() -> 
     assert strip.days_possible == len(plays)  # the evenings without the TV are no days of it
     assert strip.days_observed == len(lamp)
     assert any("only on the days tv was playing" in note.lower() for note in strip.notes)
+
+
+def test_a_gated_habit_takes_no_custom_day_set_on_top_of_its_gate() -> None:
+    # in this random home the strip goes on at about 22:20 whenever the bedroom TV plays, and
+    # that month the TV happened to play mostly on Thursdays, Fridays and Sundays: the gate
+    # picks the days, so the habit is every day (while the TV plays), not Thu+Fri+Sun
+    home = simulate_home(SimulationConfig(seed=7, randomize=True))
+    [planted] = [h for h in home.truth if h.target_entity == "light.bedroom_strip"]
+    assert planted.conditions == ("state:media_player.bedroom_tv=playing",)
+    found = find_time_habits(
+        home.frame, home.context, home.window_start, home.window_end, MiningSettings()
+    )
+    [strip] = [
+        h for h in found if h.target_entity == "light.bedroom_strip" and h.target_state == "on"
+    ]
+    assert strip.weekdays == ALL_DAYS
+    assert any("bedroom tv was playing" in note.lower() for note in strip.notes)
 
 
 def test_a_clock_habit_is_not_gated_by_a_tv_that_is_merely_off() -> None:

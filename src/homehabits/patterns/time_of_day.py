@@ -316,7 +316,8 @@ def _gated_pattern(
             possible=[day for day in bunch.possible if day in days],
             done={day for day in bunch.done if day in days},
         )
-        pattern = _pattern(gated, already & days, context)
+        # the gate already picks the days: a custom day set on top would be fitted twice
+        pattern = _pattern(gated, already & days, context, custom_days=False)
         if pattern is not None:
             name = context.friendly_name(entity_id)
             note = f"done only on the days {name} was {state} at its time"
@@ -663,8 +664,13 @@ def _bunch(
     return _Bunch(candidate=candidate, rows=rows, possible=possible, done=done, away=left_out)
 
 
-def _pattern(bunch: _Bunch, already: set[date], context: HomeContext) -> Pattern | None:
-    """The habit of one bunch, on the day set its evidence supports, if it is strong enough."""
+def _pattern(
+    bunch: _Bunch, already: set[date], context: HomeContext, *, custom_days: bool = True
+) -> Pattern | None:
+    """The habit of one bunch, on the day set its evidence supports, if it is strong enough.
+
+    Without `custom_days`, only every day, weekdays or weekends are tried.
+    """
     candidate, rows, possible, done = bunch.candidate, bunch.rows, bunch.possible, bunch.done
     own = candidate.settings
     observed = {day.weekday(): 0 for day in possible}
@@ -673,7 +679,7 @@ def _pattern(bunch: _Bunch, already: set[date], context: HomeContext) -> Pattern
     # days on which it was already done count for nothing, if the habit was needed on most days
     needed = [day for day in possible if day not in already]
     basis = needed if len(needed) >= _MIN_NEEDED_SHARE * len(possible) else possible
-    days = _day_set(observed, _count_weekdays(basis))
+    days = _day_set(observed, _count_weekdays(basis), custom=custom_days)
     rows = rows.filter(pl.col("habit_day").dt.weekday().is_in([d + 1 for d in days]))
     done = {day for day in done if day.weekday() in days}
     days_possible = sum(1 for day in basis if day.weekday() in days)
@@ -787,13 +793,15 @@ def _at_most(done: int, dates: int, rate: float) -> float:
     return sum(math.comb(dates, k) * rate**k * (1 - rate) ** (dates - k) for k in range(done + 1))
 
 
-def _day_set(observed: dict[int, int], possible: dict[int, int]) -> tuple[int, ...]:
+def _day_set(
+    observed: dict[int, int], possible: dict[int, int], *, custom: bool = True
+) -> tuple[int, ...]:
     """The day set with the best balance of adherence (done on its days) and coverage."""
     total = sum(observed.values())
     chosen = tuple(
         day
         for day in ALL_DAYS
-        if possible[day] and observed.get(day, 0) / possible[day] >= _DAY_KEPT_ADHERENCE
+        if custom and possible[day] and observed.get(day, 0) / possible[day] >= _DAY_KEPT_ADHERENCE
     )
     best: tuple[float, tuple[int, ...]] = (-1.0, ALL_DAYS)
     # on a tie the smaller named set wins: days on which it was never needed nor done (a
