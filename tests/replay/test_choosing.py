@@ -16,7 +16,13 @@ from homehabits.automations.draft import Draft
 from homehabits.config import Dialect, MiningSettings
 from homehabits.context import Area, Entity, HomeContext
 from homehabits.patterns.habit import HabitKind, Pattern
-from homehabits.replay import Replay, choose_conditions, drop_misfiring, rank_drafts
+from homehabits.replay import (
+    Replay,
+    choose_conditions,
+    drop_misfiring,
+    rank_drafts,
+    replay_automation,
+)
 from homehabits.replay.choosing import WRONG_PENALTY, usefulness
 
 from .conftest import BERLIN_HOME, at, build_frame
@@ -569,3 +575,42 @@ def test_a_timer_whose_replay_matches_too_few_switch_offs_is_dropped() -> None:
     kept, dropped = drop_misfiring([few], BERLIN_HOME, settings)
     assert len(kept) == 1
     assert not dropped
+
+
+def test_wrong_fires_on_days_away_do_not_make_a_habit_misfire() -> None:
+    """A lamp switched on at 19:00 on seven evenings at home, and eleven days away.
+
+    At 19:00 in the empty home the automation would have switched it on eleven times, more
+    than the seven evenings the person did it: a holiday says nothing against the habit, so
+    the replay counts those fires apart and the habit is not dropped as misfiring.
+    """
+    lamp = "light.kitchen"
+    rows: list[Row] = [
+        (_stamp(0, "00:01"), lamp, "off", "device"),
+        (_stamp(0, "00:02"), "person.alex", "home", "device"),
+        (_stamp(8, "09:00"), "person.alex", "not_home", "device"),
+        (_stamp(19, "20:00"), "person.alex", "home", "device"),
+    ]
+    for day in range(7):
+        rows += _switched(day, "19:00", lamp)
+    draft = _clock_draft("on", time(19, 0))
+    bare = replay_automation(
+        draft.automation,
+        build_frame(rows),
+        BERLIN_HOME,
+        window_start=at(_stamp(0, "00:00")),
+        window_end=at(_stamp(22, "00:00")),
+    )
+    # nobody home for 20 hours or more on the 9th to the 19th; out on the evening of the 8th
+    assert (bare.useful, bare.wrong, bare.wrong_away) == (7, 15, 11)
+
+    kept, dropped = drop_misfiring([replace(draft, replay=bare)], BERLIN_HOME)
+
+    assert dropped == []
+    assert [d.pattern.target_entity for d in kept] == [lamp]
+    # without the days away it would have been dropped: 15 wrong against 7 as the person did
+    kept, dropped = drop_misfiring(
+        [replace(draft, replay=replace(bare, wrong_away=0))], BERLIN_HOME
+    )
+    assert kept == []
+    assert "wrong more often than right: 15 of 22 fires" in dropped[0].reason

@@ -188,7 +188,8 @@ def drop_misfiring(
     Three rules, read off the replay after its condition was chosen: a clock or sun habit
     that switches something off while, by its replay, it was still in use more than a quarter
     of the times it would have acted; any automation wrong more often than it did as the
-    person did (at least a few times: strays are not a verdict); and a timer whose fires
+    person did (at least a few times: strays are not a verdict; days away do not count, as
+    they do not in the habit's own days); and a timer whose fires
     matched fewer of the person's switch-offs than a habit needs days (`min_occurrences`, per
     domain): each of its fires is one of the sessions it claims to explain.
     """
@@ -222,11 +223,14 @@ def _misfire(draft: Draft, context: HomeContext, least_days: int) -> str | None:
             f"its replay says it would have switched {name} off while it was still in use: "
             f"{replay.wrong} of the {acted} times it would have switched it off"
         )
-    if replay.wrong >= _MIN_WRONG and replay.wrong > replay.useful:
+    # a holiday is no evidence against a habit: its wrong fires do not count here
+    wrong_at_home = replay.wrong - replay.wrong_away
+    if wrong_at_home >= _MIN_WRONG and wrong_at_home > replay.useful:
+        away = f" ({replay.wrong_away} more on days away)" if replay.wrong_away else ""
         return (
-            f"its replay says it would have been wrong more often than right: {replay.wrong} "
-            f"of {replay.fires} fires changed {name} when you did not, {replay.useful} did as "
-            "you did"
+            f"its replay says it would have been wrong more often than right: {wrong_at_home} "
+            f"of {replay.fires} fires changed {name} when you did not{away}, {replay.useful} "
+            "did as you did"
         )
     if pattern.kind is HabitKind.AUTO_OFF and replay.useful < least_days:
         return (

@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 
 from homehabits.context import HomeContext
+from homehabits.patterns._common import days_away
 from homehabits.replay.conditions import holds
 from homehabits.replay.history import TIME, History
 from homehabits.replay.judge import IDLE, USEFUL, WRONG, judge
@@ -54,17 +55,21 @@ def replay_automations(
     """The replay of each automation, in order; the entities' histories and sun are read once.
 
     The replay is counterfactual: the history is what happened without these automations, so
-    a fire is judged by what people did then. Fires count inside [window_start, window_end).
+    a fire is judged by what people did then. Fires count inside [window_start, window_end);
+    the wrong ones on days away (nobody home for most of the day) are also counted apart.
     """
     plans = [read_plan(automation) for automation in automations]
     needed: set[str] = set()
     for plan in plans:
         needed |= plan.entity_ids()
     history = History(frame, context, needed, window_start=window_start, window_end=window_end)
-    return [_replay(plan, history, tolerance) for plan in plans]
+    away = pl.Series(sorted(days_away(frame, context.zone, window_start, window_end)), dtype=pl.Date)
+    return [_replay(plan, history, tolerance, away, context.time_zone) for plan in plans]
 
 
-def _replay(plan: Plan, history: History, tolerance: timedelta) -> Replay:
+def _replay(
+    plan: Plan, history: History, tolerance: timedelta, away: pl.Series, zone: str
+) -> Replay:
     skipped = list(plan.skipped)
     moments = [fire_times(trigger, history, skipped) for trigger in plan.triggers]
     fires = (
@@ -80,6 +85,10 @@ def _replay(plan: Plan, history: History, tolerance: timedelta) -> Replay:
     counts = verdicts.verdicts.value_counts()
     by_verdict = dict(zip(counts[:, 0].to_list(), counts["count"].to_list(), strict=True))
     wrong = int(by_verdict.get(WRONG, 0))
+    on_days_away = (
+        fires["t"].dt.convert_time_zone(zone).dt.date().is_in(away.implode())
+        & (verdicts.verdicts == WRONG)
+    )
     return Replay(
         fires=fires.height,
         useful=int(by_verdict.get(USEFUL, 0)),
@@ -87,6 +96,7 @@ def _replay(plan: Plan, history: History, tolerance: timedelta) -> Replay:
         wrong=wrong,
         saved=verdicts.saved,
         wrong_rate=wrong / fires.height if fires.height else 0.0,
+        wrong_away=int(on_days_away.sum()),
         fire_times=tuple(fires["t"].to_list()),
         wrong_times=verdicts.wrong_times,
         skipped=tuple(dict.fromkeys(skipped)),

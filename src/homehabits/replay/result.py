@@ -26,6 +26,9 @@ class Replay:
     wrong: int  # fires that would have changed something the person did not
     saved: int  # manual actions the automation would have saved
     wrong_rate: float  # wrong / fires (0.0 when it never fires)
+    # of the wrong fires, those on days away (nobody home for most of the day): an empty
+    # home's lamp at sunset; no evidence that the person does otherwise
+    wrong_away: int = 0
     fire_times: tuple[datetime, ...] = ()  # UTC
     wrong_times: tuple[datetime, ...] = ()  # UTC
     skipped: tuple[str, ...] = ()  # e.g. "condition template", "trigger event"
