@@ -10,8 +10,9 @@ from homehabits.automations.checker import check_automation
 from homehabits.automations.dialects import convert_dialect
 from homehabits.automations.yaml_text import automation_to_yaml
 from homehabits.config import Dialect, WatchSettings
-from homehabits.context import Entity, HomeContext
+from homehabits.context import Entity, HomeContext, Location
 from homehabits.patterns.habit import ALL_DAYS, HabitKind, Pattern, pattern_to_dict
+from homehabits.replay.history import History
 from homehabits.store.records import NewSuggestion, SuggestionRecord
 from homehabits.watch import WatchedAutomation, watch_automation
 from homehabits.watch.revise import Revision, propose_revisions
@@ -232,3 +233,72 @@ def test_the_longer_auto_off_is_valid_in_the_legacy_dialect_too() -> None:
     check_automation(automation, Dialect.LEGACY)
     [trigger] = automation["trigger"]
     assert (trigger["platform"], trigger["for"]) == ("state", "00:20:00")
+
+
+PORCH = "light.porch_lantern"
+SUNNY = HomeContext(
+    time_zone="Europe/Berlin",
+    entities={PORCH: Entity(PORCH, "Porch lantern")},
+    location=Location(52.52, 13.40),
+)
+PORCH_AT_SUNSET = {
+    "id": "homehabits_porch",
+    "alias": "Porch lantern on at sunset",
+    "triggers": [{"trigger": "sun", "event": "sunset"}],
+    "actions": [{"action": "light.turn_on", "target": {"entity_id": PORCH}}],
+    "mode": "single",
+}
+
+
+def test_a_sunset_light_switched_on_half_an_hour_before_gets_the_person_s_offset() -> None:
+    sunsets = History(
+        _frame([(START, PORCH, "off", "off", "device")]),
+        SUNNY,
+        (),
+        window_start=START,
+        window_end=END,
+    ).sun
+    assert sunsets is not None
+    rows: list[Row] = []
+    for day, sunset in enumerate(sorted(sunsets["sunset"].drop_nulls().to_list())):
+        if not START <= sunset < END:
+            continue
+        rows.append((sunset - timedelta(minutes=28 + day % 5), PORCH, "on", "off", "user"))
+        rows.append((sunset.replace(hour=22, minute=30), PORCH, "off", "on", "user"))
+    frame = _frame(sorted(rows))
+    watched = watch_automation(
+        frame,
+        SUNNY,
+        WatchedAutomation(
+            alias="Porch lantern on at sunset",
+            config=PORCH_AT_SUNSET,
+            automation_id="homehabits_porch",
+            suggestion_id=9,
+        ),
+        window_start=START,
+        window_end=END,
+    )
+    # its time moves with the sun, and the watch reads the misses around each day's sunset
+    assert len(watched.misses) == len(rows) // 2
+    assert f"done by hand {len(rows) // 2} times when it had not fired" in watched.words
+    record = _record(PORCH_AT_SUNSET, Dialect.MODERN, HabitKind.TIME_OF_DAY)
+
+    [revision] = propose_revisions(
+        [watched],
+        {9: record},
+        frame,
+        SUNNY,
+        window_start=START,
+        window_end=END,
+        settings=WatchSettings(),
+    )
+
+    [trigger] = revision.draft.automation["triggers"]
+    assert trigger == {"trigger": "sun", "event": "sunset", "offset": "-00:30:00"}
+    check_automation(revision.draft.automation, Dialect.MODERN)
+    check_automation(convert_dialect(revision.draft.automation, Dialect.LEGACY), Dialect.LEGACY)
+    words = template_words(revision.draft, SUNNY)
+    assert words.title == "Move 'Porch lantern on at sunset' from sunset to 30 min before sunset"
+    assert revision.draft.automation["alias"] == "Porch lantern on 30 min before sunset"
+    assert revision.draft.pattern.sun_offset_minutes == -30.0
+    assert "done by hand before it on" in words.rationale

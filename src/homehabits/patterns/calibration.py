@@ -337,12 +337,9 @@ def calibrate(
     own: dict[tuple[str, str], _Level] = {}
     for decision in decisions:
         weight = age_weight(decision.decided_at, now, half_life_days)
-        for levels, key in (
-            (kinds, decision.kind),
-            (domains, decision.domain),
-            (own, (decision.kind, decision.domain)),
-        ):
-            levels.setdefault(key, _Level()).take(decision.counts, weight)  # type: ignore[arg-type]
+        kinds.setdefault(decision.kind, _Level()).take(decision.counts, weight)
+        domains.setdefault(decision.domain, _Level()).take(decision.counts, weight)
+        own.setdefault((decision.kind, decision.domain), _Level()).take(decision.counts, weight)
     if not own:
         return Calibration()  # nothing decided yet: nothing to weigh, nothing to record
     kind = {name: level.factor() for name, level in kinds.items()}

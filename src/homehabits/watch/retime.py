@@ -151,7 +151,10 @@ def retime(
     alias = revised.get("alias")
     if isinstance(alias, str) and old in alias:
         # "Hall light on at 07:00" would say the old time: its words follow the move
-        revised["alias"] = alias.replace(old, chosen.words, 1)
+        bare = (
+            old in ("sunset", "sunrise") and f"at {old}" in alias
+        )  # "at sunset" → "30 min before sunset"
+        revised["alias"] = alias.replace(f"at {old}" if bare else old, chosen.words, 1)
     return Retimed(
         automation=convert_dialect(revised, current.dialect),
         change=change,
