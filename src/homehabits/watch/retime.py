@@ -110,6 +110,10 @@ def retime(
     targets = targets_of(plan)
     if targets.states.is_empty():
         return None
+    # only the rows the automation reads (and the people's, for someone home): a big home's
+    # history is read once per revision, not once per candidate
+    wanted = sorted(plan.entity_ids() | targets.entities)
+    frame = frame.filter(pl.col("entity_id").is_in(wanted) | (pl.col("domain") == "person"))
     lived = without_undone(frame, watch, plan, targets)
     platform = trigger.get("trigger")
     if platform == "time":
