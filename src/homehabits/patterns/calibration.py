@@ -304,16 +304,42 @@ def age_weight(decided_at: datetime, now: datetime, half_life_days: float) -> fl
     return float(0.5 ** (days / half_life_days))
 
 
-@dataclass(slots=True)
 class _Level:
-    counts: DecisionCounts = field(default_factory=DecisionCounts)
-    successes: float = 0.0
-    decided: float = 0.0
+    """The decisions of one kind, domain or cell as they are summed: counts and aged weights."""
+
+    __slots__ = ("_reasons", "_sums", "decided", "successes")
+
+    def __init__(self) -> None:
+        self._sums = [0, 0, 0, 0, 0, 0]  # approved, rejected, deployed, fires, reverts, removed
+        self._reasons: dict[str, None] = {}
+        self.successes = 0.0
+        self.decided = 0.0
 
     def take(self, counts: DecisionCounts, weight: float) -> None:
-        self.counts = self.counts.add(counts)
+        sums = self._sums
+        sums[0] += counts.approved
+        sums[1] += counts.rejected
+        sums[2] += counts.deployed
+        sums[3] += counts.fires
+        sums[4] += counts.reverts
+        sums[5] += counts.removed
+        if counts.reasons and len(self._reasons) < REASONS_KEPT:
+            self._reasons.update(dict.fromkeys(counts.reasons))
         self.successes += weight * counts.successes
         self.decided += weight * counts.decided
+
+    @property
+    def counts(self) -> DecisionCounts:
+        approved, rejected, deployed, fires, reverts, removed = self._sums
+        return DecisionCounts(
+            approved=approved,
+            rejected=rejected,
+            deployed=deployed,
+            fires=fires,
+            reverts=reverts,
+            removed=removed,
+            reasons=tuple(self._reasons)[:REASONS_KEPT],
+        )
 
     def factor(self) -> Factor:
         """The level's own rate (a kind's, a domain's), smoothed toward the prior's mean."""

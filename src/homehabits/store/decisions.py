@@ -81,6 +81,8 @@ async def owner_decisions(sessions: Sessions) -> OwnerDecisions:
             select(
                 AutomationWatchRow.suggestion_id,
                 func.max(AutomationWatchRow.run_id).label("run_id"),
+                # when the newest of them ran: a deployed one is as old as its track record
+                func.max(AnalysisRunRow.started_at).label("seen_at"),
             )
             .join(AnalysisRunRow, AnalysisRunRow.id == AutomationWatchRow.run_id)
             .where(
@@ -95,14 +97,13 @@ async def owner_decisions(sessions: Sessions) -> OwnerDecisions:
                 AutomationWatchRow.suggestion_id,
                 AutomationWatchRow.fires,
                 AutomationWatchRow.reverts,
-                AnalysisRunRow.started_at,
+                latest.c.seen_at,
             )
             .join(
                 latest,
                 (AutomationWatchRow.suggestion_id == latest.c.suggestion_id)
                 & (AutomationWatchRow.run_id == latest.c.run_id),
             )
-            .join(AnalysisRunRow, AnalysisRunRow.id == AutomationWatchRow.run_id)
             .order_by(AutomationWatchRow.id)
         )
         newest: dict[int, tuple[int, int, datetime]] = {}
