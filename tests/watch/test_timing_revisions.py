@@ -302,3 +302,70 @@ def test_a_sunset_light_switched_on_half_an_hour_before_gets_the_person_s_offset
     assert revision.draft.automation["alias"] == "Porch lantern on 30 min before sunset"
     assert revision.draft.pattern.sun_offset_minutes == -30.0
     assert "done by hand before it on" in words.rationale
+
+
+def test_a_22_00_switch_off_people_undo_to_switch_off_at_22_40_moves_later() -> None:
+    hall_off = {
+        "id": "homehabits_halloff",
+        "alias": "Hall light off at 22:00",
+        "triggers": [{"trigger": "time", "at": "22:00:00"}],
+        "actions": [{"action": "light.turn_off", "target": {"entity_id": HALL}}],
+        "mode": "single",
+    }
+    rows: list[Row] = []
+    for day in range(DAYS):
+        rows.append((_at(day, 19, 0), HALL, "on", "off", "user"))
+        rows.append((_at(day, 22, 0, 1), HALL, "off", "on", "automation"))
+        rows.append((_at(day, 22, 2), HALL, "on", "off", "user"))  # not yet: back on
+        rows.append((_at(day, 22, 37 + day % 7), HALL, "off", "on", "user"))
+    record = _record(hall_off, Dialect.MODERN, HabitKind.TIME_OF_DAY)
+    frame = _frame(sorted(rows))
+    watched = watch_automation(
+        frame,
+        CONTEXT,
+        WatchedAutomation(
+            alias="Hall light off at 22:00",
+            config=hall_off,
+            automation_id="homehabits_halloff",
+            suggestion_id=9,
+        ),
+        window_start=START,
+        window_end=END,
+    )
+    assert len(watched.reverts) == DAYS
+
+    [revision] = propose_revisions(
+        [watched],
+        {9: record},
+        frame,
+        CONTEXT,
+        window_start=START,
+        window_end=END,
+        settings=WatchSettings(),
+    )
+
+    [trigger] = revision.draft.automation["triggers"]
+    assert trigger["at"] == "22:40:00"
+    words = template_words(revision.draft, CONTEXT)
+    assert words.title == "Move 'Hall light off at 22:00' from 22:00 to 22:40"
+    assert "when you turn it off yourself" in words.description
+    assert "done by hand after it on 28 days" in words.rationale
+
+
+def test_an_auto_off_written_as_a_delay_gets_a_longer_delay() -> None:
+    with_delay = {
+        **UTILITY_OFF,
+        "triggers": [{"trigger": "state", "entity_id": UTILITY, "to": "on"}],
+        "actions": [{"delay": "00:05:00"}, *UTILITY_OFF["actions"]],
+    }
+
+    [revision] = _revise(_evenings_cut_short(), with_delay, HabitKind.AUTO_OFF, Dialect.MODERN)
+
+    automation = revision.draft.automation
+    check_automation(automation, Dialect.MODERN)
+    assert automation["triggers"] == with_delay["triggers"]
+    [delay] = [action["delay"] for action in automation["actions"] if "delay" in action]
+    # cuts closer than its delay and a minute are one fire to the watch, so fewer of them are
+    # taken out as undone: the sessions read shorter, the delay is still well over 5 minutes
+    assert delay in ("00:15:00", "00:20:00")
+    assert automation["actions"][1:] == UTILITY_OFF["actions"]

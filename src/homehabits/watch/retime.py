@@ -122,7 +122,7 @@ def retime(
         window = (window_start, window_end)
         found = _sun(watch, modern, trigger, targets, lived, context, window, settings)
     elif platform == "state":
-        found = _timer(watch, modern, trigger, plan, lived, context, settings)
+        found = _timer(watch, modern, trigger, plan, targets, lived, context, settings)
     else:
         return None
     if found is None:
@@ -316,11 +316,16 @@ def _timer(
     modern: Mapping[str, Any],
     trigger: Mapping[str, Any],
     plan: Plan,
+    targets: Targets,
     lived: pl.DataFrame,
     context: HomeContext,
     settings: WatchSettings,
 ) -> _Found | None:
-    """A longer delay for an auto-off people keep switching back on soon after it acted."""
+    """A longer delay for an auto-off people keep switching back on soon after it acted.
+
+    Only the timer on its own target ("off 5 minutes after it was switched on"): the
+    person's sessions are that entity's; a motion sensor's quiet spells are no session.
+    """
     if len(watch.reverts) < settings.undone_at_least:
         return None
     held = duration_to_seconds(trigger["for"]) if "for" in trigger else 0.0
@@ -329,7 +334,7 @@ def _timer(
         return None  # no timer to lengthen
     entities = _entities(trigger.get("entity_id"))
     to = trigger.get("to")
-    if len(entities) != 1 or not isinstance(to, str):
+    if len(entities) != 1 or entities[0] not in targets.entities or not isinstance(to, str):
         return None
     sessions = _sessions(lived, entities[0], to)
     if sessions.len() < settings.undone_at_least:
