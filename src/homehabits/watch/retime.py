@@ -151,16 +151,8 @@ def retime(
         f"{facts.effect}; replayed over the window, with {chosen.words} it would have done "
         f"as you did {_counted(after)}, with {old} {_counted(before)}"
     )
-    revised = dict(chosen.automation)
-    alias = revised.get("alias")
-    if isinstance(alias, str) and old in alias:
-        # "Hall light on at 07:00" would say the old time: its words follow the move
-        bare = (
-            old in ("sunset", "sunrise") and f"at {old}" in alias
-        )  # "at sunset" → "30 min before sunset"
-        revised["alias"] = alias.replace(f"at {old}" if bare else old, chosen.words, 1)
     return Retimed(
-        automation=convert_dialect(revised, current.dialect),
+        automation=convert_dialect(_renamed(chosen.automation, old, chosen.words), current.dialect),
         change=change,
         effect=effect,
         evidence=evidence,
@@ -171,6 +163,17 @@ def retime(
         offset_minutes=chosen.offset_minutes,
         delay_seconds=chosen.delay_seconds,
     )
+
+
+def _renamed(automation: Mapping[str, Any], old: str, new: str) -> dict[str, Any]:
+    """Its alias saying the new time: 'Hall light on at 07:00' would say the old one."""
+    revised = dict(automation)
+    alias = revised.get("alias")
+    if isinstance(alias, str) and old in alias:
+        # a bare sun event: "on at sunset" becomes "on 30 min before sunset"
+        said = f"at {old}" if old in ("sunset", "sunrise") and f"at {old}" in alias else old
+        revised["alias"] = alias.replace(said, new, 1)
+    return revised
 
 
 def without_undone(
