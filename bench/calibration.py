@@ -131,6 +131,7 @@ async def _build(path: Path, suggestions: int, runs: int) -> list[str]:
 
 
 async def _time(path: Path, fingerprints: list[str], repeat: int) -> tuple[float, str]:
+    from homehabits.config import LearningSettings
     from homehabits.patterns.calibration import calibrate
     from homehabits.store.decisions import owner_decisions, past_rejections
     from homehabits.store.engine import make_engine, make_sessionmaker
@@ -142,10 +143,15 @@ async def _time(path: Path, fingerprints: list[str], repeat: int) -> tuple[float
     for _ in range(repeat):
         started = time.perf_counter()
         decisions = await owner_decisions(sessions)
-        learned = calibrate(decisions.by_kind, decisions.by_domain)
+        learned = calibrate(
+            decisions.decisions,
+            now=datetime.now(UTC),
+            half_life_days=LearningSettings().half_life_days,
+        )
         await past_rejections(sessions, fingerprints)
         best = min(best, time.perf_counter() - started)
-        lines = "; ".join(learned.lines())
+        applied = learned.lines()
+        lines = f"{len(learned.cell)} cells; " + "; ".join([*applied[:3], applied[-1]])
     await engine.dispose()
     return best, lines
 

@@ -129,7 +129,12 @@ def test_a_per_domain_threshold_may_be_its_own_variable(monkeypatch: pytest.Monk
 def test_every_real_setting_name_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     # every field and every nested mining and watch setting, as a variable: none is a typo
     known, _ = setting_names()
-    nested = {"HOMEHABITS_MINING", "HOMEHABITS_RETENTION", "HOMEHABITS_WATCH"}  # by their fields
+    nested = {
+        "HOMEHABITS_MINING",
+        "HOMEHABITS_RETENTION",
+        "HOMEHABITS_WATCH",
+        "HOMEHABITS_LEARNING",
+    }
     defaults = settings_for_display(load_settings())
     assert set(defaults) == known - nested
     for name in known - nested:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -133,7 +133,8 @@ async def test_a_kind_the_owner_rejected_every_time_ranks_lower_in_the_next_run(
     sun = [kept[s.fingerprint] for s in found if s.kind is HabitKind.SUN]
     others = [kept[s.fingerprint] for s in found if s.kind is not HabitKind.SUN]
     assert max(sun) < min(others) <= 1.0
-    assert max(sun) == pytest.approx(0.6, abs=0.01)  # sun ×0.71 and light ×0.71, clipped
+    # once, by the cell of light sun habits the rejections are in: not sun ×0.71 and light ×0.71
+    assert max(sun) == pytest.approx(0.71, abs=0.01)
     # and it went down the list the page and the CLI show, best score first
     before = sorted(undecided_scores, key=lambda fp: -undecided_scores[fp])
     after = [s.fingerprint for s in found]
@@ -151,12 +152,21 @@ async def test_a_kind_the_owner_rejected_every_time_ranks_lower_in_the_next_run(
         "reverts": 0,
         "removed": 0,
         "reasons": ["only in winter"],
+        "weighed_successes": 0.0,
+        "weighed_decided": pytest.approx(5.0, abs=0.01),  # made just now: hardly aged
+        "related": 0,
     }
     assert calibration["domain"]["light"]["factor"] == 0.71
+    assert calibration["cell"]["sun/light"]["factor"] == 0.71
+    assert calibration["half_life_days"] == Settings().learning.half_life_days
+    # light habits of other kinds lean on those rejections, at half the weight of their own
+    clock_lights = calibration["cell"].get("time_of_day/light")
+    assert clock_lights is not None
+    assert 0.71 < clock_lights["factor"] < 1.0
     shown = await _cli("runs", "--db", db_url)
     assert shown.exit_code == 0, shown.output
     assert (
-        f"run {run.id} learned: sun habits ranked ×0.71: 0 of 5 approved (“only in winter”)"
+        f"run {run.id} learned: light sun habits ranked ×0.71: 0 of 5 approved (“only in winter”)"
         in " ".join(shown.output.split())
     )
 
@@ -211,3 +221,37 @@ async def test_a_habit_returning_after_its_rejection_recalls_the_owners_reason(
     shown = await _cli("suggestions", "show", str(back.id), "--db", db_url)
     assert shown.exit_code == 0, shown.output
     assert note in " ".join(shown.output.split())
+
+
+async def test_rejections_two_half_lives_old_weigh_a_quarter_in_the_next_run(
+    sessions: Sessions, demo: DemoSource, db_url: str
+) -> None:
+    await _earlier_sun_suggestions_rejected(sessions, demo, _EARLIER_SUN, "only in winter")
+    two_half_lives_ago = datetime.now(UTC) - timedelta(days=60)
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.text("UPDATE suggestions SET updated_at = :when WHERE status = 'rejected'"),
+                {"when": two_half_lives_ago.replace(tzinfo=None)},
+            )
+    finally:
+        await engine.dispose()
+    settings = Settings(learning={"half_life_days": 30})
+
+    result = await AnalysisRunner(settings, sessions, lambda: demo).run("cli")
+
+    calibration = result.run.summary.calibration
+    assert calibration["half_life_days"] == 30
+    cell = calibration["cell"]["sun/light"]
+    assert cell["rejected"] == 5
+    assert cell["weighed_decided"] == pytest.approx(5 * 0.25, abs=0.01)
+    # five rejections two months old rank sun lights as about one and a quarter made today
+    assert cell["factor"] == round((0 + 6) / (1.25 + 12) / 0.5, 2) == 0.91
+    assert any("counted as 1.2 by their age" in line for line in _lines(calibration))
+
+
+def _lines(calibration: dict[str, object]) -> list[str]:
+    from homehabits.patterns.calibration import Calibration
+
+    return Calibration.from_dict(calibration).lines()

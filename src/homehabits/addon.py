@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from homehabits.config import ENV_PREFIX, Settings, load_settings
+from pydantic import BaseModel, ValidationError
+
+from homehabits.config import ENV_PREFIX, RetentionSettings, Settings, load_settings
 from homehabits.exceptions import ConfigError
 
 __all__ = [
@@ -50,6 +52,11 @@ _ADDON_OWNED = frozenset(
         "ingress_proxy",
     }
 )
+# options of one field of a nested setting: the add-on's form lists flat options only
+_NESTED_OPTIONS: dict[str, tuple[str, str, type[BaseModel]]] = {
+    "retention_keep_days": ("retention", "keep_days", RetentionSettings),
+    "retention_keep_runs": ("retention", "keep_runs", RetentionSettings),
+}
 # the mount points of Home Assistant's config folder: homeassistant_config (Supervisor 2023.11
 # and later) mounts at /homeassistant; the older `config` map and the container image at /config
 _CONFIG_FOLDERS = (Path("/homeassistant"), Path("/config"))
@@ -88,7 +95,9 @@ def options_to_settings(
     """The settings of the add-on: the owner's options, and what the add-on decides itself.
 
     Each option is the setting of the same name (`analysis_days` is HOMEHABITS_ANALYSIS_DAYS)
-    and is checked as strictly; an option that is no setting is refused, naming it.
+    and is checked as strictly; an option that is no setting is refused, naming it. A few
+    options are one field of a nested setting (`retention_keep_days` is
+    HOMEHABITS_RETENTION__KEEP_DAYS), each checked on its own so a bad value names its option.
     """
     problems = [_why_not_an_option(key) for key in options]
     refused = [problem for problem in problems if problem]
@@ -96,6 +105,7 @@ def options_to_settings(
         raise ConfigError("bad add-on option: " + "; ".join(refused))
     # Home Assistant keeps an optional option the owner cleared as null or ""
     chosen = {key: value for key, value in options.items() if value is not None and value != ""}
+    chosen = _nest(chosen)
     return load_settings(
         flags={key: f"add-on option {key!r}" for key in chosen},
         _env_file=None,
@@ -110,12 +120,34 @@ def options_to_settings(
     )
 
 
+def _nest(chosen: dict[str, Any]) -> dict[str, Any]:
+    """The flat options of nested settings gathered into them, each value checked alone."""
+    flat = {key: value for key, value in chosen.items() if key not in _NESTED_OPTIONS}
+    problems: list[str] = []
+    for option, (setting, name, model) in _NESTED_OPTIONS.items():
+        if option not in chosen:
+            continue
+        value = chosen[option]
+        try:
+            model.model_validate({name: value})
+        except ValidationError as err:
+            reason = "; ".join(str(error["msg"]) for error in err.errors(include_url=False))
+            problems.append(f"add-on option {option!r} {value!r}: {reason}")
+            continue
+        given = flat.get(setting)
+        nested = dict(given) if isinstance(given, Mapping) else {}
+        flat[setting] = {**nested, name: value}
+    if problems:
+        raise ConfigError("bad setting: " + "; ".join(problems))
+    return flat
+
+
 def _why_not_an_option(key: str) -> str:
     if key in _ADDON_OWNED:
         return f"{key!r} is chosen by the add-on itself; remove it from the options"
-    if key in Settings.model_fields:
+    if key in Settings.model_fields or key in _NESTED_OPTIONS:
         return ""
-    known = sorted(set(Settings.model_fields) - _ADDON_OWNED)
+    known = sorted((set(Settings.model_fields) | set(_NESTED_OPTIONS)) - _ADDON_OWNED)
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"{key!r} is not an option of this homehabits version{hint}"

@@ -36,6 +36,7 @@ __all__ = [
     "SECRET_SETTINGS",
     "Dialect",
     "DialectSetting",
+    "LearningSettings",
     "MiningSettings",
     "RetentionSettings",
     "Settings",
@@ -198,6 +199,21 @@ class RetentionSettings(BaseModel):
         return _decode_fields(cls, data, "retention__")
 
 
+class LearningSettings(BaseModel):
+    """How the owner's decisions weigh the ranking: older ones count less."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+    # a decision's weight halves every this many days (an approval a year ago says less
+    # about the owner's taste today than one last week)
+    half_life_days: float = Field(default=180.0, gt=0, le=36500)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_json_text(cls, data: Any) -> Any:
+        return _decode_fields(cls, data, "learning__")
+
+
 class WatchSettings(BaseModel):
     """How deployed automations and the owner's own are watched after each run."""
 
@@ -251,6 +267,7 @@ class Settings(BaseSettings):
     mining: MiningSettings = Field(default_factory=MiningSettings)
     watch: WatchSettings = Field(default_factory=WatchSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    learning: LearningSettings = Field(default_factory=LearningSettings)
 
     # automations
     dialect: DialectSetting = DialectSetting.AUTO

@@ -357,7 +357,12 @@ class AnalysisRunner:
             # the owner's decisions weigh each kind and domain; a returning habit recalls why
             # the owner rejected it
             decisions = await repository.owner_decisions(self._sessions)
-            learned = calibrate(decisions.by_kind, decisions.by_domain)
+            learned = calibrate(
+                decisions.decisions,
+                now=datetime.now(UTC),
+                half_life_days=settings.learning.half_life_days,
+                cells={_cell_of(draft.pattern) for draft in kept},
+            )
             summary.calibration = learned.as_dict()
             past = await repository.past_rejections(
                 self._sessions, {draft.pattern.fingerprint for draft in kept}
@@ -528,6 +533,11 @@ def _known_stopped(
     """The stopped habits under the names earlier runs knew them by."""
     named = keep_known_fingerprints([pattern for pattern, _ in stopped], known)
     return [(pattern, why) for pattern, (_, why) in zip(named, stopped, strict=True)]
+
+
+def _cell_of(pattern: Pattern) -> tuple[str, str]:
+    """The habit's calibration cell: its kind and its target's domain."""
+    return pattern.kind.value, pattern.target_entity.split(".", 1)[0]
 
 
 def _learned(

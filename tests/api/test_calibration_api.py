@@ -29,7 +29,12 @@ async def test_rejections_over_the_api_show_in_the_next_runs_calibration(running
         f"{kind.replace('_', ' ')} habits ranked ×0.80: 0 of 3 approved (“we do that ourselves”)"
     )
     assert learned["words"] == words
-    assert words in second["calibration"]["lines"]
+    # what the ranking applied: the cells of those three, each decision counted once
+    lines = second["calibration"]["lines"]
+    assert lines, second["calibration"]
+    assert all(" habits ranked ×" in line for line in lines[:-1])
+    assert any(f"{kind.replace('_', ' ')} habits ranked" in line for line in lines)
+    assert lines[-1] == "each decision counted half as much every 180 days of age"
     page = await running.client.get("/runs")
     assert page.status_code == 200
-    assert words in page.text
+    assert lines[0] in page.text

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
@@ -171,3 +172,42 @@ async def test_a_database_from_before_calibration_is_upgraded_with_its_rows_kept
         assert decisions.by_kind == {"sun": DecisionCounts(rejected=1, reasons=("only in winter",))}
     finally:
         await engine.dispose()
+
+
+async def test_each_decision_carries_when_it_was_made_so_an_old_one_counts_less(
+    sessions: Sessions, new_suggestion: NewSuggestionMaker
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from homehabits.patterns.calibration import calibrate
+    from homehabits.store.tables import SuggestionRow
+
+    ids = await _stored(sessions, *(new_suggestion(index) for index in range(4)))
+    for suggestion_id in ids:
+        await review.reject(sessions, suggestion_id, "not us")
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    half_life_ago = now - timedelta(days=180)
+    async with sessions.begin() as session:
+        await session.execute(
+            update(SuggestionRow)
+            .where(SuggestionRow.id.in_(ids[:2]))
+            .values(updated_at=half_life_ago)
+        )
+        await session.execute(
+            update(SuggestionRow).where(SuggestionRow.id.in_(ids[2:])).values(updated_at=now)
+        )
+
+    decisions = await owner_decisions(sessions)
+
+    assert sorted(d.decided_at == half_life_ago for d in decisions.decisions) == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    learned = calibrate(decisions.decisions, now=now, half_life_days=180)
+    [cell] = learned.cell.values()
+    assert cell.counts.rejected == 4
+    assert cell.weighed_decided == pytest.approx(2 * 0.5 + 2)  # a half-life old counts half

@@ -31,6 +31,11 @@ from homehabits.sources.simulation.deployed import (
     with_deployed,
     with_lamp_off,
 )
+from homehabits.sources.simulation.deployed_timing import (
+    plant_deployed_timing,
+    with_deployed_timing,
+    with_timing_lights_off,
+)
 from homehabits.sources.simulation.habits import (
     front_door_openings,
     plant_auto_off,
@@ -163,6 +168,10 @@ def simulate_home(config: SimulationConfig = SimulationConfig()) -> SimulatedHom
         plant_deployed(calendar, np.random.default_rng([config.seed, 11]), actions)
         context = with_deployed(context)
         initial = with_lamp_off(initial)
+    if config.deployed_timing:
+        plant_deployed_timing(calendar, np.random.default_rng([config.seed, 12]), actions)
+        context = with_deployed_timing(context)
+        initial = with_timing_lights_off(initial)
     burst = np.random.default_rng([config.seed, 10])
 
     def extend(acted: pl.DataFrame, chatter: Sequence[pl.DataFrame]) -> pl.DataFrame:
@@ -275,6 +284,7 @@ class DemoSource:
             f"noise {config.noise}" if config.noise != "default" else "",
             "random habits" if config.randomize else "",
             "reverts after deploy" if config.deployed_reverts else "",
+            "deployed at the wrong time" if config.deployed_timing else "",
         ]
         details = ", ".join(
             [f"seed {config.seed}", f"{config.days} days", config.time_zone, *filter(None, extras)]

@@ -6,12 +6,13 @@ Every function takes the sessionmaker first and opens its own transaction.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy import func, select
 
-from homehabits.patterns.calibration import DecisionCounts, PastRejection
+from homehabits.patterns.calibration import Decision, DecisionCounts, PastRejection
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
 from homehabits.store.records import RunStatus, SuggestionStatus
@@ -28,18 +29,36 @@ _DECIDED: Final = (*_APPROVED, _S.REJECTED)
 
 @dataclass(frozen=True, slots=True)
 class OwnerDecisions:
-    """The decisions per kind of habit and per domain of the suggestion's target."""
+    """Every decided suggestion's decisions, newest first, each with its kind, domain and time."""
 
-    by_kind: dict[str, DecisionCounts] = field(default_factory=dict)
-    by_domain: dict[str, DecisionCounts] = field(default_factory=dict)
+    decisions: tuple[Decision, ...] = ()
+
+    @property
+    def by_kind(self) -> dict[str, DecisionCounts]:
+        """The decisions summed per kind of habit (unaged, as the owner counts them)."""
+        return _summed(self.decisions, by_kind=True)
+
+    @property
+    def by_domain(self) -> dict[str, DecisionCounts]:
+        """The decisions summed per domain of the suggestion's target."""
+        return _summed(self.decisions, by_kind=False)
+
+
+def _summed(decisions: tuple[Decision, ...], *, by_kind: bool) -> dict[str, DecisionCounts]:
+    summed: dict[str, DecisionCounts] = {}
+    for decision in decisions:
+        name = decision.kind if by_kind else decision.domain
+        summed[name] = summed.get(name, DecisionCounts()).add(decision.counts)
+    return summed
 
 
 async def owner_decisions(sessions: Sessions) -> OwnerDecisions:
-    """Every approved, rejected, deployed and undeployed suggestion, counted per kind and domain.
+    """Every approved, rejected, deployed and undeployed suggestion's decisions, with their time.
 
     A deployed one counts its fires and reverts from the newest finished run that watched it
-    (one that has not fired yet is not counted as lived with). Two queries, whatever the
-    number of suggestions.
+    (one that has not fired yet is not counted as lived with), and is as old as that run;
+    the others are as old as their last change. Two queries, whatever the number of
+    suggestions.
     """
     async with transaction(sessions, "reading the owner's decisions", writes=False) as session:
         rows = (
@@ -50,17 +69,20 @@ async def owner_decisions(sessions: Sessions) -> OwnerDecisions:
                     SuggestionRow.target_entity,
                     SuggestionRow.status,
                     SuggestionRow.reject_reason,
+                    SuggestionRow.updated_at,
                 )
                 .where(SuggestionRow.status.in_(_DECIDED))
                 .order_by(SuggestionRow.updated_at.desc(), SuggestionRow.id.desc())
             )
         ).all()
-        deployed = [sid for sid, _, _, status, _ in rows if status is _S.DEPLOYED]
+        deployed = [sid for sid, _, _, status, _, _ in rows if status is _S.DEPLOYED]
         # each deployed one's newest track record only: every run keeps one per automation
         latest = (
             select(
                 AutomationWatchRow.suggestion_id,
                 func.max(AutomationWatchRow.run_id).label("run_id"),
+                # when the newest of them ran: a deployed one is as old as its track record
+                func.max(AnalysisRunRow.started_at).label("seen_at"),
             )
             .join(AnalysisRunRow, AnalysisRunRow.id == AutomationWatchRow.run_id)
             .where(
@@ -75,6 +97,7 @@ async def owner_decisions(sessions: Sessions) -> OwnerDecisions:
                 AutomationWatchRow.suggestion_id,
                 AutomationWatchRow.fires,
                 AutomationWatchRow.reverts,
+                latest.c.seen_at,
             )
             .join(
                 latest,
@@ -83,19 +106,24 @@ async def owner_decisions(sessions: Sessions) -> OwnerDecisions:
             )
             .order_by(AutomationWatchRow.id)
         )
-        newest: dict[int, tuple[int, int]] = {}
-        for suggestion_id, fires, reverts in watched:
+        newest: dict[int, tuple[int, int, datetime]] = {}
+        for suggestion_id, fires, reverts, seen_at in watched:
             if suggestion_id is not None and suggestion_id not in newest:
-                newest[suggestion_id] = (fires, len(reverts or ()))
-    decisions = OwnerDecisions()
-    for suggestion_id, kind, target, status, reason in rows:
-        counts = _one(SuggestionStatus(status), reason, newest.get(suggestion_id))
-        for groups, name in (
-            (decisions.by_kind, kind.value),
-            (decisions.by_domain, target.split(".", 1)[0]),
-        ):
-            groups[name] = groups.get(name, DecisionCounts()).add(counts)
-    return decisions
+                newest[suggestion_id] = (fires, len(reverts or ()), _utc(seen_at))
+    found: list[Decision] = []
+    for suggestion_id, kind, target, status, reason, updated_at in rows:
+        track = newest.get(suggestion_id)
+        counts = _one(SuggestionStatus(status), reason, track[:2] if track else None)
+        when = _utc(updated_at)
+        if counts.deployed and track is not None:
+            when = max(when, track[2])  # lived with until its newest track record
+        found.append(Decision(kind.value, target.split(".", 1)[0], counts, when))
+    return OwnerDecisions(tuple(found))
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite hands them back naive)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _one(

@@ -19,7 +19,7 @@ from homehabits.patterns._common import (
 from homehabits.watch.fires import Targets
 from homehabits.watch.result import Revert
 
-__all__ = ["find_misses", "find_reverts", "usual_minute"]
+__all__ = ["find_misses", "find_misses_near", "find_reverts", "usual_minute"]
 
 _MANUAL: Final = sorted(origin.value for origin in MANUAL_ORIGINS)
 # a usual time of day is only read from this many fires or more
@@ -133,4 +133,41 @@ def find_misses(
     firsts = done.with_columns(pl.col("local").dt.date().alias("_day")).unique(
         "_day", keep="first", maintain_order=True
     )
+    return tuple(moment.astimezone(UTC) for moment in firsts["time"].to_list())
+
+
+def find_misses_near(
+    frame: pl.DataFrame,
+    targets: Targets,
+    fires: pl.Series,
+    *,
+    expected: pl.Series,
+    time_zone: str,
+    miss_minutes: float,
+) -> tuple[datetime, ...]:
+    """Misses of an automation whose time moves day by day (sunset): near when it should fire.
+
+    `expected` are the moments its trigger comes (UTC); otherwise as find_misses: a target set
+    by hand as it sets it, within `miss_minutes` of one, with no fire in the minutes before.
+    """
+    if expected.is_empty() or targets.states.is_empty():
+        return ()
+    done = real_changes(frame).filter(pl.col("origin").cast(pl.String).is_in(_MANUAL))
+    done = done.join(targets.states, on=["entity_id", "state"], how="semi").sort("time")
+    if done.is_empty():
+        return ()
+    reach = timedelta(minutes=miss_minutes)
+    moments = pl.DataFrame({"_due": expected.sort()}).with_columns(
+        pl.col("_due").cast(done.schema["time"]).alias("_at")
+    )
+    done = done.join_asof(
+        moments, left_on="time", right_on="_at", strategy="nearest", tolerance=reach
+    ).filter(pl.col("_due").is_not_null())
+    if not fires.is_empty():
+        fired = pl.DataFrame({"_fired": fires.sort()}).with_columns(pl.col("_fired").alias("_f"))
+        done = done.join_asof(
+            fired, left_on="time", right_on="_f", strategy="backward", tolerance=reach
+        ).filter(pl.col("_fired").is_null())
+    firsts = with_local_time(done, time_zone).with_columns(pl.col("local").dt.date().alias("_day"))
+    firsts = firsts.unique("_day", keep="first", maintain_order=True)
     return tuple(moment.astimezone(UTC) for moment in firsts["time"].to_list())

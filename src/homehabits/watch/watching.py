@@ -10,7 +10,9 @@ import polars as pl
 from homehabits.config import WatchSettings
 from homehabits.context import ExistingAutomation, HomeContext
 from homehabits.patterns._common import in_window
-from homehabits.replay.plan import read_plan
+from homehabits.replay.history import History
+from homehabits.replay.plan import Plan, read_plan
+from homehabits.replay.triggers import fire_times as trigger_times
 from homehabits.watch.fires import automation_changes, changes_of_fires, fire_times, targets_of
 from homehabits.watch.problems import (
     missing_entities,
@@ -19,7 +21,7 @@ from homehabits.watch.problems import (
     unavailable_entities,
 )
 from homehabits.watch.result import AutomationWatch, WatchedAutomation
-from homehabits.watch.undone import find_misses, find_reverts, usual_minute
+from homehabits.watch.undone import find_misses, find_misses_near, find_reverts, usual_minute
 from homehabits.watch.words import track_record_words
 
 __all__ = ["owner_automations", "watch_automation", "watch_automations"]
@@ -48,14 +50,25 @@ def watch_automation(
     observable = by_entity or not targets.is_empty()
     reverts = find_reverts(frame, targets, changes, settings.revert_minutes)
     usual = usual_minute(plan.triggers, fires, context.time_zone, settings.miss_minutes)
-    misses = find_misses(
-        frame,
-        targets,
-        fires,
-        usual=usual,
-        time_zone=context.time_zone,
-        miss_minutes=settings.miss_minutes,
-    )
+    due = _sun_moments(frame, context, plan, window_start, window_end) if usual is None else None
+    if due is not None:
+        misses = find_misses_near(
+            frame,
+            targets,
+            fires,
+            expected=due,
+            time_zone=context.time_zone,
+            miss_minutes=settings.miss_minutes,
+        )
+    else:
+        misses = find_misses(
+            frame,
+            targets,
+            fires,
+            usual=usual,
+            time_zone=context.time_zone,
+            miss_minutes=settings.miss_minutes,
+        )
     named = named_entities(automation.config)
     missing = missing_entities(named, context)
     unavailable = unavailable_entities(frame, tuple(e for e in named if e not in missing))
@@ -150,6 +163,22 @@ def _watched(automation: ExistingAutomation) -> WatchedAutomation:
         automation_id=automation.automation_id,
         entity_id=automation.entity_id,
     )
+
+
+def _sun_moments(
+    frame: pl.DataFrame,
+    context: HomeContext,
+    plan: Plan,
+    window_start: datetime,
+    window_end: datetime,
+) -> pl.Series | None:
+    """When its one sun trigger comes each day (UTC), where the home's location is known."""
+    if len(plan.triggers) != 1 or plan.triggers[0].get("trigger") != "sun":
+        return None
+    if context.location is None:
+        return None
+    history = History(frame, context, (), window_start=window_start, window_end=window_end)
+    return trigger_times(plan.triggers[0], history, [])
 
 
 def _turned_off(frame: pl.DataFrame, entity_id: str | None) -> bool:

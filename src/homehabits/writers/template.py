@@ -231,6 +231,13 @@ def _revision(
             f"Disables the triggers of '{alias}', so it no longer changes the {name}; switch "
             "it back on in Home Assistant whenever you like."
         )
+    elif change.startswith("move it "):  # watch/retime.py: "move it from 07:00 to 06:40, when…"
+        moved = change.removeprefix("move it ")
+        title = f"Move '{alias}' {moved.split(',', 1)[0]}"
+        description = f"Moves '{alias}' {moved}."
+    elif change.startswith("wait "):  # "wait 20 min instead of 5 min before switching it off"
+        title = f"Let '{alias}' {change.split(' instead of ', 1)[0]}"
+        description = f"Waits {change.removeprefix('wait ')}: the {name} stays on longer."
     else:
         title = f"Run '{alias}' {change}"
         description = (

@@ -41,6 +41,9 @@ class SimulationConfig:
     # plant "reverts after deploy" (sources/simulation/deployed.py): a deployed homehabits
     # automation undone on Saturdays, an automation that never fires, one naming a removed entity
     deployed_reverts: bool = False
+    # plant deployed automations at the wrong time (sources/simulation/deployed_timing.py): a
+    # 07:00 light the person switches on by hand at 06:40, a 5-minute auto-off people undo
+    deployed_timing: bool = False
 
     def __post_init__(self) -> None:
         """Refuse values the simulation cannot work with, naming the field."""
