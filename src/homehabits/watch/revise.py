@@ -28,7 +28,7 @@ import polars as pl
 from homehabits.automations.checker import check_automation
 from homehabits.automations.dialects import convert_dialect
 from homehabits.automations.draft import Draft
-from homehabits.automations.tree import TRIGGER_LIST_KEY
+from homehabits.automations.tree import triggers_disabled
 from homehabits.automations.yaml_text import automation_to_yaml
 from homehabits.config import Dialect, WatchSettings
 from homehabits.context import HomeContext
@@ -170,7 +170,7 @@ def _revise(
         # how sure: the share of the undone fires it spares, times the share of kept ones kept
         sure = (len(undone) - still_undone) / len(undone) * still_kept / max(len(kept), 1)
     elif len(undone) >= OFF_SHARE * max(watch.fires, 1):
-        revised = _triggers_off(deployed, dialect)
+        revised = triggers_disabled(deployed, dialect)
         change = "turn it off"
         effect = f"{undone_words}, and nothing in the home tells those times apart"
         turns_off = True
@@ -254,15 +254,3 @@ def _days_words(moments: Sequence[datetime], context: HomeContext) -> str:
     if len(days) > 3:
         return ""
     return f", all {days_phrase(tuple(days))}"
-
-
-def _triggers_off(automation: Mapping[str, Any], dialect: Dialect) -> dict[str, Any]:
-    """The automation with every trigger disabled (`enabled: false`): it no longer fires."""
-    revised = dict(automation)
-    key = TRIGGER_LIST_KEY[dialect]
-    triggers = revised.get(key)
-    items = triggers if isinstance(triggers, list) else [triggers]
-    revised[key] = [
-        {**item, "enabled": False} if isinstance(item, Mapping) else item for item in items
-    ]
-    return revised
