@@ -14,11 +14,10 @@ from sqlalchemy import func, select
 
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
-from homehabits.store.records import RunStatus, SuggestionStatus
-from homehabits.store.suggestions import ACTIVE_STATUSES
-from homehabits.store.tables import AnalysisRunRow, FeedbackRow, SuggestionRow
+from homehabits.store.records import RunStatus
+from homehabits.store.tables import AnalysisRunRow, SuggestionRow
 
-__all__ = ["FleetHome", "fleet_homes", "home_done_for_night", "home_fingerprints"]
+__all__ = ["FleetHome", "fleet_homes", "home_done_for_night"]
 
 _FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
 
@@ -46,30 +45,6 @@ async def home_done_for_night(sessions: Sessions, home_id: str, night: date) -> 
             if window_end.date() == night:
                 return int(run_id)
     return None
-
-
-async def home_fingerprints(
-    sessions: Sessions, home_id: str, *, rejected_since: datetime
-) -> tuple[set[str], set[str]]:
-    """This home's habits in review or deployed, and those rejected since `rejected_since`."""
-    async with transaction(sessions, f"reading the habits of home {home_id}", writes=False) as s:
-        active = await s.scalars(
-            select(SuggestionRow.fingerprint)
-            .where(SuggestionRow.home_id == home_id, SuggestionRow.status.in_(ACTIVE_STATUSES))
-            .distinct()
-        )
-        rejected = await s.scalars(
-            select(SuggestionRow.fingerprint)
-            .join(FeedbackRow, FeedbackRow.suggestion_id == SuggestionRow.id)
-            .where(
-                SuggestionRow.home_id == home_id,
-                SuggestionRow.status == SuggestionStatus.REJECTED,
-                FeedbackRow.action == SuggestionStatus.REJECTED.value,
-                FeedbackRow.created_at >= rejected_since,
-            )
-            .distinct()
-        )
-        return set(active), set(rejected)
 
 
 async def fleet_homes(sessions: Sessions, home_ids: Iterable[str] | None = None) -> list[FleetHome]:
