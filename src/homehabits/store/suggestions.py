@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,7 @@ from homehabits.store.versions import NewVersion, add_versions
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "OWN_HOME",
     "TRANSITIONS",
     "StatusFilter",
     "active_fingerprints",
@@ -41,6 +42,7 @@ __all__ = [
     "known_habits",
     "list_suggestions",
     "pending_by_fingerprint",
+    "refuse_fleet_home",
     "rejected_fingerprint_times",
     "rejected_fingerprints",
     "retire_gone",
@@ -49,6 +51,9 @@ __all__ = [
 ]
 
 StatusFilter = SuggestionStatus | str | Sequence[SuggestionStatus | str] | None
+
+#: The `home_id` filter of the service's own home: its rows have no home id (a fleet's have).
+OWN_HOME: Final = ""
 
 _S = SuggestionStatus
 _RECORD_FIELDS = tuple(field.name for field in fields(SuggestionRecord))
@@ -94,7 +99,8 @@ async def list_suggestions(
     """Suggestions, newest run first and best score first within a run.
 
     `status` is one status or several; `area` is an area id or name (any case); `run_id`
-    keeps those created by one run; `home_id` those of one home of a fleet (homehabits fleet).
+    keeps those created by one run; `home_id` those of one home of a fleet (homehabits fleet),
+    OWN_HOME the service's own home's, None every home's.
     """
     async with transaction(sessions, "listing suggestions", writes=False) as session:
         rows = await session.scalars(
@@ -188,7 +194,11 @@ async def change_status(
         # and writing first takes SQLite's write lock before anything is read.
         row = await session.scalar(
             update(SuggestionRow)
-            .where(SuggestionRow.id == suggestion_id, SuggestionRow.status.in_(allowed_from))
+            .where(
+                SuggestionRow.id == suggestion_id,
+                SuggestionRow.status.in_(allowed_from),
+                SuggestionRow.home_id.is_(None),  # a fleet home's are read-only here
+            )
             .values(**values)
             .returning(SuggestionRow)
             .execution_options(synchronize_session=False)
@@ -235,7 +245,11 @@ async def update_automation(
     async with transaction(sessions, f"editing suggestion {suggestion_id}") as session:
         row = await session.scalar(
             update(SuggestionRow)
-            .where(SuggestionRow.id == suggestion_id, deployed_now if redeployed else ~deployed_now)
+            .where(
+                SuggestionRow.id == suggestion_id,
+                deployed_now if redeployed else ~deployed_now,
+                SuggestionRow.home_id.is_(None),  # a fleet home's are read-only here
+            )
             .values(**values)
             .returning(SuggestionRow)
             .execution_options(synchronize_session=False)
@@ -480,16 +494,43 @@ def _of_home(home_id: str | None) -> ColumnElement[bool]:
 
 
 def _home(home_id: str | None) -> list[ColumnElement[bool]]:
-    """One fleet home's suggestions; None: every suggestion, as before the fleet."""
-    return [] if home_id is None else [SuggestionRow.home_id == home_id]
+    """One fleet home's suggestions; OWN_HOME the service's own; None: every suggestion."""
+    if home_id is None:
+        return []
+    return [_of_home(None if home_id == OWN_HOME else home_id)]
+
+
+def refuse_fleet_home(record: SuggestionRecord, verb: str) -> None:
+    """Raise StatusChangeError for a suggestion of a fleet home: they are read-only here.
+
+    The service reviews and deploys to its own Home Assistant only; a fleet home's
+    suggestions (homehabits fleet) are shown, never approved, edited or deployed from it.
+    """
+    if record.home_id is not None:
+        raise _fleet_home_refusal(record.id, record.home_id, verb)
+
+
+def _fleet_home_refusal(suggestion_id: int, home_id: str, verb: str) -> StatusChangeError:
+    return StatusChangeError(
+        f"cannot {verb} suggestion #{suggestion_id}: it belongs to fleet home {home_id!r}, "
+        "and a fleet home's suggestions are read-only on this service (it reviews and deploys "
+        "for its own home only)"
+    )
 
 
 async def _refuse(session: AsyncSession, suggestion_id: int, verb: str) -> NoReturn:
-    current = await session.scalar(
-        select(SuggestionRow.status).where(SuggestionRow.id == suggestion_id)
-    )
-    if current is None:
+    found = (
+        await session.execute(
+            select(SuggestionRow.status, SuggestionRow.home_id).where(
+                SuggestionRow.id == suggestion_id
+            )
+        )
+    ).first()
+    if found is None:
         raise SuggestionNotFoundError(f"no suggestion with id {suggestion_id}")
+    current, home_id = found
+    if home_id is not None:
+        raise _fleet_home_refusal(suggestion_id, home_id, verb)
     status = SuggestionStatus(current)
     article = _ARTICLES.get(status, "a")
     state = _STATE_WORDS.get(status, status.value)
