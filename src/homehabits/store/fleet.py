@@ -1,7 +1,7 @@
-"""The fleet's reads of the store: which homes are done for a night, what each home already has.
+"""The fleet's reads of the store: which homes are done for a night, the homes, a home's runs.
 
-Rows of a fleet carry a `home_id`; the single home's rows keep NULL and none of these
-functions reads them.
+Rows of a fleet carry a `home_id`; the single home's rows keep NULL and only `home_runs`
+(asked for the single home) reads them.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
-from homehabits.store.records import RunStatus
+from homehabits.store.records import RunRecord, RunStatus
+from homehabits.store.runs import _run_record
 from homehabits.store.tables import AnalysisRunRow, SuggestionRow
 
-__all__ = ["FleetHome", "fleet_homes", "home_done_for_night"]
+__all__ = ["FleetHome", "fleet_homes", "home_done_for_night", "home_runs"]
 
 _FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
 
@@ -77,3 +78,18 @@ async def fleet_homes(sessions: Sessions, home_ids: Iterable[str] | None = None)
         )
         for home, run in sorted(latest.items())
     ]
+
+
+async def home_runs(sessions: Sessions, home_id: str | None, limit: int = 10) -> list[RunRecord]:
+    """One home's runs, newest first: a fleet home's, or (None) the service's own home's."""
+    of_home = (
+        AnalysisRunRow.home_id.is_(None) if home_id is None else AnalysisRunRow.home_id == home_id
+    )
+    async with transaction(sessions, f"listing the runs of home {home_id}", writes=False) as s:
+        runs = await s.scalars(
+            select(AnalysisRunRow)
+            .where(of_home)
+            .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
+            .limit(limit)
+        )
+        return [_run_record(run) for run in runs]
