@@ -55,9 +55,14 @@ __all__ = [
     "PHASES",
     "AnalysisResult",
     "AnalysisRunner",
+    "HeldHabits",
     "ProgressCallback",
+    "held_habits",
+    "new_or_refreshed",
     "new_suggestion",
+    "recall_known_habits",
     "replay_drafts",
+    "retire_gone_habits",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -310,27 +315,20 @@ class AnalysisRunner:
             progress("mine", f"{len(patterns)} habits found{gone}")
             # a habit found again a little changed keeps the fingerprint its rejection, pending
             # suggestion and cached words are remembered by
-            known = await repository.known_habits(
-                self._sessions, rejected_since=end - timedelta(days=settings.rejected_days)
+            rejected_since = end - timedelta(days=settings.rejected_days)
+            patterns, stopped = await recall_known_habits(
+                self._sessions, patterns, stopped, rejected_since=rejected_since
             )
-            patterns = keep_known_fingerprints(patterns, known)
-            stopped = _known_stopped(stopped, known)
-            # before the pending ones are read: one that returns is refreshed like them
-            await repository.bring_back_retired(self._sessions, {p.fingerprint for p in patterns})
 
         with clock("compile"):
-            active = await repository.active_fingerprints(self._sessions)
-            # pending ones found again are compiled anew, to refresh them with today's evidence
-            pending = await repository.pending_by_fingerprint(self._sessions)
-            rejected = await repository.rejected_fingerprints(
-                self._sessions, since=end - timedelta(days=settings.rejected_days)
-            )
+            held = await held_habits(self._sessions, rejected_since=rejected_since)
+            active, pending, rejected = held.active, held.pending, held.rejected
             dialect = choose_dialect(settings.dialect, context.ha_version)
             compiled = compile_patterns(
                 patterns,
                 context,
                 dialect=dialect,
-                active_fingerprints=active - pending.keys(),
+                active_fingerprints=held.settled_but_pending,
                 rejected_fingerprints=rejected,
                 safety=SafetyLimits(settings.heating_min_c, settings.heating_max_c),
             )
@@ -432,17 +430,9 @@ class AnalysisRunner:
             summary.warnings.extend(report.warnings)
 
         with clock("store"):
-            suggestions: list[NewSuggestion] = []
-            refreshed: list[SuggestionRefresh] = []
-            for draft, text in zip(compiled.drafts, words, strict=True):
-                found = new_suggestion(draft, text, context, days=settings.analysis_days)
-                if draft.pattern.fingerprint in pending:
-                    suggestion_id, edited = pending[draft.pattern.fingerprint]
-                    refreshed.append(
-                        SuggestionRefresh(suggestion_id, found, keep_automation=edited)
-                    )
-                else:
-                    suggestions.append(found)
+            suggestions, refreshed = new_or_refreshed(
+                compiled.drafts, words, context, pending, days=settings.analysis_days
+            )
             summary.suggestions_created = len(suggestions)
             summary.suggestions_refreshed = len(refreshed)
             if summary.errors:
@@ -467,7 +457,11 @@ class AnalysisRunner:
         await repository.set_phase_seconds(self._sessions, run_id, "store", store_seconds)
         if not read.frame.is_empty():  # an empty window says nothing about the habits
             revised_habits = [revision.draft.pattern for revision in revisions]
-            await self._retire_gone([*patterns, *revised_habits], stopped, progress)
+            retired = await retire_gone_habits(
+                self._sessions, [*patterns, *revised_habits], stopped
+            )
+            if retired:
+                progress("store", f"{len(retired)} waiting for review retired: their habit is gone")
         progress(
             "store",
             f"{len(suggestions)} new suggestions stored, {len(refreshed)} waiting for review "
@@ -478,21 +472,6 @@ class AnalysisRunner:
         run = await repository.get_run(self._sessions, run_id)
         stored = await repository.list_suggestions(self._sessions, run_id=run_id, limit=10_000)
         return AnalysisResult(run=run, suggestions=stored)
-
-    async def _retire_gone(
-        self,
-        patterns: list[Pattern],
-        stopped: list[tuple[Pattern, str]],
-        progress: ProgressCallback,
-    ) -> None:
-        """Retire the pending suggestions whose habit this run did not find, or found stopped."""
-        retired = await repository.retire_gone(
-            self._sessions,
-            {pattern.fingerprint for pattern in patterns},
-            {pattern.fingerprint: why for pattern, why in stopped},
-        )
-        if retired:
-            progress("store", f"{len(retired)} waiting for review retired: their habit is gone")
 
     async def _with_service_accounts(
         self, context: HomeContext, summary: RunSummary
@@ -525,6 +504,100 @@ class AnalysisRunner:
             )
         confirmed = await repository.confirmed_service_accounts(self._sessions)
         return replace(context, service_user_ids=context.service_user_ids | confirmed.keys())
+
+
+@dataclass(frozen=True, slots=True)
+class HeldHabits:
+    """What the store holds of one home's habits when its run compiles."""
+
+    active: set[str]  # in review or deployed
+    pending: dict[str, tuple[int, bool]]  # in review: (suggestion id, edited by the owner)
+    rejected: set[str]  # rejected, the rejection still holding
+
+    @property
+    def settled_but_pending(self) -> set[str]:
+        """The active habits not compiled again: pending ones are, to refresh their evidence."""
+        return self.active - self.pending.keys()
+
+
+async def recall_known_habits(
+    sessions: async_sessionmaker[AsyncSession],
+    patterns: list[Pattern],
+    stopped: list[tuple[Pattern, str]],
+    *,
+    rejected_since: datetime,
+    home_id: str | None = None,
+) -> tuple[list[Pattern], list[tuple[Pattern, str]]]:
+    """The habits under the names the home's earlier runs knew them by; retired ones back.
+
+    A habit found again a little changed keeps the fingerprint its rejection, pending
+    suggestion and cached words are remembered by; a retired suggestion whose habit is found
+    again is pending once more (before the pending ones are read: it is refreshed like them).
+    `home_id` is the fleet's home (None: the single home); no other home's rows are read.
+    """
+    known = await repository.known_habits(sessions, rejected_since=rejected_since, home_id=home_id)
+    patterns = keep_known_fingerprints(patterns, known)
+    stopped = _known_stopped(stopped, known)
+    await repository.bring_back_retired(
+        sessions, {pattern.fingerprint for pattern in patterns}, home_id=home_id
+    )
+    return patterns, stopped
+
+
+async def held_habits(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    rejected_since: datetime,
+    home_id: str | None = None,
+) -> HeldHabits:
+    """The home's active, pending and still-rejected habits, as its run compiles against."""
+    return HeldHabits(
+        active=await repository.active_fingerprints(sessions, home_id=home_id),
+        pending=await repository.pending_by_fingerprint(sessions, home_id=home_id),
+        rejected=await repository.rejected_fingerprints(
+            sessions, since=rejected_since, home_id=home_id
+        ),
+    )
+
+
+def new_or_refreshed(
+    drafts: list[Draft],
+    words: list[Words],
+    context: HomeContext,
+    pending: dict[str, tuple[int, bool]],
+    *,
+    days: int,
+) -> tuple[list[NewSuggestion], list[SuggestionRefresh]]:
+    """The run's suggestions: new ones, and the pending ones found again brought up to date."""
+    suggestions: list[NewSuggestion] = []
+    refreshed: list[SuggestionRefresh] = []
+    for draft, text in zip(drafts, words, strict=True):
+        found = new_suggestion(draft, text, context, days=days)
+        if draft.pattern.fingerprint in pending:
+            suggestion_id, edited = pending[draft.pattern.fingerprint]
+            refreshed.append(SuggestionRefresh(suggestion_id, found, keep_automation=edited))
+        else:
+            suggestions.append(found)
+    return suggestions, refreshed
+
+
+async def retire_gone_habits(
+    sessions: async_sessionmaker[AsyncSession],
+    patterns: list[Pattern],
+    stopped: list[tuple[Pattern, str]],
+    *,
+    home_id: str | None = None,
+) -> list[int]:
+    """Retire the home's pending suggestions whose habit its run did not find, or found stopped.
+
+    Called only after a run that read state changes: an empty window says nothing of habits.
+    """
+    return await repository.retire_gone(
+        sessions,
+        {pattern.fingerprint for pattern in patterns},
+        {pattern.fingerprint: why for pattern, why in stopped},
+        home_id=home_id,
+    )
 
 
 def _known_stopped(

@@ -45,6 +45,7 @@ from homehabits.patterns.habit import HabitKind
 from homehabits.store import repository, versions
 from homehabits.store.engine import Sessions
 from homehabits.store.records import SuggestionRecord, SuggestionStatus
+from homehabits.store.suggestions import OWN_HOME, refuse_fleet_home
 
 __all__ = [
     "DEPLOYABLE",
@@ -89,6 +90,7 @@ async def approve(
     behind homehabits' back) is refused with NeverSuggestedError; a new verdict is stored.
     """
     record = await repository.get_suggestion(sessions, suggestion_id)
+    refuse_fleet_home(record, "approve")
     await _judged_again(sessions, record, limits)
     return await repository.change_status(sessions, suggestion_id, SuggestionStatus.APPROVED)
 
@@ -115,6 +117,7 @@ async def approve_many(
     for suggestion_id in dict.fromkeys(suggestion_ids):
         try:
             record = await repository.get_suggestion(sessions, suggestion_id)
+            refuse_fleet_home(record, "approve")
             verdict = await _judged_again(sessions, record, limits)
             if verdict.sensitive:
                 skipped.append(
@@ -132,7 +135,7 @@ async def approve_many(
 async def approve_all_pending(
     sessions: Sessions, *, limits: SafetyLimits | None = None
 ) -> BulkApproval:
-    """Approve every pending suggestion that is not sensitive, however few are pending."""
+    """Approve every pending suggestion of the home that is not sensitive, however few."""
     pending = await _all_suggestions(sessions, SuggestionStatus.PENDING)
     return await approve_many(sessions, [record.id for record in pending], limits=limits)
 
@@ -164,6 +167,7 @@ async def edit(
     service outside the allowed domains that the edit brings in.
     """
     record = await repository.get_suggestion(sessions, suggestion_id)
+    refuse_fleet_home(record, "edit")
     if record.status is SuggestionStatus.DEPLOYED:
         # Home Assistant runs the deployed version; editing only ours would hide that
         raise StatusChangeError(
@@ -215,6 +219,7 @@ async def rollback(
     number the suggestion has no version of.
     """
     record = await repository.get_suggestion(sessions, suggestion_id)
+    refuse_fleet_home(record, "roll back")
     version = await versions.get_version(sessions, suggestion_id, number)
     automation, verdict = _checked_edit(
         record, version.yaml, version.dialect, limits_from(settings)
@@ -342,6 +347,7 @@ async def deploy(
     ConfigError when no Home Assistant is configured.
     """
     record = await repository.get_suggestion(sessions, suggestion_id)
+    refuse_fleet_home(record, "deploy")
     if record.status not in DEPLOYABLE:
         raise StatusChangeError(
             f"suggestion {suggestion_id} is {record.status.value}; approve it before deploying"
@@ -500,6 +506,7 @@ async def undeploy(
     one is put back as it was before the deploy (never deleted, which would lose it).
     """
     record = await repository.get_suggestion(sessions, suggestion_id)
+    refuse_fleet_home(record, "undeploy")
     if record.status is not SuggestionStatus.DEPLOYED:
         raise StatusChangeError(
             f"suggestion {suggestion_id} is {record.status.value}; only a deployed one can be removed"
@@ -568,8 +575,9 @@ async def _all_suggestions(sessions: Sessions, status: SuggestionStatus) -> list
     found: list[SuggestionRecord] = []
     page = 500
     while True:
+        # the service's own home's: a fleet home's are never approved or exported here
         batch = await repository.list_suggestions(
-            sessions, status=status, limit=page, offset=len(found)
+            sessions, status=status, limit=page, offset=len(found), home_id=OWN_HOME
         )
         found.extend(batch)
         if len(batch) < page:

@@ -16,21 +16,27 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from homehabits.automations import Draft
+from homehabits.automations import Draft, DroppedPattern
 from homehabits.automations.compile import SafetyLimits, choose_dialect, compile_patterns
 from homehabits.config import Settings
 from homehabits.context import HomeContext
 from homehabits.exceptions import HomeHabitsError
 from homehabits.fleet.home_source import open_home_source
 from homehabits.fleet.homes import HomeSpec
-from homehabits.job import new_suggestion, replay_drafts
+from homehabits.job import (
+    held_habits,
+    new_or_refreshed,
+    recall_known_habits,
+    replay_drafts,
+    retire_gone_habits,
+)
 from homehabits.patterns import mine
-from homehabits.patterns.habit import pattern_to_dict
+from homehabits.patterns.habit import Pattern, pattern_to_dict
 from homehabits.patterns.service_accounts import count_as_service, propose_service_accounts
 from homehabits.sources.base import Source
 from homehabits.store import repository
 from homehabits.store.engine import Sessions, make_engine, make_sessionmaker
-from homehabits.store.fleet import home_done_for_night, home_fingerprints
+from homehabits.store.fleet import home_done_for_night
 from homehabits.store.records import RunStatus, RunSummary
 from homehabits.writers import Words, WritingReport, write_words, writer_config
 
@@ -230,8 +236,15 @@ async def _analyse(
         summary.errors.append(f"{read.rejected_count} rows skipped ({reasons})")
     seconds["events"], clock = time.perf_counter() - clock, time.perf_counter()
 
+    stopped: list[tuple[Pattern, str]] = []
     patterns = await asyncio.to_thread(
-        mine, read.frame, context, window_start=start, window_end=end, settings=settings.mining
+        mine,
+        read.frame,
+        context,
+        window_start=start,
+        window_end=end,
+        settings=settings.mining,
+        left_out=stopped,
     )
     summary.patterns_found = len(patterns)
     proposals = propose_service_accounts(read.frame, context)
@@ -239,17 +252,22 @@ async def _analyse(
     summary.warnings.extend(p.warning() for p in proposals)
     seconds["mine"], clock = time.perf_counter() - clock, time.perf_counter()
 
-    active, rejected = await home_fingerprints(
-        sessions, home.home_id, rejected_since=end - timedelta(days=settings.rejected_days)
+    # the single home's bookkeeping, on this home's rows only: a habit found again keeps its
+    # name, a retired one returns, pending ones are compiled again to be refreshed
+    rejected_since = end - timedelta(days=settings.rejected_days)
+    patterns, stopped = await recall_known_habits(
+        sessions, patterns, stopped, rejected_since=rejected_since, home_id=home.home_id
     )
+    held = await held_habits(sessions, rejected_since=rejected_since, home_id=home.home_id)
     compiled = compile_patterns(
         patterns,
         context,
         dialect=choose_dialect(settings.dialect, context.ha_version),
-        active_fingerprints=active,
-        rejected_fingerprints=rejected,
+        active_fingerprints=held.settled_but_pending,
+        rejected_fingerprints=held.rejected,
         safety=SafetyLimits(settings.heating_min_c, settings.heating_max_c),
     )
+    compiled.dropped.extend(DroppedPattern(pattern, why) for pattern, why in stopped)
     seconds["compile"], clock = time.perf_counter() - clock, time.perf_counter()
 
     _, drafts, misfiring = await asyncio.to_thread(
@@ -269,11 +287,11 @@ async def _analyse(
     summary.warnings.extend(report.warnings)
     seconds["write"], clock = time.perf_counter() - clock, time.perf_counter()
 
-    found = [
-        new_suggestion(draft, text, context, days=settings.analysis_days)
-        for draft, text in zip(drafts, words, strict=True)
-    ]
+    found, refreshed = new_or_refreshed(
+        drafts, words, context, held.pending, days=settings.analysis_days
+    )
     summary.suggestions_created = len(found)
+    summary.suggestions_refreshed = len(refreshed)
     if summary.errors:
         summary.status = RunStatus.PARTIAL
     if read.frame.is_empty():
@@ -290,10 +308,13 @@ async def _analyse(
         summary,
         [{**pattern_to_dict(p), "area_id": context.area_id(p.target_entity)} for p in patterns],
         found,
+        refreshed,
         home_id=home.home_id,
     )
     seconds["store"] = time.perf_counter() - clock
     await repository.set_phase_seconds(sessions, run_id, "store", seconds["store"])
+    if not read.frame.is_empty():  # an empty window says nothing about the habits
+        await retire_gone_habits(sessions, patterns, stopped, home_id=home.home_id)
     return summary, len(found)
 
 

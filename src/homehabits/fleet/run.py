@@ -25,6 +25,8 @@ from homehabits.writers import writer_config
 
 __all__ = ["FleetProgress", "FleetReport", "open_cluster", "prepare_database", "run_fleet"]
 
+_POLARS_THREADS = "POLARS_MAX_THREADS"
+
 #: Called after each home with its outcome and the fleet's progress so far.
 OutcomeCallback = Callable[[HomeOutcome, "FleetProgress"], None]
 
@@ -99,13 +101,14 @@ def open_cluster(
         finally:
             client.close()
         return
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
-        threads_per_worker=1,
-        processes=processes,
-        silence_logs=logging.WARNING,
-        dashboard_address=":0" if _has_dashboard() else None,
-    )
+    with _one_polars_thread(processes):
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=processes,
+            silence_logs=logging.WARNING,
+            dashboard_address=":0" if _has_dashboard() else None,
+        )
     client = Client(cluster)
     try:
         yield client
@@ -228,6 +231,31 @@ def _lost(home: HomeSpec, settings: Settings, err: BaseException) -> HomeOutcome
     except Exception:  # the database is the problem too: the outcome still says why
         run_id = None
     return HomeOutcome(home.home_id, "failed", run_id, error=message)
+
+
+@contextmanager
+def _one_polars_thread(processes: bool) -> Iterator[None]:
+    """Worker processes started with one polars thread each (POLARS_MAX_THREADS=1).
+
+    A home's frames are small: polars' own pool of threads costs a third more CPU a home than
+    it saves, and two workers' pools fight over the cores. The variable must be set before the
+    worker process imports polars, so it goes in the nanny's pre-spawn environment (which the
+    nanny also writes into this process's environment: put back as it was once they started).
+    """
+    if not processes:
+        yield
+        return
+    import dask
+
+    before = os.environ.get(_POLARS_THREADS)
+    try:
+        with dask.config.set({f"distributed.nanny.pre-spawn-environ.{_POLARS_THREADS}": "1"}):
+            yield
+    finally:
+        if before is None:
+            os.environ.pop(_POLARS_THREADS, None)
+        else:
+            os.environ[_POLARS_THREADS] = before
 
 
 def _has_dashboard() -> bool:

@@ -1,7 +1,7 @@
-"""The fleet's reads of the store: which homes are done for a night, what each home already has.
+"""The fleet's reads of the store: which homes are done for a night, the homes, a home's runs.
 
-Rows of a fleet carry a `home_id`; the single home's rows keep NULL and none of these
-functions reads them.
+Rows of a fleet carry a `home_id`; the single home's rows keep NULL and only `home_runs`
+(asked for the single home) reads them.
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from homehabits.store._transaction import transaction
 from homehabits.store.engine import Sessions
-from homehabits.store.records import RunStatus, SuggestionStatus
-from homehabits.store.suggestions import ACTIVE_STATUSES
-from homehabits.store.tables import AnalysisRunRow, FeedbackRow, SuggestionRow
+from homehabits.store.records import RunRecord, RunStatus
+from homehabits.store.runs import _run_record
+from homehabits.store.tables import AnalysisRunRow, SuggestionRow
 
-__all__ = ["FleetHome", "fleet_homes", "home_done_for_night", "home_fingerprints"]
+__all__ = ["FleetHome", "fleet_homes", "home_done_for_night", "home_runs"]
 
 _FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
 
@@ -48,57 +49,61 @@ async def home_done_for_night(sessions: Sessions, home_id: str, night: date) -> 
     return None
 
 
-async def home_fingerprints(
-    sessions: Sessions, home_id: str, *, rejected_since: datetime
-) -> tuple[set[str], set[str]]:
-    """This home's habits in review or deployed, and those rejected since `rejected_since`."""
-    async with transaction(sessions, f"reading the habits of home {home_id}", writes=False) as s:
-        active = await s.scalars(
-            select(SuggestionRow.fingerprint)
-            .where(SuggestionRow.home_id == home_id, SuggestionRow.status.in_(ACTIVE_STATUSES))
-            .distinct()
-        )
-        rejected = await s.scalars(
-            select(SuggestionRow.fingerprint)
-            .join(FeedbackRow, FeedbackRow.suggestion_id == SuggestionRow.id)
-            .where(
-                SuggestionRow.home_id == home_id,
-                SuggestionRow.status == SuggestionStatus.REJECTED,
-                FeedbackRow.action == SuggestionStatus.REJECTED.value,
-                FeedbackRow.created_at >= rejected_since,
-            )
-            .distinct()
-        )
-        return set(active), set(rejected)
-
-
 async def fleet_homes(sessions: Sessions, home_ids: Iterable[str] | None = None) -> list[FleetHome]:
-    """The homes with runs in this database, by home id (the single home's runs left out)."""
+    """The homes with runs in this database, by home id (the single home's runs left out).
+
+    One statement, whatever the number of homes: the review page reads it for its selector.
+    """
     wanted = None if home_ids is None else sorted(set(home_ids))
+    per_home = (
+        select(
+            AnalysisRunRow.home_id,
+            func.count(AnalysisRunRow.id).label("runs"),
+            func.max(AnalysisRunRow.id).label("last_id"),
+        )
+        .where(
+            AnalysisRunRow.home_id.is_not(None),
+            *([] if wanted is None else [AnalysisRunRow.home_id.in_(wanted)]),
+        )
+        .group_by(AnalysisRunRow.home_id)
+        .subquery()
+    )
+    suggestions = (
+        select(func.count(SuggestionRow.id))
+        .where(SuggestionRow.home_id == per_home.c.home_id)
+        .scalar_subquery()
+    )
+    last = aliased(AnalysisRunRow)
     async with transaction(sessions, "listing the fleet's homes", writes=False) as s:
-        query = select(AnalysisRunRow).where(AnalysisRunRow.home_id.is_not(None))
-        if wanted is not None:
-            query = query.where(AnalysisRunRow.home_id.in_(wanted))
-        runs = await s.scalars(query.order_by(AnalysisRunRow.id))
-        latest: dict[str, AnalysisRunRow] = {}
-        counts: dict[str, int] = {}
-        for run in runs:
-            home = str(run.home_id)
-            latest[home] = run
-            counts[home] = counts.get(home, 0) + 1
-        counted = await s.execute(
-            select(SuggestionRow.home_id, func.count(SuggestionRow.id))
-            .where(SuggestionRow.home_id.is_not(None))
-            .group_by(SuggestionRow.home_id)
+        rows = await s.execute(
+            select(
+                per_home.c.home_id, per_home.c.runs, last.status, last.window_end, suggestions
+            ).join(last, last.id == per_home.c.last_id)
         )
-        suggestion_counts = {str(home): int(count) for home, count in counted}
-    return [
-        FleetHome(
-            home_id=home,
-            runs=counts[home],
-            last_status=RunStatus(run.status),
-            last_window_end=run.window_end,
-            suggestions=int(suggestion_counts.get(home, 0)),
+        homes = [
+            FleetHome(
+                home_id=str(home),
+                runs=int(runs),
+                last_status=RunStatus(status),
+                last_window_end=window_end,
+                suggestions=int(count or 0),
+            )
+            for home, runs, status, window_end, count in rows
+        ]
+    # in Python's order of the ids, not the database's collation: the same on every database
+    return sorted(homes, key=lambda home: home.home_id)
+
+
+async def home_runs(sessions: Sessions, home_id: str | None, limit: int = 10) -> list[RunRecord]:
+    """One home's runs, newest first: a fleet home's, or (None) the service's own home's."""
+    of_home = (
+        AnalysisRunRow.home_id.is_(None) if home_id is None else AnalysisRunRow.home_id == home_id
+    )
+    async with transaction(sessions, f"listing the runs of home {home_id}", writes=False) as s:
+        runs = await s.scalars(
+            select(AnalysisRunRow)
+            .where(of_home)
+            .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
+            .limit(limit)
         )
-        for home, run in sorted(latest.items())
-    ]
+        return [_run_record(run) for run in runs]

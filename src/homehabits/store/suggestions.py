@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,7 @@ from homehabits.store.versions import NewVersion, add_versions
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "OWN_HOME",
     "TRANSITIONS",
     "StatusFilter",
     "active_fingerprints",
@@ -41,6 +42,7 @@ __all__ = [
     "known_habits",
     "list_suggestions",
     "pending_by_fingerprint",
+    "refuse_fleet_home",
     "rejected_fingerprint_times",
     "rejected_fingerprints",
     "retire_gone",
@@ -49,6 +51,9 @@ __all__ = [
 ]
 
 StatusFilter = SuggestionStatus | str | Sequence[SuggestionStatus | str] | None
+
+#: The `home_id` filter of the service's own home: its rows have no home id (a fleet's have).
+OWN_HOME: Final = ""
 
 _S = SuggestionStatus
 _RECORD_FIELDS = tuple(field.name for field in fields(SuggestionRecord))
@@ -94,7 +99,8 @@ async def list_suggestions(
     """Suggestions, newest run first and best score first within a run.
 
     `status` is one status or several; `area` is an area id or name (any case); `run_id`
-    keeps those created by one run; `home_id` those of one home of a fleet (homehabits fleet).
+    keeps those created by one run; `home_id` those of one home of a fleet (homehabits fleet),
+    OWN_HOME the service's own home's, None every home's.
     """
     async with transaction(sessions, "listing suggestions", writes=False) as session:
         rows = await session.scalars(
@@ -188,7 +194,11 @@ async def change_status(
         # and writing first takes SQLite's write lock before anything is read.
         row = await session.scalar(
             update(SuggestionRow)
-            .where(SuggestionRow.id == suggestion_id, SuggestionRow.status.in_(allowed_from))
+            .where(
+                SuggestionRow.id == suggestion_id,
+                SuggestionRow.status.in_(allowed_from),
+                SuggestionRow.home_id.is_(None),  # a fleet home's are read-only here
+            )
             .values(**values)
             .returning(SuggestionRow)
             .execution_options(synchronize_session=False)
@@ -235,7 +245,11 @@ async def update_automation(
     async with transaction(sessions, f"editing suggestion {suggestion_id}") as session:
         row = await session.scalar(
             update(SuggestionRow)
-            .where(SuggestionRow.id == suggestion_id, deployed_now if redeployed else ~deployed_now)
+            .where(
+                SuggestionRow.id == suggestion_id,
+                deployed_now if redeployed else ~deployed_now,
+                SuggestionRow.home_id.is_(None),  # a fleet home's are read-only here
+            )
             .values(**values)
             .returning(SuggestionRow)
             .execution_options(synchronize_session=False)
@@ -270,19 +284,21 @@ async def store_verdict(
         return _record(row)
 
 
-async def active_fingerprints(sessions: Sessions) -> set[str]:
-    """Fingerprints of habits the owner already has in review or deployed."""
+async def active_fingerprints(sessions: Sessions, *, home_id: str | None = None) -> set[str]:
+    """Fingerprints of habits the owner already has in review or deployed (of one home)."""
     async with transaction(sessions, "reading active fingerprints", writes=False) as session:
         found = await session.scalars(
             select(SuggestionRow.fingerprint)
-            .where(SuggestionRow.status.in_(ACTIVE_STATUSES))
+            .where(SuggestionRow.status.in_(ACTIVE_STATUSES), _of_home(home_id))
             .distinct()
         )
         return set(found)
 
 
-async def pending_by_fingerprint(sessions: Sessions) -> dict[str, tuple[int, bool]]:
-    """Pending suggestions by fingerprint: (id, whether the owner edited its automation)."""
+async def pending_by_fingerprint(
+    sessions: Sessions, *, home_id: str | None = None
+) -> dict[str, tuple[int, bool]]:
+    """A home's pending suggestions by fingerprint: (id, whether the owner edited it)."""
     async with transaction(sessions, "reading pending suggestions", writes=False) as session:
         edited = (
             select(FeedbackRow.id)
@@ -291,27 +307,32 @@ async def pending_by_fingerprint(sessions: Sessions) -> dict[str, tuple[int, boo
         )
         rows = await session.execute(
             select(SuggestionRow.fingerprint, SuggestionRow.id, edited)
-            .where(SuggestionRow.status == _S.PENDING)
+            .where(SuggestionRow.status == _S.PENDING, _of_home(home_id))
             .order_by(SuggestionRow.id)
         )
         return {fingerprint: (sid, bool(was_edited)) for fingerprint, sid, was_edited in rows}
 
 
 async def retire_gone(
-    sessions: Sessions, found: Collection[str], stopped: Mapping[str, str] | None = None
+    sessions: Sessions,
+    found: Collection[str],
+    stopped: Mapping[str, str] | None = None,
+    *,
+    home_id: str | None = None,
 ) -> list[int]:
-    """Retire the pending suggestions whose habit a run no longer found; their ids.
+    """Retire the pending suggestions of a home whose habit its run no longer found; their ids.
 
     `found` holds the fingerprints of the habits the run found; `stopped` the reasons of the
     habits it found but left out because the household stopped doing them. Only pending ones
-    retire: what the owner approved, deployed or rejected stays as the owner left it.
+    retire: what the owner approved, deployed or rejected stays as the owner left it. Only the
+    run's own home's: `home_id` (None: the single home, whose rows have no home id).
     """
     stopped = stopped or {}
     keep = set(found)
     async with transaction(sessions, "retiring the suggestions whose habit is gone") as session:
         rows = await session.execute(
             select(SuggestionRow.id, SuggestionRow.fingerprint).where(
-                SuggestionRow.status == _S.PENDING
+                SuggestionRow.status == _S.PENDING, _of_home(home_id)
             )
         )
         gone = [(sid, fingerprint) for sid, fingerprint in rows if fingerprint not in keep]
@@ -321,8 +342,10 @@ async def retire_gone(
         return [sid for sid, _ in gone]
 
 
-async def bring_back_retired(sessions: Sessions, found: Collection[str]) -> list[int]:
-    """Retired suggestions whose habit a run found again are pending once more; their ids."""
+async def bring_back_retired(
+    sessions: Sessions, found: Collection[str], *, home_id: str | None = None
+) -> list[int]:
+    """A home's retired suggestions whose habit its run found again are pending once more."""
     wanted = set(found)
     if not wanted:
         return []
@@ -331,12 +354,18 @@ async def bring_back_retired(sessions: Sessions, found: Collection[str]) -> list
     ) as session:
         active = set(
             await session.scalars(
-                select(SuggestionRow.fingerprint).where(SuggestionRow.status.in_(ACTIVE_STATUSES))
+                select(SuggestionRow.fingerprint).where(
+                    SuggestionRow.status.in_(ACTIVE_STATUSES), _of_home(home_id)
+                )
             )
         )
         rows = await session.execute(
             select(SuggestionRow.id, SuggestionRow.fingerprint)
-            .where(SuggestionRow.status == _S.RETIRED, SuggestionRow.fingerprint.in_(wanted))
+            .where(
+                SuggestionRow.status == _S.RETIRED,
+                SuggestionRow.fingerprint.in_(wanted),
+                _of_home(home_id),
+            )
             .order_by(SuggestionRow.id.desc())
         )
         back: list[int] = []
@@ -368,8 +397,10 @@ async def _move(
         await _note(session, row, target.value, reason)
 
 
-async def rejected_fingerprint_times(sessions: Sessions, since: datetime) -> dict[str, datetime]:
-    """Fingerprints still rejected whose rejection was at or after `since`, with its time."""
+async def rejected_fingerprint_times(
+    sessions: Sessions, since: datetime, *, home_id: str | None = None
+) -> dict[str, datetime]:
+    """A home's fingerprints still rejected, rejected at or after `since`, with the time."""
     async with transaction(sessions, "reading rejected fingerprints", writes=False) as session:
         rows = await session.execute(
             select(SuggestionRow.fingerprint, func.max(FeedbackRow.created_at))
@@ -378,22 +409,27 @@ async def rejected_fingerprint_times(sessions: Sessions, since: datetime) -> dic
                 SuggestionRow.status == _S.REJECTED,
                 FeedbackRow.action == _S.REJECTED.value,
                 FeedbackRow.created_at >= since,
+                _of_home(home_id),
             )
             .group_by(SuggestionRow.fingerprint)
         )
         return dict(rows.all())
 
 
-async def rejected_fingerprints(sessions: Sessions, since: datetime) -> set[str]:
-    """Fingerprints still rejected whose rejection was at or after `since`."""
-    return set(await rejected_fingerprint_times(sessions, since))
+async def rejected_fingerprints(
+    sessions: Sessions, since: datetime, *, home_id: str | None = None
+) -> set[str]:
+    """A home's fingerprints still rejected whose rejection was at or after `since`."""
+    return set(await rejected_fingerprint_times(sessions, since, home_id=home_id))
 
 
-async def known_habits(sessions: Sessions, rejected_since: datetime) -> list[KnownHabit]:
+async def known_habits(
+    sessions: Sessions, rejected_since: datetime, *, home_id: str | None = None
+) -> list[KnownHabit]:
     """The habits a new run's habits are matched to, so that one found again keeps its name.
 
-    Every suggestion whatever its status (a rejected one while its rejection since
-    `rejected_since` holds), and every habit the latest finished run found.
+    Every suggestion of the home whatever its status (a rejected one while its rejection since
+    `rejected_since` holds), and every habit the home's latest finished run found.
     """
     rejection_holds = (
         select(FeedbackRow.id)
@@ -406,7 +442,12 @@ async def known_habits(sessions: Sessions, rejected_since: datetime) -> list[Kno
     )
     latest_run = (
         select(AnalysisRunRow.id)
-        .where(AnalysisRunRow.status.in_([RunStatus.SUCCEEDED, RunStatus.PARTIAL]))
+        .where(
+            AnalysisRunRow.status.in_([RunStatus.SUCCEEDED, RunStatus.PARTIAL]),
+            AnalysisRunRow.home_id.is_(None)
+            if home_id is None
+            else AnalysisRunRow.home_id == home_id,
+        )
         .order_by(AnalysisRunRow.started_at.desc(), AnalysisRunRow.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -414,7 +455,7 @@ async def known_habits(sessions: Sessions, rejected_since: datetime) -> list[Kno
     async with transaction(sessions, "reading the habits already known") as session:
         suggested = await session.execute(
             select(SuggestionRow.fingerprint, SuggestionRow.pattern)
-            .where((SuggestionRow.status != _S.REJECTED) | rejection_holds)
+            .where((SuggestionRow.status != _S.REJECTED) | rejection_holds, _of_home(home_id))
             .order_by(SuggestionRow.id)
         )
         found = await session.execute(
@@ -445,17 +486,51 @@ def _filters(
     return conditions
 
 
+def _of_home(home_id: str | None) -> ColumnElement[bool]:
+    """The rows of one home a run works on: a fleet's home, or (None) the single home's own."""
+    if home_id is None:
+        return SuggestionRow.home_id.is_(None)
+    return SuggestionRow.home_id == home_id
+
+
 def _home(home_id: str | None) -> list[ColumnElement[bool]]:
-    """One fleet home's suggestions; None: every suggestion, as before the fleet."""
-    return [] if home_id is None else [SuggestionRow.home_id == home_id]
+    """One fleet home's suggestions; OWN_HOME the service's own; None: every suggestion."""
+    if home_id is None:
+        return []
+    return [_of_home(None if home_id == OWN_HOME else home_id)]
+
+
+def refuse_fleet_home(record: SuggestionRecord, verb: str) -> None:
+    """Raise StatusChangeError for a suggestion of a fleet home: they are read-only here.
+
+    The service reviews and deploys to its own Home Assistant only; a fleet home's
+    suggestions (homehabits fleet) are shown, never approved, edited or deployed from it.
+    """
+    if record.home_id is not None:
+        raise _fleet_home_refusal(record.id, record.home_id, verb)
+
+
+def _fleet_home_refusal(suggestion_id: int, home_id: str, verb: str) -> StatusChangeError:
+    return StatusChangeError(
+        f"cannot {verb} suggestion #{suggestion_id}: it belongs to fleet home {home_id!r}, "
+        "and a fleet home's suggestions are read-only on this service (it reviews and deploys "
+        "for its own home only)"
+    )
 
 
 async def _refuse(session: AsyncSession, suggestion_id: int, verb: str) -> NoReturn:
-    current = await session.scalar(
-        select(SuggestionRow.status).where(SuggestionRow.id == suggestion_id)
-    )
-    if current is None:
+    found = (
+        await session.execute(
+            select(SuggestionRow.status, SuggestionRow.home_id).where(
+                SuggestionRow.id == suggestion_id
+            )
+        )
+    ).first()
+    if found is None:
         raise SuggestionNotFoundError(f"no suggestion with id {suggestion_id}")
+    current, home_id = found
+    if home_id is not None:
+        raise _fleet_home_refusal(suggestion_id, home_id, verb)
     status = SuggestionStatus(current)
     article = _ARTICLES.get(status, "a")
     state = _STATE_WORDS.get(status, status.value)

@@ -19,7 +19,9 @@ from homehabits.access import TOKEN_COOKIE, ingress_of, token_matches
 from homehabits.config import Settings
 from homehabits.phrasing import elapsed
 from homehabits.store import repository
+from homehabits.store.fleet import fleet_homes, home_runs
 from homehabits.store.records import RunRecord, SuggestionRecord, SuggestionStatus
+from homehabits.store.suggestions import OWN_HOME
 from homehabits.store.versions import versions_of
 from homehabits.web.deps import AnalysisRunningDep, SessionsDep, SettingsDep
 from homehabits.web.pages import (
@@ -39,6 +41,7 @@ __all__ = ["SECURITY_HEADERS", "router", "templates"]
 _HERE = Path(__file__).parent
 _MOST_SUGGESTIONS = 500
 _RUNS_SHOWN = 30
+_HOME_RUNS_SHOWN = 5
 _COOKIE_DAYS = 30
 _FORM_LIMIT = 8192
 _PAGES = (
@@ -82,6 +85,7 @@ def _environment() -> jinja2.Environment:
         version=__version__,
         status_labels={key.value: value for key, value in STATUS_LABELS.items()},
         kind_labels=KIND_LABELS,
+        read_only=False,  # a fleet home's page sets it: no review controls on its cards
         actions={name: " ".join(sorted(s.value for s in when)) for name, when in ACTIONS.items()},
     )
     return env
@@ -99,16 +103,28 @@ async def suggestions_page(
     status_filter: Annotated[str, Query(alias="status")] = "",
     kind: str = "",
     area: str = "",
+    home: str = "",
 ) -> Response:
-    """The suggestions, grouped by status, filtered by area, kind and status."""
+    """One home's suggestions, grouped by status, filtered by area, kind and status.
+
+    The service's own home by default; with a fleet in the database (homehabits fleet), a
+    selector shows its homes and `home` chooses one, read-only.
+    """
     if not _signed_in(request, settings):
         return _sign_in_page(request, next_page="/")
     chosen = _status_or_none(status_filter)
-    every = await repository.list_suggestions(sessions, limit=_MOST_SUGGESTIONS)
+    homes = await fleet_homes(sessions)
+    fleet_home = home if home in {one.home_id for one in homes} else None
+    shown_home = fleet_home or OWN_HOME
+    every = await repository.list_suggestions(sessions, limit=_MOST_SUGGESTIONS, home_id=shown_home)
     matching = every
     if kind or area:
         matching = await repository.list_suggestions(
-            sessions, kind=kind or None, area=area or None, limit=_MOST_SUGGESTIONS
+            sessions,
+            kind=kind or None,
+            area=area or None,
+            limit=_MOST_SUGGESTIONS,
+            home_id=shown_home,
         )
     counts = Counter(record.status.value for record in matching)
     shown = [record for record in matching if chosen is None or record.status is chosen]
@@ -124,7 +140,7 @@ async def suggestions_page(
     # the deployed ones' track records, in one query
     deployed = [r.id for r in shown if r.status is SuggestionStatus.DEPLOYED]
     tracks = await repository.track_records(sessions, deployed)
-    latest = await repository.latest_run(sessions)
+    runs_of_home = await home_runs(sessions, fleet_home, _HOME_RUNS_SHOWN)
     context = {
         "groups": build_groups(cards, [chosen] if chosen else None),
         "counts": {status.value: counts.get(status.value, 0) for status in GROUP_ORDER},
@@ -135,9 +151,18 @@ async def suggestions_page(
         "kinds": sorted({record.kind for record in every}),
         "chosen": {"status": chosen.value if chosen else "", "kind": kind, "area": area},
         "unknown_status": status_filter if status_filter and chosen is None else "",
-        "latest_run": latest,
+        "latest_run": runs_of_home[0] if runs_of_home else None,
         "analysis_running": analysis_running,
         "track_records": {suggestion_id: t.words for suggestion_id, t in tracks.items()},
+        "homes": homes,
+        "own_suggestions": await repository.count_suggestions(sessions, home_id=OWN_HOME)
+        if homes
+        else 0,
+        "home": fleet_home or "",
+        "unknown_home": home if home and fleet_home is None else "",
+        # a fleet home's suggestions are shown, never reviewed here (the API refuses too)
+        "read_only": fleet_home is not None,
+        "home_runs": [build_run(run, zone) for run in runs_of_home] if fleet_home else [],
     }
     return _page(request, "suggestions.html", context, settings)
 

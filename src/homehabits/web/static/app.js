@@ -438,9 +438,17 @@
     }
   });
 
+  // a fleet's home selector: choosing a home shows it (the Show button works without script)
+  function setupHomeSelect() {
+    const select = document.querySelector('[data-home-select]');
+    if (!select) return;
+    select.addEventListener('change', () => select.form.submit());
+  }
+
   function setup() {
     setupRunNow();
     setupApproveAll();
+    setupHomeSelect();
   }
 
   if (document.readyState === 'loading') {
