@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-import pytest
-
 from homehabits.automations import compile_pattern, compile_patterns
 from homehabits.automations.checker import check_automation
 from homehabits.config import Dialect
-from homehabits.exceptions import AutomationError
 from homehabits.patterns.habit import HabitKind
 from tests.automations.homes import existing_automation, habit, home
 
