@@ -54,9 +54,7 @@ def test_an_override_undone_every_day_turns_the_automation_off_and_says_so(home)
     context = _heater_home(home)
     draft = compile_pattern(_undone(ALL_DAYS), context, dialect=Dialect.MODERN)
     # a later time would be undone as well: the heater is what the person leaves off
-    assert draft.automation["triggers"] == [
-        {"trigger": "time", "at": "05:30:00", "enabled": False}
-    ]
+    assert draft.automation["triggers"] == [{"trigger": "time", "at": "05:30:00", "enabled": False}]
     assert draft.automation["id"] == "morning_heater"  # deploying it replaces the owner's
 
     words = template_words(draft, context)

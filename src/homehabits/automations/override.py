@@ -20,6 +20,7 @@ from homehabits.patterns.habit import ALL_DAYS, Pattern
 
 __all__ = ["OverrideChange", "compile_override", "overridden_automation", "override_change"]
 
+
 @dataclass(frozen=True, slots=True)
 class OverrideChange:
     """What the suggested change does to the overridden automation, for the words to follow.

@@ -63,7 +63,9 @@ def replay_automations(
     for plan in plans:
         needed |= plan.entity_ids()
     history = History(frame, context, needed, window_start=window_start, window_end=window_end)
-    away = pl.Series(sorted(days_away(frame, context.zone, window_start, window_end)), dtype=pl.Date)
+    away = pl.Series(
+        sorted(days_away(frame, context.zone, window_start, window_end)), dtype=pl.Date
+    )
     return [_replay(plan, history, tolerance, away, context.time_zone) for plan in plans]
 
 
@@ -85,9 +87,8 @@ def _replay(
     counts = verdicts.verdicts.value_counts()
     by_verdict = dict(zip(counts[:, 0].to_list(), counts["count"].to_list(), strict=True))
     wrong = int(by_verdict.get(WRONG, 0))
-    on_days_away = (
-        fires["t"].dt.convert_time_zone(zone).dt.date().is_in(away.implode())
-        & (verdicts.verdicts == WRONG)
+    on_days_away = fires["t"].dt.convert_time_zone(zone).dt.date().is_in(away.implode()) & (
+        verdicts.verdicts == WRONG
     )
     return Replay(
         fires=fires.height,
