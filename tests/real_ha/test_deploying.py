@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from homehabits import review
+from homehabits.automations.tree import triggers_disabled
 from homehabits.automations.yaml_text import automation_to_yaml
-from homehabits.config import Settings
+from homehabits.config import Dialect, Settings
 from homehabits.exceptions import DeployRefusedError
 from homehabits.store import repository
 from homehabits.store.engine import Sessions, make_engine, make_sessionmaker
@@ -178,3 +179,35 @@ async def test_deploy_naming_an_entity_home_assistant_lacks_is_refused_unless_fo
     await review.undeploy(sessions, settings, suggestion_id)
 
     assert _gone_from(real_ha, automation_id)
+
+
+def test_an_automation_turned_off_by_disabling_its_triggers_is_taken_and_loaded(
+    real_ha: RealHomeAssistant, automation_ids: list[str]
+) -> None:
+    """What an override undone every day, and a revision that turns one off, deploy."""
+    dialect = Dialect(real_ha.dialect)
+    trigger_key, action_key, call_key, kind_key = (
+        ("triggers", "actions", "action", "trigger")
+        if dialect is Dialect.MODERN
+        else ("trigger", "action", "service", "platform")
+    )
+    automation_id = f"homehabits_off_{uuid.uuid4().hex[:8]}"
+    config = triggers_disabled(
+        {
+            "id": automation_id,
+            "alias": f"Turned off {automation_id}",
+            trigger_key: [{kind_key: "time", "at": "06:40:00"}],
+            action_key: [{call_key: "input_boolean.turn_on", "target": {"entity_id": _TARGET}}],
+            "mode": "single",
+        },
+        dialect,
+    )
+    assert config[trigger_key] == [{kind_key: "time", "at": "06:40:00", "enabled": False}]
+    automation_ids.append(automation_id)
+    with real_ha.client() as client:
+        answer = client.post(f"/api/config/automation/config/{automation_id}", json=config)
+        assert answer.status_code == 200, answer.text
+    deadline = time.monotonic() + 20
+    while not _automation_entities(real_ha, automation_id) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _automation_entities(real_ha, automation_id)
