@@ -69,9 +69,10 @@ _USEFUL_LOSS: Final = 0.10
 #: and under one fire in ten wrong is within the noise of people's own habits.
 _MIN_WRONG: Final = 3
 _MIN_WRONG_RATE: Final = 0.1
-#: A gating entity must be in the same state at nine good fires in ten...
-_GATE_SHARE: Final = 0.9
-#: ... and in it at no more than a quarter of the wrong ones (else it does not tell them apart).
+#: A candidate must hold at nearly all the good fires (all but one in ten, `_nearly_all`): a
+#: gating entity in the same state, someone home (or nobody), the day type. A gating entity
+#: must also be in that state at no more than a quarter of the wrong ones (else it does not
+#: tell them apart).
 _GATE_WRONG_SHARE: Final = 0.25
 #: How far from sunset (sunrise) a good fire may be and still say how dark "dark" is, minutes.
 _SUN_REACH: Final = 120
@@ -558,11 +559,11 @@ class _Evidence:
         known = [count for count in counts if count is not None]
         if not known:
             return []
-        home = sum(1 for count in known if count > 0) / len(known)
-        if home >= _GATE_SHARE:
+        home = sum(1 for count in known if count > 0)
+        if _nearly_all(home, len(known)):
             condition = {"condition": "numeric_state", "entity_id": _ZONE_HOME, "above": 0}
             return [Candidate(condition, "when someone is home")]
-        if home <= 1 - _GATE_SHARE:
+        if _nearly_all(len(known) - home, len(known)):
             condition = {"condition": "numeric_state", "entity_id": _ZONE_HOME, "below": 1}
             return [Candidate(condition, "when nobody is home")]
         return []
@@ -578,17 +579,18 @@ class _Evidence:
             if good_days.count(day + 1) and good_days.count(day + 1) >= wrong_days.count(day + 1)
         )
         for days in (own, WEEKDAYS, WEEKENDS):
-            share = sum(1 for day in good_days if day - 1 in days) / len(good_days)
-            if days and days != ALL_DAYS and share >= _GATE_SHARE and days not in sets:
+            on_them = sum(1 for day in good_days if day - 1 in days)
+            wanted = days and days != ALL_DAYS and days not in sets
+            if wanted and _nearly_all(on_them, len(good_days)):
                 sets.append(days)
         for days in sets:
             found.append(Candidate(weekday_condition(days), days_phrase(days)))
         for sensor in self._gates:
             if sensor.startswith("binary_sensor.workday"):
                 states = self._history.state_at(sensor, good)["state"].to_list()
-                on = sum(1 for state in states if state == "on") / len(states)
-                if on >= _GATE_SHARE or on <= 1 - _GATE_SHARE:
-                    state = "on" if on >= _GATE_SHARE else "off"
+                on = sum(1 for state in states if state == "on")
+                if _nearly_all(on, len(states)) or _nearly_all(len(states) - on, len(states)):
+                    state = "on" if _nearly_all(on, len(states)) else "off"
                     words = "on workdays" if state == "on" else "on days off"
                     condition = {"condition": "state", "entity_id": sensor, "state": state}
                     found.append(Candidate(condition, words))
